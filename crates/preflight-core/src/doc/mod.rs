@@ -1,0 +1,732 @@
+//! The document tree: guide Markdown as safe, owned data.
+//!
+//! [`parse`] walks pulldown-cmark's events once and builds a [`Document`]:
+//! blocks and inlines that a renderer can turn into DOM nodes one by one.
+//! It never fails; whatever looks wrong becomes a [`Diagnostic`] with a line
+//! number.
+//!
+//! Safety rules applied here, so no renderer has to remember them:
+//! * raw HTML never survives as markup: HTML blocks are dropped, inline HTML
+//!   becomes literal text (`kill <PID>` shows `<PID>`), comments vanish;
+//! * links keep only `http:`, `https:`, `mailto:` and relative targets;
+//! * nesting deeper than [`MAX_DEPTH`] is flattened, so renderers and `Drop`
+//!   may recurse without fear of exhausting the stack.
+//!
+//! Task ids (see [`Task::id`]) come from the task's text, not its position,
+//! so progress stays attached to the right task when other tasks are
+//! inserted, removed or moved.
+
+use crate::markdown;
+use crate::source::hex;
+use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// Containers nested deeper than this are flattened into their parent.
+pub const MAX_DEPTH: usize = 32;
+
+/// A parsed guide.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Document {
+    /// Text of the first level-1 heading, or of the first heading at all.
+    pub title: Option<String>,
+    pub blocks: Vec<Block>,
+    /// Every task list item, in document order. [`ListItem::task`] and
+    /// [`Inline::FlatTask`] index into this.
+    pub tasks: Vec<Task>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Document {
+    /// The title to show: the guide's own, or a neutral fallback.
+    pub fn display_title(&self) -> &str {
+        self.title.as_deref().unwrap_or("Untitled guide")
+    }
+}
+
+/// A `- [ ]` or `- [x]` item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    /// Stable id: `t` + the first 12 hex digits of the SHA-256 of the task's
+    /// normalised text (lowercase, white space collapsed), then `-` and the
+    /// occurrence number of that text in the guide (0 for the first).
+    pub id: String,
+    /// Plain text of the task's first paragraph.
+    pub text: String,
+    /// Checked in the guide itself (`- [x]`).
+    pub checked: bool,
+    /// 1-based line of the list item.
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    Heading {
+        level: u8,
+        content: Vec<Inline>,
+        line: usize,
+    },
+    Paragraph(Vec<Inline>),
+    Code {
+        /// First word of a fenced block's info string (`bash`, `sql`…).
+        lang: Option<String>,
+        text: String,
+        line: usize,
+    },
+    List {
+        /// `Some(first number)` for an ordered list.
+        start: Option<u64>,
+        items: Vec<ListItem>,
+    },
+    Quote(Vec<Block>),
+    Table {
+        head: Vec<Vec<Inline>>,
+        rows: Vec<Vec<Vec<Inline>>>,
+    },
+    Rule,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListItem {
+    /// Index into [`Document::tasks`] when this item is a task.
+    pub task: Option<usize>,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inline {
+    Text(String),
+    Code(String),
+    Emphasis(Vec<Inline>),
+    Strong(Vec<Inline>),
+    Strikethrough(Vec<Inline>),
+    /// `href` is already checked by [`safe_href`].
+    Link {
+        href: String,
+        content: Vec<Inline>,
+    },
+    /// Images are shown by their description only; nothing is loaded.
+    Image {
+        alt: String,
+    },
+    SoftBreak,
+    HardBreak,
+    /// A task whose list item sat deeper than [`MAX_DEPTH`]: its checkbox is
+    /// shown in line with the surrounding text.
+    FlatTask(usize),
+}
+
+impl Inline {
+    /// The text a reader sees, without markup.
+    pub fn plain_text(inlines: &[Inline]) -> String {
+        let mut out = String::new();
+        push_plain(&mut out, inlines);
+        out
+    }
+}
+
+fn push_plain(out: &mut String, inlines: &[Inline]) {
+    for inline in inlines {
+        match inline {
+            Inline::Text(t) | Inline::Code(t) => out.push_str(t),
+            Inline::Emphasis(c) | Inline::Strong(c) | Inline::Strikethrough(c) => {
+                push_plain(out, c)
+            }
+            Inline::Link { content, .. } => push_plain(out, content),
+            Inline::Image { alt } => out.push_str(alt),
+            Inline::SoftBreak | Inline::HardBreak => out.push(' '),
+            Inline::FlatTask(_) => {}
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// 1-based line.
+    pub line: usize,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// Returns `url` if it is safe to put in an `href`: `http:`, `https:`,
+/// `mailto:` or relative (no scheme). Browsers ignore tabs and newlines in
+/// URLs, so those are removed before the scheme is read.
+pub fn safe_href(url: &str) -> Option<String> {
+    let cleaned: String = url
+        .trim()
+        .chars()
+        .filter(|c| !c.is_ascii_control())
+        .collect();
+    if cleaned.is_empty() {
+        return None;
+    }
+    let scheme_end = cleaned.find([':', '/', '?', '#']);
+    match scheme_end {
+        Some(i) if cleaned[i..].starts_with(':') => {
+            let scheme = cleaned[..i].to_ascii_lowercase();
+            matches!(scheme.as_str(), "http" | "https" | "mailto").then_some(cleaned)
+        }
+        _ => Some(cleaned),
+    }
+}
+
+/// Parses guide text into a [`Document`]. Never panics and never fails.
+pub fn parse(text: &str) -> Document {
+    Builder::new(text).run()
+}
+
+/// Maps byte offsets to 1-based line numbers.
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+}
+
+enum Frame {
+    /// Collects blocks: the document root, a block quote or a list item.
+    /// Inline content that arrives directly (tight list items) gathers in
+    /// `pending` and becomes a paragraph.
+    Blocks {
+        kind: BlocksKind,
+        blocks: Vec<Block>,
+        pending: Vec<Inline>,
+    },
+    Inlines {
+        kind: InlinesKind,
+        inlines: Vec<Inline>,
+    },
+    List {
+        start: Option<u64>,
+        items: Vec<ListItem>,
+    },
+    Table {
+        head: Vec<Vec<Inline>>,
+        rows: Vec<Vec<Vec<Inline>>>,
+        row: Vec<Vec<Inline>>,
+    },
+    Code {
+        lang: Option<String>,
+        text: String,
+        line: usize,
+    },
+    /// Content that is not shown (HTML blocks, front matter).
+    Skip,
+    /// A container past [`MAX_DEPTH`]: its content goes to the frame below.
+    /// `item` marks a flattened list item, whose task marker becomes
+    /// [`Inline::FlatTask`].
+    Transparent { item: bool },
+}
+
+enum BlocksKind {
+    Root,
+    Quote,
+    Item { task: Option<usize>, line: usize },
+}
+
+enum InlinesKind {
+    Paragraph,
+    Heading { level: u8, line: usize },
+    Emphasis,
+    Strong,
+    Strikethrough,
+    Link { href: Option<String> },
+    Image,
+    Cell,
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    lines: LineIndex,
+    stack: Vec<Frame>,
+    depth: usize,
+    tasks: Vec<Task>,
+    task_ids: HashMap<String, usize>,
+    title: Option<(u8, String)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(text: &'a str) -> Self {
+        Builder {
+            text,
+            lines: LineIndex::new(text),
+            stack: vec![Frame::Blocks {
+                kind: BlocksKind::Root,
+                blocks: Vec::new(),
+                pending: Vec::new(),
+            }],
+            depth: 0,
+            tasks: Vec::new(),
+            task_ids: HashMap::new(),
+            title: None,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn run(mut self) -> Document {
+        for (event, range) in markdown::parser(self.text).into_offset_iter() {
+            let line = self.lines.line(range.start);
+            match event {
+                Event::Start(tag) => self.start(tag, line),
+                Event::End(tag) => self.end(tag),
+                Event::Text(t) => self.text_event(&t),
+                Event::Code(t) => self.push_inline(Inline::Code(t.into_string())),
+                Event::InlineMath(t) | Event::DisplayMath(t) => {
+                    self.push_inline(Inline::Code(t.into_string()))
+                }
+                Event::Html(_) => {}
+                Event::InlineHtml(html) => self.inline_html(&html),
+                Event::FootnoteReference(name) => {
+                    self.push_inline(Inline::Text(format!("[^{name}]")))
+                }
+                Event::SoftBreak => self.push_inline(Inline::SoftBreak),
+                Event::HardBreak => self.push_inline(Inline::HardBreak),
+                Event::Rule => self.push_block(Block::Rule),
+                Event::TaskListMarker(checked) => self.task_marker(checked, line),
+            }
+        }
+        // pulldown-cmark closes every container itself; this only guards
+        // against a frame left open by a future event kind.
+        while self.stack.len() > 1 {
+            self.pop_and_attach();
+        }
+        let blocks = match self.stack.pop() {
+            Some(Frame::Blocks {
+                mut blocks,
+                pending,
+                ..
+            }) => {
+                if !pending.is_empty() {
+                    blocks.push(Block::Paragraph(pending));
+                }
+                blocks
+            }
+            _ => Vec::new(),
+        };
+        Document {
+            title: self.title.map(|(_, t)| t),
+            blocks,
+            tasks: self.tasks,
+            diagnostics: self.diagnostics,
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>, line: usize) {
+        let nests = matches!(
+            tag,
+            Tag::BlockQuote(_)
+                | Tag::List(_)
+                | Tag::Item
+                | Tag::Emphasis
+                | Tag::Strong
+                | Tag::Strikethrough
+                | Tag::FootnoteDefinition(_)
+        );
+        if nests && self.depth >= MAX_DEPTH {
+            self.stack.push(Frame::Transparent {
+                item: matches!(tag, Tag::Item),
+            });
+            return;
+        }
+        let frame = match tag {
+            Tag::Paragraph => inlines(InlinesKind::Paragraph),
+            Tag::Heading { level, .. } => inlines(InlinesKind::Heading {
+                level: level as u8,
+                line,
+            }),
+            Tag::BlockQuote(_) | Tag::FootnoteDefinition(_) => Frame::Blocks {
+                kind: BlocksKind::Quote,
+                blocks: Vec::new(),
+                pending: Vec::new(),
+            },
+            Tag::CodeBlock(kind) => Frame::Code {
+                lang: match kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
+                        .next()
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_owned),
+                    CodeBlockKind::Indented => None,
+                },
+                text: String::new(),
+                line,
+            },
+            Tag::HtmlBlock => {
+                self.html_block(line);
+                Frame::Skip
+            }
+            Tag::MetadataBlock(_) => Frame::Skip,
+            Tag::List(start) => Frame::List {
+                start,
+                items: Vec::new(),
+            },
+            Tag::Item => Frame::Blocks {
+                kind: BlocksKind::Item { task: None, line },
+                blocks: Vec::new(),
+                pending: Vec::new(),
+            },
+            Tag::Table(_) => Frame::Table {
+                head: Vec::new(),
+                rows: Vec::new(),
+                row: Vec::new(),
+            },
+            Tag::TableHead | Tag::TableRow => return,
+            Tag::TableCell => inlines(InlinesKind::Cell),
+            Tag::Emphasis => inlines(InlinesKind::Emphasis),
+            Tag::Strong => inlines(InlinesKind::Strong),
+            Tag::Strikethrough | Tag::Superscript | Tag::Subscript => {
+                inlines(InlinesKind::Strikethrough)
+            }
+            Tag::Link { dest_url, .. } => {
+                let href = safe_href(&dest_url);
+                if href.is_none() {
+                    self.diagnostics.push(Diagnostic {
+                        line,
+                        severity: Severity::Warning,
+                        message: format!(
+                            "link to `{}` removed: only http, https, mailto and relative links are kept",
+                            truncate(&dest_url, 60)
+                        ),
+                    });
+                }
+                inlines(InlinesKind::Link { href })
+            }
+            Tag::Image { .. } => inlines(InlinesKind::Image),
+            Tag::DefinitionList | Tag::DefinitionListTitle | Tag::DefinitionListDefinition => {
+                Frame::Transparent { item: false }
+            }
+        };
+        if nests {
+            self.depth += 1;
+        }
+        self.stack.push(frame);
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        match tag {
+            TagEnd::TableHead => {
+                if let Some(Frame::Table { head, row, .. }) = self.stack.last_mut() {
+                    *head = std::mem::take(row);
+                }
+            }
+            TagEnd::TableRow => {
+                if let Some(Frame::Table { rows, row, .. }) = self.stack.last_mut() {
+                    rows.push(std::mem::take(row));
+                }
+            }
+            _ => {
+                let nests = matches!(
+                    tag,
+                    TagEnd::BlockQuote(_)
+                        | TagEnd::List(_)
+                        | TagEnd::Item
+                        | TagEnd::Emphasis
+                        | TagEnd::Strong
+                        | TagEnd::Strikethrough
+                        | TagEnd::FootnoteDefinition
+                );
+                let transparent = matches!(self.stack.last(), Some(Frame::Transparent { .. }));
+                if nests && !transparent {
+                    self.depth = self.depth.saturating_sub(1);
+                }
+                self.pop_and_attach();
+            }
+        }
+    }
+
+    /// Closes the top frame and attaches what it built to the frame below.
+    fn pop_and_attach(&mut self) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        match frame {
+            Frame::Blocks {
+                kind,
+                mut blocks,
+                pending,
+            } => {
+                if !pending.is_empty() {
+                    blocks.push(Block::Paragraph(pending));
+                }
+                match kind {
+                    BlocksKind::Root => {}
+                    BlocksKind::Quote => self.push_block(Block::Quote(blocks)),
+                    BlocksKind::Item { task, .. } => {
+                        if let Some(index) = task {
+                            self.finish_task(index, &blocks);
+                        }
+                        match self.stack.last_mut() {
+                            Some(Frame::List { items, .. }) => {
+                                items.push(ListItem { task, blocks })
+                            }
+                            _ => self.push_block(Block::List {
+                                start: None,
+                                items: vec![ListItem { task, blocks }],
+                            }),
+                        }
+                    }
+                }
+            }
+            Frame::Inlines { kind, inlines } => match kind {
+                InlinesKind::Paragraph => self.push_block(Block::Paragraph(inlines)),
+                InlinesKind::Heading { level, line } => {
+                    let better = match &self.title {
+                        None => true,
+                        Some((l, _)) => *l > 1 && level == 1,
+                    };
+                    if better {
+                        let text = Inline::plain_text(&inlines).trim().to_owned();
+                        if !text.is_empty() {
+                            self.title = Some((level, text));
+                        }
+                    }
+                    self.push_block(Block::Heading {
+                        level,
+                        content: inlines,
+                        line,
+                    })
+                }
+                InlinesKind::Emphasis => self.push_inline(Inline::Emphasis(inlines)),
+                InlinesKind::Strong => self.push_inline(Inline::Strong(inlines)),
+                InlinesKind::Strikethrough => self.push_inline(Inline::Strikethrough(inlines)),
+                InlinesKind::Link { href } => match href {
+                    Some(href) => self.push_inline(Inline::Link {
+                        href,
+                        content: inlines,
+                    }),
+                    None => {
+                        for inline in inlines {
+                            self.push_inline(inline);
+                        }
+                    }
+                },
+                InlinesKind::Image => self.push_inline(Inline::Image {
+                    alt: Inline::plain_text(&inlines),
+                }),
+                InlinesKind::Cell => {
+                    if let Some(Frame::Table { row, .. }) = self.stack.last_mut() {
+                        row.push(inlines);
+                    }
+                }
+            },
+            Frame::List { start, items } => self.push_block(Block::List { start, items }),
+            Frame::Table { head, rows, .. } => self.push_block(Block::Table { head, rows }),
+            Frame::Code { lang, text, line } => self.push_block(Block::Code { lang, text, line }),
+            Frame::Skip | Frame::Transparent { .. } => {}
+        }
+    }
+
+    fn text_event(&mut self, text: &str) {
+        match self.stack.last_mut() {
+            Some(Frame::Code { text: code, .. }) => code.push_str(text),
+            Some(Frame::Skip) => {}
+            _ => self.push_inline(Inline::Text(text.to_owned())),
+        }
+    }
+
+    fn inline_html(&mut self, html: &str) {
+        let trimmed = html.trim();
+        if trimmed.starts_with("<!--") {
+            return;
+        }
+        let lower = trimmed.to_ascii_lowercase();
+        if matches!(lower.as_str(), "<br>" | "<br/>" | "<br />") {
+            self.push_inline(Inline::HardBreak);
+        } else {
+            self.push_inline(Inline::Text(html.to_owned()));
+        }
+    }
+
+    fn html_block(&mut self, line: usize) {
+        let rest = self
+            .text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .unwrap_or("")
+            .trim_start();
+        if !rest.starts_with("<!--") {
+            self.diagnostics.push(Diagnostic {
+                line,
+                severity: Severity::Info,
+                message: "raw HTML block not shown".to_owned(),
+            });
+        }
+    }
+
+    fn task_marker(&mut self, checked: bool, line: usize) {
+        let index = self.tasks.len();
+        // The marker belongs to the innermost list item, which may sit below
+        // the paragraph frame of a loose item.
+        for frame in self.stack.iter_mut().rev() {
+            match frame {
+                Frame::Blocks {
+                    kind:
+                        BlocksKind::Item {
+                            task,
+                            line: item_line,
+                        },
+                    ..
+                } => {
+                    if task.is_some() {
+                        return;
+                    }
+                    *task = Some(index);
+                    self.tasks.push(Task {
+                        id: String::new(),
+                        text: String::new(),
+                        checked,
+                        line: *item_line,
+                    });
+                    return;
+                }
+                Frame::Transparent { item: true } => {
+                    self.tasks.push(Task {
+                        id: String::new(),
+                        text: String::new(),
+                        checked,
+                        line,
+                    });
+                    self.push_inline(Inline::FlatTask(index));
+                    // A flattened task has no item frame to close it, so its
+                    // text is what follows on the same line.
+                    let text = self
+                        .text
+                        .lines()
+                        .nth(line.saturating_sub(1))
+                        .map(|l| l.trim_start_matches(|c: char| !c.is_alphanumeric()))
+                        .unwrap_or("")
+                        .to_owned();
+                    self.assign_id(index, text);
+                    return;
+                }
+                Frame::Blocks { .. } | Frame::List { .. } => return,
+                _ => {}
+            }
+        }
+    }
+
+    fn finish_task(&mut self, index: usize, blocks: &[Block]) {
+        let text = match blocks.first() {
+            Some(Block::Paragraph(inlines)) => Inline::plain_text(inlines),
+            _ => String::new(),
+        };
+        self.assign_id(index, text);
+    }
+
+    fn assign_id(&mut self, index: usize, text: String) {
+        let normalised = text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        let digest = hex(&Sha256::digest(normalised.as_bytes()));
+        let base = format!("t{}", &digest[..12]);
+        let seen = self.task_ids.entry(base.clone()).or_insert(0);
+        let id = format!("{base}-{seen}");
+        *seen += 1;
+        if let Some(task) = self.tasks.get_mut(index) {
+            task.id = id;
+            task.text = text.trim().to_owned();
+        }
+    }
+
+    fn push_inline(&mut self, inline: Inline) {
+        let Some(frame) = self
+            .stack
+            .iter_mut()
+            .rev()
+            .find(|f| !matches!(f, Frame::Transparent { .. }))
+        else {
+            return;
+        };
+        let target = match frame {
+            Frame::Inlines { inlines, .. } => inlines,
+            Frame::Blocks { pending, .. } => pending,
+            Frame::Code { text, .. } => {
+                text.push_str(&Inline::plain_text(std::slice::from_ref(&inline)));
+                return;
+            }
+            _ => return,
+        };
+        match (target.last_mut(), inline) {
+            (Some(Inline::Text(prev)), Inline::Text(next)) => prev.push_str(&next),
+            (_, inline) => target.push(inline),
+        }
+    }
+
+    fn push_block(&mut self, block: Block) {
+        let Some(frame) = self
+            .stack
+            .iter_mut()
+            .rev()
+            .find(|f| !matches!(f, Frame::Transparent { .. }))
+        else {
+            return;
+        };
+        match frame {
+            Frame::Blocks {
+                blocks, pending, ..
+            } => {
+                if !pending.is_empty() {
+                    blocks.push(Block::Paragraph(std::mem::take(pending)));
+                }
+                blocks.push(block);
+            }
+            // A block inside an inline container cannot happen in
+            // CommonMark; keep its text rather than lose it.
+            Frame::Inlines { inlines, .. } => {
+                if let Block::Paragraph(content) = block {
+                    inlines.extend(content);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn inlines(kind: InlinesKind) -> Frame {
+    Frame::Inlines {
+        kind,
+        inlines: Vec::new(),
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(max).collect();
+        out.push('…');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,47 @@
+//! Preflight's pure core.
+//!
+//! Everything here is plain Rust: no browser APIs, no clock, no IO. The
+//! Leptos app and the `preflight` command-line tool are thin shells that feed
+//! bytes and user actions in and show what comes out.
+//!
+//! * [`source`] turns raw bytes into guide text, or a clear error.
+//! * [`markdown`] holds the one pulldown-cmark configuration everything uses.
+//! * [`doc`] builds a safe, owned document tree (no raw HTML, only safe
+//!   links) from guide text, with line numbers and stable task ids.
+//! * [`progress`] is the versioned record of which tasks are checked.
+
+pub mod doc;
+pub mod markdown;
+pub mod progress;
+pub mod source;
+
+pub use doc::{parse, safe_href, Block, Diagnostic, Document, Inline, ListItem, Severity, Task};
+pub use progress::{LastGuide, Progress, ProgressError};
+pub use source::{decode, guide_hash, SourceError, MAX_GUIDE_BYTES};
+
+#[cfg(test)]
+pub(crate) mod test_fixtures {
+    use std::path::PathBuf;
+
+    /// The real guides under `tests/fixtures/guides/`, as (file name, text).
+    pub fn guides() -> Vec<(String, String)> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/guides");
+        let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "md"))
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).expect("fixture is UTF-8");
+                (p.file_name().unwrap().to_string_lossy().into_owned(), text)
+            })
+            .collect();
+        out.sort();
+        assert!(
+            out.len() >= 3,
+            "expected the shared guides in {}",
+            dir.display()
+        );
+        out
+    }
+}

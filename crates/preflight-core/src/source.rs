@@ -1,0 +1,162 @@
+//! From bytes to guide text.
+//!
+//! A guide arrives as bytes from a file picker, a fetch, a paste or the
+//! command line. [`decode`] accepts UTF-8 text up to [`MAX_GUIDE_BYTES`] and
+//! turns everything else into a [`SourceError`] whose message can be shown to
+//! a person as it is.
+
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// The largest guide Preflight opens: 10 MiB.
+pub const MAX_GUIDE_BYTES: usize = 10 * 1024 * 1024;
+
+/// Why a byte string is not a guide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceError {
+    /// No bytes, or only white space.
+    Empty,
+    /// Larger than [`MAX_GUIDE_BYTES`].
+    TooLarge { bytes: usize },
+    /// Contains NUL bytes: an image, an archive or another binary file.
+    Binary,
+    /// Not valid UTF-8; `line` is where the first invalid byte sits (1-based).
+    NotUtf8 { line: usize },
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceError::Empty => write!(f, "the guide is empty"),
+            SourceError::TooLarge { bytes } => write!(
+                f,
+                "the guide is {:.1} MB; Preflight opens guides up to {} MB",
+                *bytes as f64 / (1024.0 * 1024.0),
+                MAX_GUIDE_BYTES / (1024 * 1024)
+            ),
+            SourceError::Binary => {
+                write!(f, "this is a binary file, not a Markdown guide")
+            }
+            SourceError::NotUtf8 { line } => write!(
+                f,
+                "the guide is not UTF-8 text (first invalid byte on line {line}); save it as UTF-8 and open it again"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+/// Decodes guide bytes as UTF-8 text, dropping a leading byte-order mark.
+pub fn decode(bytes: &[u8]) -> Result<String, SourceError> {
+    if bytes.len() > MAX_GUIDE_BYTES {
+        return Err(SourceError::TooLarge { bytes: bytes.len() });
+    }
+    if bytes.contains(&0) {
+        return Err(SourceError::Binary);
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let valid = &bytes[..err.valid_up_to()];
+            let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
+            return Err(SourceError::NotUtf8 { line });
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(SourceError::Empty);
+    }
+    Ok(text.to_owned())
+}
+
+/// The SHA-256 of a guide's text, as lowercase hex. Progress and runs are
+/// tied to this fingerprint.
+pub fn guide_hash(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &[u8], expected: Result<&str, SourceError>) {
+        assert_eq!(decode(input), expected.map(str::to_owned));
+    }
+
+    #[test]
+    fn accepts_utf8_and_drops_bom() {
+        check(b"# Guide\n", Ok("# Guide\n"));
+        check(b"\xEF\xBB\xBF# Guide\n", Ok("# Guide\n"));
+        check(
+            "# D\u{e9}ploiement \u{1f680}\n".as_bytes(),
+            Ok("# D\u{e9}ploiement \u{1f680}\n"),
+        );
+    }
+
+    #[test]
+    fn rejects_empty_and_blank() {
+        check(b"", Err(SourceError::Empty));
+        check(b" \n\t\n", Err(SourceError::Empty));
+        check(b"\xEF\xBB\xBF", Err(SourceError::Empty));
+    }
+
+    #[test]
+    fn rejects_binary() {
+        check(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", Err(SourceError::Binary));
+    }
+
+    #[test]
+    fn reports_line_of_first_invalid_byte() {
+        check(
+            b"# Title\nline two\nbad \xE9 here\n",
+            Err(SourceError::NotUtf8 { line: 3 }),
+        );
+        check(b"\xFF", Err(SourceError::NotUtf8 { line: 1 }));
+    }
+
+    #[test]
+    fn rejects_oversized_input_but_accepts_the_limit() {
+        let big = vec![b'a'; MAX_GUIDE_BYTES + 1];
+        assert_eq!(
+            decode(&big),
+            Err(SourceError::TooLarge {
+                bytes: MAX_GUIDE_BYTES + 1
+            })
+        );
+        let max = vec![b'a'; MAX_GUIDE_BYTES];
+        assert_eq!(decode(&max).map(|t| t.len()), Ok(MAX_GUIDE_BYTES));
+    }
+
+    #[test]
+    fn messages_are_readable() {
+        assert_eq!(
+            SourceError::NotUtf8 { line: 7 }.to_string(),
+            "the guide is not UTF-8 text (first invalid byte on line 7); save it as UTF-8 and open it again"
+        );
+        assert_eq!(
+            SourceError::TooLarge {
+                bytes: 11 * 1024 * 1024
+            }
+            .to_string(),
+            "the guide is 11.0 MB; Preflight opens guides up to 10 MB"
+        );
+    }
+
+    #[test]
+    fn hash_is_sha256_hex() {
+        assert_eq!(
+            guide_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,42 @@
+//! The page address: which guide to open (`?guide=`).
+
+/// The `guide` query parameter of the current page, if any.
+pub fn guide_param() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    params.get("guide").filter(|g| !g.trim().is_empty())
+}
+
+/// Resolves `url` against the page address (so `guides/a.md` works) and
+/// accepts only http and https.
+pub fn resolve(url: &str) -> Result<String, String> {
+    let base = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    let resolved = web_sys::Url::new_with_base(url.trim(), &base)
+        .map_err(|_| format!("“{url}” is not a valid address"))?;
+    match resolved.protocol().as_str() {
+        "http:" | "https:" => Ok(resolved.href()),
+        other => Err(format!(
+            "“{url}” uses {other}; guides can only be opened from http or https addresses"
+        )),
+    }
+}
+
+/// Drops `?guide=` from the address bar without reloading, so a reload
+/// after opening another guide does not bring the URL guide back.
+pub fn clear_guide_param() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(href) = window.location().href() else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::new(&href) else {
+        return;
+    };
+    url.search_params().delete("guide");
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
+    }
+}

@@ -1,0 +1,24 @@
+//! Preflight in the browser: a thin Leptos shell over `preflight-core`.
+//!
+//! * [`app`] owns the state of the page (which guide is open, its progress,
+//!   messages) and wires user actions to the core and to effects.
+//! * [`ui`] turns core data into DOM nodes; it holds no logic of its own.
+//! * [`effects`] is the only code that talks to browser APIs: storage,
+//!   fetch, files, the panic notice.
+
+pub mod app;
+pub mod effects;
+pub mod ui;
+
+/// Installs the panic notice and mounts the app into `#app` (or the body).
+pub fn start() {
+    effects::panic::install();
+    app::mount();
+}
+
+/// Triggers a Rust panic on purpose, so the in-page error notice can be
+/// checked in a real browser: `window.wasmBindings.preflight_selftest_panic()`.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn preflight_selftest_panic() {
+    panic!("self-test panic requested");
+}

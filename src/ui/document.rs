@@ -1,0 +1,192 @@
+//! Renders a core [`Document`] into DOM nodes, block by block.
+//!
+//! Every piece of guide text becomes a text node; no guide content is ever
+//! given to `inner_html`. Only task checkboxes are reactive; the rest of the
+//! tree is built once.
+
+use leptos::prelude::*;
+use preflight_core::{Block, Document, Inline, ListItem, Progress};
+use std::sync::Arc;
+
+/// What rendering needs besides the blocks themselves.
+#[derive(Clone, Copy)]
+pub struct RenderCtx {
+    pub doc: StoredValue<Arc<Document>>,
+    pub progress: RwSignal<Progress>,
+    /// Called with (task index, checked) when a checkbox changes.
+    pub on_toggle: Callback<(usize, bool)>,
+}
+
+impl RenderCtx {
+    fn is_checked(&self, index: usize) -> bool {
+        let doc = self.doc.get_value();
+        let Some(task) = doc.tasks.get(index) else {
+            return false;
+        };
+        self.progress.with(|p| p.is_checked(&task.id, task.checked))
+    }
+
+    fn task_text(&self, index: usize) -> String {
+        self.doc
+            .with_value(|d| d.tasks.get(index).map(|t| t.text.clone()))
+            .unwrap_or_default()
+    }
+}
+
+pub fn blocks(blocks: &[Block], ctx: RenderCtx) -> AnyView {
+    blocks
+        .iter()
+        .map(|b| block(b, ctx))
+        .collect_view()
+        .into_any()
+}
+
+fn block(block: &Block, ctx: RenderCtx) -> AnyView {
+    match block {
+        Block::Heading { level, content, .. } => {
+            let inner = inlines(content, ctx);
+            match level {
+                1 => view! { <h1>{inner}</h1> }.into_any(),
+                2 => view! { <h2>{inner}</h2> }.into_any(),
+                3 => view! { <h3>{inner}</h3> }.into_any(),
+                4 => view! { <h4>{inner}</h4> }.into_any(),
+                5 => view! { <h5>{inner}</h5> }.into_any(),
+                _ => view! { <h6>{inner}</h6> }.into_any(),
+            }
+        }
+        Block::Paragraph(content) => view! { <p>{inlines(content, ctx)}</p> }.into_any(),
+        Block::Code { lang, text, .. } => {
+            let lang = lang.clone();
+            let class = lang
+                .as_deref()
+                .map(|l| format!("code lang-{}", css_token(l)))
+                .unwrap_or_else(|| "code".to_owned());
+            view! {
+                <pre class=class data-lang=lang><code>{text.clone()}</code></pre>
+            }
+            .into_any()
+        }
+        Block::List { start, items } => {
+            let rendered = items.iter().map(|i| item(i, ctx)).collect_view();
+            let has_tasks = items.iter().any(|i| i.task.is_some());
+            let class = if has_tasks { "task-list" } else { "" };
+            match start {
+                Some(n) => view! { <ol class=class start=*n>{rendered}</ol> }.into_any(),
+                None => view! { <ul class=class>{rendered}</ul> }.into_any(),
+            }
+        }
+        Block::Quote(inner) => view! { <blockquote>{blocks(inner, ctx)}</blockquote> }.into_any(),
+        Block::Table { head, rows } => {
+            let head = head
+                .iter()
+                .map(|cell| view! { <th scope="col">{inlines(cell, ctx)}</th> })
+                .collect_view();
+            let rows = rows
+                .iter()
+                .map(|row| {
+                    let cells = row
+                        .iter()
+                        .map(|cell| view! { <td>{inlines(cell, ctx)}</td> })
+                        .collect_view();
+                    view! { <tr>{cells}</tr> }
+                })
+                .collect_view();
+            view! {
+                <div class="table-wrap">
+                    <table>
+                        <thead><tr>{head}</tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            }
+            .into_any()
+        }
+        Block::Rule => view! { <hr /> }.into_any(),
+    }
+}
+
+fn item(item: &ListItem, ctx: RenderCtx) -> AnyView {
+    let Some(index) = item.task else {
+        return view! { <li>{blocks(&item.blocks, ctx)}</li> }.into_any();
+    };
+    // The first paragraph is the task's label; anything after it (nested
+    // lists, code) follows below the checkbox line.
+    let (label, rest): (&[Inline], &[Block]) = match item.blocks.split_first() {
+        Some((Block::Paragraph(content), rest)) => (content, rest),
+        _ => (&[], &item.blocks),
+    };
+    view! {
+        <li class="task" class:done=move || ctx.is_checked(index)>
+            <label class="task-label">
+                {checkbox(index, ctx, None)}
+                <span class="task-text">{inlines(label, ctx)}</span>
+            </label>
+            {blocks(rest, ctx)}
+        </li>
+    }
+    .into_any()
+}
+
+fn checkbox(index: usize, ctx: RenderCtx, aria_label: Option<String>) -> impl IntoView {
+    view! {
+        <input
+            type="checkbox"
+            class="task-check"
+            aria-label=aria_label
+            prop:checked=move || ctx.is_checked(index)
+            on:change=move |ev| ctx.on_toggle.run((index, event_target_checked(&ev)))
+        />
+    }
+}
+
+pub fn inlines(content: &[Inline], ctx: RenderCtx) -> AnyView {
+    content
+        .iter()
+        .map(|i| inline(i, ctx))
+        .collect_view()
+        .into_any()
+}
+
+fn inline(inline: &Inline, ctx: RenderCtx) -> AnyView {
+    match inline {
+        Inline::Text(text) => text.clone().into_any(),
+        Inline::Code(text) => view! { <code>{text.clone()}</code> }.into_any(),
+        Inline::Emphasis(c) => view! { <em>{inlines(c, ctx)}</em> }.into_any(),
+        Inline::Strong(c) => view! { <strong>{inlines(c, ctx)}</strong> }.into_any(),
+        Inline::Strikethrough(c) => view! { <del>{inlines(c, ctx)}</del> }.into_any(),
+        Inline::Link { href, content } => {
+            // A guide's links open beside the run, never in place of it.
+            let same_page = href.starts_with('#');
+            view! {
+                <a
+                    href=href.clone()
+                    target=(!same_page).then_some("_blank")
+                    rel=(!same_page).then_some("noopener noreferrer")
+                >
+                    {inlines(content, ctx)}
+                </a>
+            }
+            .into_any()
+        }
+        Inline::Image { alt } => {
+            let text = if alt.is_empty() {
+                "[image]".to_owned()
+            } else {
+                format!("[image: {alt}]")
+            };
+            view! { <span class="image-alt">{text}</span> }.into_any()
+        }
+        Inline::SoftBreak => " ".into_any(),
+        Inline::HardBreak => view! { <br /> }.into_any(),
+        Inline::FlatTask(index) => checkbox(*index, ctx, Some(ctx.task_text(*index))).into_any(),
+    }
+}
+
+/// A language name reduced to characters safe in a class name.
+fn css_token(lang: &str) -> String {
+    lang.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(32)
+        .collect::<String>()
+        .to_ascii_lowercase()
+}

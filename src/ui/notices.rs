@@ -1,0 +1,47 @@
+//! Messages to the person at the keyboard: errors, warnings, and the
+//! standing banner when browser storage is unavailable.
+
+use crate::app::{AppState, NoticeKind};
+use leptos::prelude::*;
+
+#[component]
+pub fn Notices() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <Show when=move || !state.storage_ok.get()>
+            <div class="notice notice-warning storage-banner" role="alert">
+                "Browser storage is unavailable (private window or blocked storage). Preflight works, but progress will not survive a reload."
+            </div>
+        </Show>
+        <div class="notices">
+            {move || {
+                state
+                    .notices
+                    .get()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, notice)| {
+                        let (class, role) = match notice.kind {
+                            NoticeKind::Error => ("notice notice-error", "alert"),
+                            NoticeKind::Warning => ("notice notice-warning", "alert"),
+                            NoticeKind::Info => ("notice notice-info", "status"),
+                        };
+                        view! {
+                            <div class=class role=role>
+                                <span class="notice-text">{notice.text}</span>
+                                <button
+                                    type="button"
+                                    class="notice-dismiss"
+                                    aria-label="Dismiss message"
+                                    on:click=move |_| state.dismiss(index)
+                                >
+                                    "×"
+                                </button>
+                            </div>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </div>
+    }
+}

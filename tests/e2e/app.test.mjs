@@ -1,0 +1,243 @@
+// End-to-end: the release build served over HTTP, driven in headless Chromium.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { ARTIFACTS, ROOT, appReady, countTasks, env, fixture, openPage } from './harness.mjs';
+
+const EXAMPLE = readFileSync(join(ROOT, 'public', 'example-guide.md'), 'utf8');
+const SHARED_GUIDES = [
+  'phase3-canary-rollout.md',
+  'sqlite-dedup-deployment-checklist.md',
+  'threading-update-production.md',
+];
+
+const boxes = (page) => page.locator('.guide input[type="checkbox"]');
+
+test('the built-in example opens first, with every task a checkbox', async () => {
+  const { page, context, errors } = await openPage('/');
+  await appReady(page);
+  const expected = countTasks(EXAMPLE);
+  assert.ok(expected.total >= 15);
+  assert.equal(await boxes(page).count(), expected.total);
+  assert.equal(await page.locator('.guide input[type="checkbox"]:checked').count(), expected.checked);
+  assert.equal(await page.locator('h1').first().textContent(), 'Orders API v2.4 Production Deployment');
+  // Each checkbox is named by its task text (label wraps input and text).
+  const first = page.getByRole('checkbox', { name: 'Release notes reviewed by product owner' });
+  assert.equal(await first.count(), 1);
+  await page.screenshot({ path: join(ARTIFACTS, 'example.png'), fullPage: false });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a checked task survives a reload', async () => {
+  const { page, context, errors } = await openPage('/');
+  await appReady(page);
+  const task = page.getByRole('checkbox', { name: 'On-call engineer briefed and reachable' });
+  await task.check();
+  await page.getByRole('checkbox', { name: 'Change request CHG-2417 approved' }).uncheck();
+  const before = await page.locator('.guide-status .count').textContent();
+  await page.reload();
+  await appReady(page);
+  assert.equal(
+    await page.getByRole('checkbox', { name: 'On-call engineer briefed and reachable' }).isChecked(),
+    true,
+  );
+  assert.equal(
+    await page.getByRole('checkbox', { name: 'Change request CHG-2417 approved' }).isChecked(),
+    false,
+  );
+  assert.equal(await page.locator('.guide-status .count').textContent(), before);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+for (const name of SHARED_GUIDES) {
+  test(`?guide= opens ${name} with one checkbox per task list item`, async () => {
+    const { page, context, errors } = await openPage(`/?guide=fixtures/guides/${name}`);
+    await appReady(page);
+    const expected = countTasks(fixture(`guides/${name}`));
+    assert.ok(expected.total > 0);
+    assert.equal(await boxes(page).count(), expected.total);
+    assert.equal(
+      await page.locator('.guide input[type="checkbox"]:checked').count(),
+      expected.checked,
+    );
+    const origin = await page.locator('.guide-status .origin').textContent();
+    assert.equal(origin, `${env.server.url}/fixtures/guides/${name}`);
+    await page.screenshot({ path: join(ARTIFACTS, `guide-${name}.png`) });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
+
+test('a guide from ?guide= keeps its progress across reloads', async () => {
+  const path = '/?guide=fixtures/guides/phase3-canary-rollout.md';
+  const { page, context, errors } = await openPage(path);
+  await appReady(page);
+  await boxes(page).nth(3).check();
+  await page.reload();
+  await appReady(page);
+  assert.equal(await boxes(page).nth(3).isChecked(), true);
+  assert.equal(await boxes(page).nth(2).isChecked(), false);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a guide URL that fails shows a clear message, not a blank page', async () => {
+  const { page, context, errors } = await openPage('/?guide=fixtures/guides/missing.md');
+  await page.waitForSelector('.notice-error');
+  const text = await page.locator('.notice-error').textContent();
+  assert.match(text, /Could not open the guide: could not load .*missing\.md: HTTP 404/);
+  // The controls to open something else are still there.
+  assert.equal(await page.getByRole('button', { name: 'Example' }).count(), 1);
+  // The only console error is the browser's own report of the 404.
+  assert.ok(errors.every((e) => /404/.test(e)), JSON.stringify(errors));
+  await page.getByRole('button', { name: 'Example' }).click();
+  await page.waitForSelector('.guide');
+  await context.close();
+});
+
+test('a non-http guide address is refused with a message', async () => {
+  const { page, context } = await openPage('/?guide=javascript:alert(1)');
+  await page.waitForSelector('.notice-error');
+  assert.match(
+    await page.locator('.notice-error').textContent(),
+    /guides can only be opened from http or https addresses/,
+  );
+  await context.close();
+});
+
+test('the file picker opens Markdown and rejects non-UTF-8, binary and empty files', async () => {
+  const { page, context, errors } = await openPage('/');
+  await appReady(page);
+  const input = page.locator('input[type="file"]');
+  await input.setInputFiles({
+    name: 'release.md',
+    mimeType: 'text/markdown',
+    buffer: Buffer.from('# Release 9\n\n- [ ] one\n- [x] two\n- [ ] three\n'),
+  });
+  await page.waitForSelector('text=Release 9');
+  assert.equal(await boxes(page).count(), 3);
+  assert.equal(await page.locator('.guide-status .origin').textContent(), 'release.md');
+
+  for (const [name, buffer, message] of [
+    ['latin1.md', Buffer.from([0x23, 0x20, 0x44, 0xe9, 0x70, 0x6c, 0x6f, 0x79, 0x0a]), /not UTF-8 text \(first invalid byte on line 1\)/],
+    ['image.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00]), /binary file/],
+    ['empty.md', Buffer.alloc(0), /the guide is empty/],
+  ]) {
+    await input.setInputFiles({ name, mimeType: 'text/markdown', buffer });
+    const notice = page.locator('.notice-error').filter({ hasText: name });
+    await notice.waitFor();
+    assert.match(await notice.textContent(), message);
+    // The guide that was open stays open.
+    assert.equal(await boxes(page).count(), 3);
+  }
+  // A file-opened guide comes back after a reload, with its progress.
+  await boxes(page).first().check();
+  await page.reload();
+  await page.waitForSelector('text=Release 9');
+  assert.equal(await boxes(page).first().isChecked(), true);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('pasted Markdown opens, and raw HTML in it stays inert', async () => {
+  const { page, context, errors } = await openPage('/');
+  await appReady(page);
+  await page.getByRole('button', { name: 'Paste…' }).click();
+  await page.getByLabel('Paste a Markdown guide').fill(
+    [
+      '# Pasted runbook',
+      '',
+      '<img src=x onerror="window.__pwned=1">',
+      '',
+      '<script>window.__pwned=2</script>',
+      '',
+      '- [ ] kill <PID> on the old host',
+      '- [ ] read [the docs](javascript:window.__pwned=3)',
+      '',
+    ].join('\n'),
+  );
+  await page.getByRole('button', { name: 'Open pasted guide' }).click();
+  await page.waitForSelector('text=Pasted runbook');
+  assert.equal(await boxes(page).count(), 2);
+  assert.equal(await page.locator('.guide img, .guide script').count(), 0);
+  assert.equal(await page.locator('.guide a').count(), 0);
+  assert.equal(await page.getByRole('checkbox', { name: 'kill <PID> on the old host' }).count(), 1);
+  await page.getByText('the docs').click();
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.match(await page.locator('.diagnostics summary').textContent(), /notes about this guide/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('dropping a Markdown file on the page opens it', async () => {
+  const { page, context, errors } = await openPage('/');
+  await appReady(page);
+  await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(['# Dropped guide\n\n- [ ] a\n- [ ] b\n'], 'dropped.md', { type: 'text/markdown' }));
+    document.querySelector('.app').dispatchEvent(
+      new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }),
+    );
+  });
+  await page.waitForSelector('text=Dropped guide');
+  assert.equal(await boxes(page).count(), 2);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the URL form opens a guide by address', async () => {
+  const { page, context, errors } = await openPage('/');
+  await appReady(page);
+  await page.getByLabel('Guide URL').fill('fixtures/guides/threading-update-production.md');
+  await page.getByRole('button', { name: 'Open URL' }).click();
+  await page.waitForURL(/\?guide=/);
+  await page.waitForSelector('text=Production Deployment Guide');
+  assert.equal(
+    await boxes(page).count(),
+    countTasks(fixture('guides/threading-update-production.md')).total,
+  );
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a panic shows an in-page notice instead of a dead page', async () => {
+  const { page, context, errors } = await openPage('/');
+  await appReady(page);
+  await page.evaluate(() => {
+    try {
+      window.wasmBindings.preflight_selftest_panic();
+    } catch {
+      // the wasm instance traps after the hook has run
+    }
+  });
+  const notice = page.locator('#panic-notice');
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /internal error/);
+  assert.equal(await notice.getAttribute('role'), 'alert');
+  assert.ok(errors.some((e) => /self-test panic requested/.test(e)));
+  await context.close();
+});
+
+test('the page carries a strict Content-Security-Policy', async () => {
+  const { page, context, errors } = await openPage('/');
+  await appReady(page);
+  const csp = await page
+    .locator('meta[http-equiv="Content-Security-Policy"]')
+    .getAttribute('content');
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval' 'sha256-/);
+  assert.doesNotMatch(csp, /unsafe-inline|'unsafe-eval'/);
+  // The policy is in force: an inline script injected later does not run.
+  const ran = await page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__inline = 1';
+    document.body.append(s);
+    return window.__inline;
+  });
+  assert.equal(ran, undefined);
+  assert.ok(errors.every((e) => /Content Security Policy/.test(e)), JSON.stringify(errors));
+  await context.close();
+});

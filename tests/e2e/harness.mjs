@@ -1,0 +1,93 @@
+// Shared set-up for end-to-end tests: one server over the release build,
+// one headless Chromium, a fresh browser context (empty storage) per test,
+// and a record of console errors so tests can assert there were none.
+import { after, before } from 'node:test';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ARTIFACTS = join(ROOT, 'tests', 'e2e', 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+export const env = { server: null, browser: null };
+
+before(async () => {
+  env.server = await startServer({
+    dist: join(ROOT, 'dist'),
+    fixtures: join(ROOT, 'tests', 'fixtures'),
+  });
+  env.browser = await chromium.launch({
+    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+
+after(async () => {
+  await env.browser?.close();
+  await env.server?.close();
+});
+
+/**
+ * Opens a page in a fresh context. Returns { page, context, errors }, where
+ * errors collects console errors and uncaught exceptions.
+ */
+export async function openPage(path = '/', { viewport, colorScheme } = {}) {
+  const context = await env.browser.newContext({
+    viewport: viewport ?? { width: 1280, height: 900 },
+    colorScheme: colorScheme ?? 'light',
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  await page.goto(env.server.url + path);
+  return { page, context, errors };
+}
+
+/** Waits until the app has rendered a guide or shown a message. */
+export async function appReady(page) {
+  await page.waitForSelector('.guide, .notice', { timeout: 30_000 });
+}
+
+/**
+ * Counts task list items the way GitHub does, straight from the Markdown:
+ * list items starting with [ ], [x] or [X], outside fenced code blocks.
+ * Independent of the app's parser, so the two can be compared.
+ */
+export function countTasks(markdown) {
+  let fence = null;
+  let total = 0;
+  let checked = 0;
+  for (const line of markdown.split('\n')) {
+    const f = line.match(/^\s*(`{3,}|~{3,})/);
+    if (f) {
+      if (!fence) fence = f[1][0];
+      else if (f[1][0] === fence) fence = null;
+      continue;
+    }
+    if (fence) continue;
+    const m = line.match(/^\s*(?:[-*+]|\d+[.)])\s+\[([ xX])\](?:\s|$)/);
+    if (m) {
+      total += 1;
+      if (m[1] !== ' ') checked += 1;
+    }
+  }
+  return { total, checked };
+}
+
+export function fixture(name) {
+  return readFileSync(join(ROOT, 'tests', 'fixtures', name), 'utf8');
+}
