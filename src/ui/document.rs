@@ -54,7 +54,7 @@ fn block(block: &Block, ctx: RenderCtx) -> AnyView {
                 _ => view! { <h6>{inner}</h6> }.into_any(),
             }
         }
-        Block::Paragraph(content) => view! { <p>{inlines(content, ctx)}</p> }.into_any(),
+        Block::Paragraph { content, .. } => view! { <p>{inlines(content, ctx)}</p> }.into_any(),
         Block::Code { lang, text, .. } => {
             let lang = lang.clone();
             let class = lang
@@ -112,7 +112,7 @@ fn item(item: &ListItem, ctx: RenderCtx) -> AnyView {
     // The first paragraph is the task's label; anything after it (nested
     // lists, code) follows below the checkbox line.
     let (label, rest): (&[Inline], &[Block]) = match item.blocks.split_first() {
-        Some((Block::Paragraph(content), rest)) => (content, rest),
+        Some((Block::Paragraph { content, .. }, rest)) => (content, rest),
         _ => (&[], &item.blocks),
     };
     view! {

@@ -11,11 +11,14 @@
 //! * [`progress`] is the versioned record of which tasks are checked.
 
 pub mod doc;
+pub mod guide;
 pub mod markdown;
 pub mod progress;
 pub mod source;
+pub mod text;
 
 pub use doc::{parse, safe_href, Block, Diagnostic, Document, Inline, ListItem, Severity, Task};
+pub use guide::Guide;
 pub use progress::{LastGuide, Progress, ProgressError};
 pub use source::{decode, guide_hash, SourceError, MAX_GUIDE_BYTES};
 

@@ -66,7 +66,10 @@ pub enum Block {
         content: Vec<Inline>,
         line: usize,
     },
-    Paragraph(Vec<Inline>),
+    Paragraph {
+        content: Vec<Inline>,
+        line: usize,
+    },
     Code {
         /// First word of a fenced block's info string (`bash`, `sql`…).
         lang: Option<String>,
@@ -91,6 +94,8 @@ pub struct ListItem {
     /// Index into [`Document::tasks`] when this item is a task.
     pub task: Option<usize>,
     pub blocks: Vec<Block>,
+    /// 1-based line of the item's marker.
+    pub line: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -140,7 +145,8 @@ fn push_plain(out: &mut String, inlines: &[Inline]) {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
     Warning,
@@ -157,7 +163,7 @@ impl Severity {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     /// 1-based line.
     pub line: usize,
@@ -217,10 +223,12 @@ enum Frame {
         kind: BlocksKind,
         blocks: Vec<Block>,
         pending: Vec<Inline>,
+        pending_line: usize,
     },
     Inlines {
         kind: InlinesKind,
         inlines: Vec<Inline>,
+        line: usize,
     },
     List {
         start: Option<u64>,
@@ -270,6 +278,8 @@ struct Builder<'a> {
     task_ids: HashMap<String, usize>,
     title: Option<(u8, String)>,
     diagnostics: Vec<Diagnostic>,
+    /// Line of the event being handled.
+    line: usize,
 }
 
 impl<'a> Builder<'a> {
@@ -281,18 +291,21 @@ impl<'a> Builder<'a> {
                 kind: BlocksKind::Root,
                 blocks: Vec::new(),
                 pending: Vec::new(),
+                pending_line: 0,
             }],
             depth: 0,
             tasks: Vec::new(),
             task_ids: HashMap::new(),
             title: None,
             diagnostics: Vec::new(),
+            line: 1,
         }
     }
 
     fn run(mut self) -> Document {
         for (event, range) in markdown::parser(self.text).into_offset_iter() {
             let line = self.lines.line(range.start);
+            self.line = line;
             match event {
                 Event::Start(tag) => self.start(tag, line),
                 Event::End(tag) => self.end(tag),
@@ -321,10 +334,14 @@ impl<'a> Builder<'a> {
             Some(Frame::Blocks {
                 mut blocks,
                 pending,
+                pending_line,
                 ..
             }) => {
                 if !pending.is_empty() {
-                    blocks.push(Block::Paragraph(pending));
+                    blocks.push(Block::Paragraph {
+                        content: pending,
+                        line: pending_line,
+                    });
                 }
                 blocks
             }
@@ -356,15 +373,19 @@ impl<'a> Builder<'a> {
             return;
         }
         let frame = match tag {
-            Tag::Paragraph => inlines(InlinesKind::Paragraph),
-            Tag::Heading { level, .. } => inlines(InlinesKind::Heading {
-                level: level as u8,
+            Tag::Paragraph => inlines(InlinesKind::Paragraph, line),
+            Tag::Heading { level, .. } => inlines(
+                InlinesKind::Heading {
+                    level: level as u8,
+                    line,
+                },
                 line,
-            }),
+            ),
             Tag::BlockQuote(_) | Tag::FootnoteDefinition(_) => Frame::Blocks {
                 kind: BlocksKind::Quote,
                 blocks: Vec::new(),
                 pending: Vec::new(),
+                pending_line: 0,
             },
             Tag::CodeBlock(kind) => Frame::Code {
                 lang: match kind {
@@ -391,6 +412,7 @@ impl<'a> Builder<'a> {
                 kind: BlocksKind::Item { task: None, line },
                 blocks: Vec::new(),
                 pending: Vec::new(),
+                pending_line: 0,
             },
             Tag::Table(_) => Frame::Table {
                 head: Vec::new(),
@@ -398,11 +420,11 @@ impl<'a> Builder<'a> {
                 row: Vec::new(),
             },
             Tag::TableHead | Tag::TableRow => return,
-            Tag::TableCell => inlines(InlinesKind::Cell),
-            Tag::Emphasis => inlines(InlinesKind::Emphasis),
-            Tag::Strong => inlines(InlinesKind::Strong),
+            Tag::TableCell => inlines(InlinesKind::Cell, line),
+            Tag::Emphasis => inlines(InlinesKind::Emphasis, line),
+            Tag::Strong => inlines(InlinesKind::Strong, line),
             Tag::Strikethrough | Tag::Superscript | Tag::Subscript => {
-                inlines(InlinesKind::Strikethrough)
+                inlines(InlinesKind::Strikethrough, line)
             }
             Tag::Link { dest_url, .. } => {
                 let href = safe_href(&dest_url);
@@ -416,9 +438,9 @@ impl<'a> Builder<'a> {
                         ),
                     });
                 }
-                inlines(InlinesKind::Link { href })
+                inlines(InlinesKind::Link { href }, line)
             }
-            Tag::Image { .. } => inlines(InlinesKind::Image),
+            Tag::Image { .. } => inlines(InlinesKind::Image, line),
             Tag::DefinitionList | Tag::DefinitionListTitle | Tag::DefinitionListDefinition => {
                 Frame::Transparent { item: false }
             }
@@ -471,31 +493,41 @@ impl<'a> Builder<'a> {
                 kind,
                 mut blocks,
                 pending,
+                pending_line,
             } => {
                 if !pending.is_empty() {
-                    blocks.push(Block::Paragraph(pending));
+                    blocks.push(Block::Paragraph {
+                        content: pending,
+                        line: pending_line,
+                    });
                 }
                 match kind {
                     BlocksKind::Root => {}
                     BlocksKind::Quote => self.push_block(Block::Quote(blocks)),
-                    BlocksKind::Item { task, .. } => {
+                    BlocksKind::Item { task, line } => {
                         if let Some(index) = task {
                             self.finish_task(index, &blocks);
                         }
+                        let item = ListItem { task, blocks, line };
                         match self.stack.last_mut() {
-                            Some(Frame::List { items, .. }) => {
-                                items.push(ListItem { task, blocks })
-                            }
+                            Some(Frame::List { items, .. }) => items.push(item),
                             _ => self.push_block(Block::List {
                                 start: None,
-                                items: vec![ListItem { task, blocks }],
+                                items: vec![item],
                             }),
                         }
                     }
                 }
             }
-            Frame::Inlines { kind, inlines } => match kind {
-                InlinesKind::Paragraph => self.push_block(Block::Paragraph(inlines)),
+            Frame::Inlines {
+                kind,
+                inlines,
+                line,
+            } => match kind {
+                InlinesKind::Paragraph => self.push_block(Block::Paragraph {
+                    content: inlines,
+                    line,
+                }),
                 InlinesKind::Heading { level, line } => {
                     let better = match &self.title {
                         None => true,
@@ -634,7 +666,7 @@ impl<'a> Builder<'a> {
 
     fn finish_task(&mut self, index: usize, blocks: &[Block]) {
         let text = match blocks.first() {
-            Some(Block::Paragraph(inlines)) => Inline::plain_text(inlines),
+            Some(Block::Paragraph { content, .. }) => Inline::plain_text(content),
             _ => String::new(),
         };
         self.assign_id(index, text);
@@ -658,6 +690,7 @@ impl<'a> Builder<'a> {
     }
 
     fn push_inline(&mut self, inline: Inline) {
+        let line = self.line;
         let Some(frame) = self
             .stack
             .iter_mut()
@@ -668,7 +701,16 @@ impl<'a> Builder<'a> {
         };
         let target = match frame {
             Frame::Inlines { inlines, .. } => inlines,
-            Frame::Blocks { pending, .. } => pending,
+            Frame::Blocks {
+                pending,
+                pending_line,
+                ..
+            } => {
+                if pending.is_empty() {
+                    *pending_line = line;
+                }
+                pending
+            }
             Frame::Code { text, .. } => {
                 text.push_str(&Inline::plain_text(std::slice::from_ref(&inline)));
                 return;
@@ -692,17 +734,23 @@ impl<'a> Builder<'a> {
         };
         match frame {
             Frame::Blocks {
-                blocks, pending, ..
+                blocks,
+                pending,
+                pending_line,
+                ..
             } => {
                 if !pending.is_empty() {
-                    blocks.push(Block::Paragraph(std::mem::take(pending)));
+                    blocks.push(Block::Paragraph {
+                        content: std::mem::take(pending),
+                        line: *pending_line,
+                    });
                 }
                 blocks.push(block);
             }
             // A block inside an inline container cannot happen in
             // CommonMark; keep its text rather than lose it.
             Frame::Inlines { inlines, .. } => {
-                if let Block::Paragraph(content) = block {
+                if let Block::Paragraph { content, .. } = block {
                     inlines.extend(content);
                 }
             }
@@ -711,10 +759,11 @@ impl<'a> Builder<'a> {
     }
 }
 
-fn inlines(kind: InlinesKind) -> Frame {
+fn inlines(kind: InlinesKind, line: usize) -> Frame {
     Frame::Inlines {
         kind,
         inlines: Vec::new(),
+        line,
     }
 }
 

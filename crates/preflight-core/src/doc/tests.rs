@@ -120,11 +120,14 @@ fn raw_html_never_survives_as_markup() {
     let doc = parse("<div onclick=\"evil()\">\n<script>alert(1)</script>\n</div>\n\nKill <PID> now<br>then <!-- note --> go\n");
     assert_eq!(
         doc.blocks,
-        vec![Block::Paragraph(vec![
-            Inline::Text("Kill <PID> now".into()),
-            Inline::HardBreak,
-            Inline::Text("then  go".into()),
-        ])]
+        vec![Block::Paragraph {
+            content: vec![
+                Inline::Text("Kill <PID> now".into()),
+                Inline::HardBreak,
+                Inline::Text("then  go".into()),
+            ],
+            line: 5
+        }]
     );
     assert_eq!(doc.diagnostics.len(), 1);
     assert_eq!(doc.diagnostics[0].line, 1);
@@ -154,13 +157,16 @@ fn only_safe_links_are_kept() {
     let doc = parse("[ok](https://x.test) and [bad](javascript:alert(1))");
     assert_eq!(
         doc.blocks,
-        vec![Block::Paragraph(vec![
-            Inline::Link {
-                href: "https://x.test".into(),
-                content: vec![Inline::Text("ok".into())]
-            },
-            Inline::Text(" and bad".into()),
-        ])]
+        vec![Block::Paragraph {
+            content: vec![
+                Inline::Link {
+                    href: "https://x.test".into(),
+                    content: vec![Inline::Text("ok".into())]
+                },
+                Inline::Text(" and bad".into()),
+            ],
+            line: 1
+        }]
     );
     assert_eq!(doc.diagnostics[0].severity, Severity::Warning);
 }
@@ -204,7 +210,10 @@ fn emoji_and_unicode_pass_through() {
     assert_eq!(doc.title.as_deref(), Some("1. Development Testing ✅"));
     assert_eq!(
         doc.blocks[1],
-        Block::Paragraph(vec![Inline::Text("Gradual rollout (25% → 50%) 🚀".into())])
+        Block::Paragraph {
+            content: vec![Inline::Text("Gradual rollout (25% → 50%) 🚀".into())],
+            line: 3
+        }
     );
 }
 

@@ -1,0 +1,219 @@
+//! Spots credentials written into a guide, so they can be flagged and
+//! masked. Placeholders (`$TOKEN`, `<password>`, `YOUR_TOKEN_HERE`,
+//! `xxxx`) are not secrets.
+
+/// A secret found on one line: byte range of the secret value in the line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secret {
+    pub kind: &'static str,
+    pub start: usize,
+    pub end: usize,
+}
+
+const KEY_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "api-key",
+    "access_key",
+    "secret_key",
+    "client_secret",
+    "private_key",
+];
+
+fn is_placeholder(value: &str) -> bool {
+    let v = value.trim_matches(|c: char| c == '"' || c == '\'' || c == '`');
+    let lower = v.to_ascii_lowercase();
+    v.len() < 6
+        || v.starts_with(['$', '<', '{', '[', '%', '*'])
+        || lower.contains("your")
+        || lower.contains("xxx")
+        || lower.contains("example")
+        || lower.contains("changeme")
+        || lower.contains("placeholder")
+        || lower.contains("redacted")
+        || lower.contains("here")
+        || lower.starts_with("env")
+        || lower == "password"
+        || lower == "secret"
+        || lower == "token"
+        || v.chars().all(|c| c == v.chars().next().unwrap_or('x'))
+}
+
+fn token_end(line: &str, start: usize) -> usize {
+    line[start..]
+        .char_indices()
+        .find(|&(_, c)| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | ',' | ';' | ')' | '}'))
+        .map_or(line.len(), |(i, _)| start + i)
+}
+
+/// Secrets on one line of a guide.
+pub fn scan_line(line: &str) -> Vec<Secret> {
+    let mut found = Vec::new();
+    let lower = line.to_ascii_lowercase();
+
+    if lower.contains("-----begin") && lower.contains("private key-----") {
+        found.push(Secret {
+            kind: "private key",
+            start: 0,
+            end: line.len(),
+        });
+        return found;
+    }
+
+    // key: value, key=value, "key": "value"
+    for key in KEY_WORDS {
+        let mut from = 0;
+        while let Some(pos) = lower[from..].find(key) {
+            let after = from + pos + key.len();
+            from = after;
+            let rest = &line[after..];
+            let rest_trim = rest.trim_start_matches(['"', '\'']).trim_start();
+            let Some(sep) = rest_trim.chars().next().filter(|c| *c == ':' || *c == '=') else {
+                continue;
+            };
+            let value_part = rest_trim[sep.len_utf8()..].trim_start();
+            let quoted = value_part.starts_with(['"', '\'']);
+            let value_part = value_part.trim_start_matches(['"', '\'']);
+            let start = line.len() - value_part.len();
+            let end = token_end(line, start);
+            let value = &line[start..end];
+            // Unquoted, `token = data["access_token"]` is code, and
+            // `password: required` is prose; a secret looks like a token.
+            let looks_like_code = value.contains(['[', ']', '(', ')', '.', '{'])
+                || value.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            if (quoted || !looks_like_code)
+                && !is_placeholder(value)
+                && value.chars().any(|c| c.is_ascii_alphanumeric())
+            {
+                found.push(Secret {
+                    kind: "credential",
+                    start,
+                    end,
+                });
+            }
+        }
+    }
+
+    // Bearer tokens and well-known token shapes.
+    for (prefix, kind, min) in [
+        ("Bearer ", "bearer token", 20),
+        ("AKIA", "AWS access key", 16),
+        ("ghp_", "GitHub token", 30),
+        ("github_pat_", "GitHub token", 30),
+        ("xoxb-", "Slack token", 20),
+        ("xoxp-", "Slack token", 20),
+    ] {
+        let mut from = 0;
+        while let Some(pos) = line[from..].find(prefix) {
+            let start = from + pos + if prefix == "Bearer " { prefix.len() } else { 0 };
+            let end = token_end(line, start);
+            from = end.max(from + pos + prefix.len());
+            let value = &line[start..end];
+            if value.len() >= min && !is_placeholder(value) {
+                found.push(Secret { kind, start, end });
+            }
+        }
+    }
+
+    // https://user:password@host
+    if let Some(scheme) = line.find("://") {
+        let rest = &line[scheme + 3..];
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == '/')
+            .unwrap_or(rest.len());
+        if let Some(at) = rest[..end].find('@') {
+            if let Some(colon) = rest[..at].find(':') {
+                let start = scheme + 3 + colon + 1;
+                let value = &line[start..scheme + 3 + at];
+                if !is_placeholder(value) {
+                    found.push(Secret {
+                        kind: "password in URL",
+                        start,
+                        end: scheme + 3 + at,
+                    });
+                }
+            }
+        }
+    }
+    found.sort_by_key(|s| s.start);
+    found.dedup_by(|a, b| a.start < b.end);
+    found
+}
+
+/// `line` with every secret replaced by `••••••`.
+pub fn mask_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut at = 0;
+    for s in scan_line(line) {
+        if s.start < at {
+            continue;
+        }
+        out.push_str(&line[at..s.start]);
+        out.push_str("••••••");
+        at = s.end;
+    }
+    out.push_str(&line[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(line: &str) -> Vec<&'static str> {
+        scan_line(line).into_iter().map(|s| s.kind).collect()
+    }
+
+    #[test]
+    fn finds_credentials() {
+        assert_eq!(
+            kinds(r#"  -d '{"email": "ops@example.com", "password": "xasdez-katjuc-zyttI2"}'"#),
+            ["credential"]
+        );
+        assert_eq!(kinds("export DB_PASSWORD=s3cr3t-Pa55"), ["credential"]);
+        assert_eq!(
+            kinds("-H \"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx\""),
+            ["bearer token"]
+        );
+        assert_eq!(
+            kinds("aws_access_key_id = AKIAIOSFODNN7EXAMPLE"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(kinds("key AKIAQWERTYUIOPASDFGH"), ["AWS access key"]);
+        assert_eq!(kinds("-----BEGIN RSA PRIVATE KEY-----"), ["private key"]);
+        assert_eq!(
+            kinds("psql postgres://admin:hunter22x@db:5432/app"),
+            ["password in URL"]
+        );
+    }
+
+    #[test]
+    fn ignores_placeholders() {
+        for line in [
+            "-H \"Authorization: Bearer $TOKEN\"",
+            "-H \"Authorization: Bearer YOUR_TOKEN_HERE\"",
+            "password: <your-password>",
+            "export PASSWORD=${DB_PASSWORD}",
+            "token: xxxxxxxx",
+            "Rotate the API token in the vault",
+            "postgres://user@db/app",
+            "                token = token_data[\"access_token\"]",
+            "password: required for the admin user",
+        ] {
+            assert_eq!(kinds(line), Vec::<&str>::new(), "{line}");
+        }
+    }
+
+    #[test]
+    fn masks() {
+        assert_eq!(
+            mask_line(r#"{"password": "xasdez-katjuc-zyttI2"}"#),
+            r#"{"password": "••••••"}"#
+        );
+    }
+}
