@@ -69,7 +69,7 @@ ensure_npm_deps() {
 ensure_chromium() {
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     say "installing Chromium and ChromeDriver"
-    apt_install chromium chromium-driver
+    apt_install chromium chromium-driver fonts-noto-color-emoji
   fi
   export CHROME_PATH="${CHROME_PATH:-$(command -v chromium)}"
   export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"

@@ -8,7 +8,7 @@ use crate::effects::{files, http, location, storage};
 use crate::ui;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use preflight_core::{Document, LastGuide, Progress, ProgressError};
+use preflight_core::{Guide, LastGuide, Progress, ProgressError};
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 
@@ -47,7 +47,7 @@ impl Origin {
 #[derive(Clone)]
 pub struct OpenGuide {
     pub origin: Origin,
-    pub doc: Arc<Document>,
+    pub guide: Arc<Guide>,
     pub hash: String,
 }
 
@@ -185,7 +185,7 @@ impl AppState {
                 return false;
             }
         };
-        let doc = preflight_core::parse(&text);
+        let guide = Guide::parse(&text);
         let hash = preflight_core::guide_hash(&text);
         self.remember(&origin, text);
         if !matches!(origin, Origin::Url(_)) {
@@ -196,7 +196,7 @@ impl AppState {
         self.progress.set(progress);
         self.guide.set(Some(OpenGuide {
             origin,
-            doc: Arc::new(doc),
+            guide: Arc::new(guide),
             hash,
         }));
         true
@@ -264,7 +264,7 @@ impl AppState {
     pub fn toggle(&self, index: usize, checked: bool) {
         let Some(task) = self
             .guide
-            .with_untracked(|g| g.as_ref().and_then(|g| g.doc.tasks.get(index).cloned()))
+            .with_untracked(|g| g.as_ref().and_then(|g| g.guide.tasks.get(index).cloned()))
         else {
             return;
         };

@@ -5,13 +5,78 @@
 //! tree is built once.
 
 use leptos::prelude::*;
-use preflight_core::{Block, Document, Inline, ListItem, Progress};
+use preflight_core::guide::{Guide, Level, TriggerAction};
+use preflight_core::text::secrets;
+use preflight_core::{Block, Inline, ListItem, Progress};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+
+/// What the guide model says about particular lines, for the renderer to
+/// mark: gates, rollback triggers, lines holding secrets.
+#[derive(Debug, Default)]
+pub struct Marks {
+    /// Item line → (badge text, CSS level class).
+    gates: HashMap<usize, (String, &'static str)>,
+    /// Item line → badge text.
+    triggers: HashMap<usize, &'static str>,
+    secret_lines: HashSet<usize>,
+}
+
+impl Marks {
+    pub fn from_guide(guide: &Guide) -> Marks {
+        let mut marks = Marks::default();
+        for gate in guide.all_gates() {
+            if gate.line == 0 {
+                continue;
+            }
+            let threshold = match (gate.op, gate.value, &gate.reference) {
+                (Some(op), Some(v), _) => format!(
+                    "{} {}{}",
+                    op.as_str().replace("<=", "≤").replace(">=", "≥"),
+                    v,
+                    gate.unit
+                        .as_deref()
+                        .map(|u| if u == "%" {
+                            u.to_owned()
+                        } else {
+                            format!(" {u}")
+                        })
+                        .unwrap_or_default()
+                ),
+                (Some(op), None, Some(r)) => format!("{} {r}", op.as_str()),
+                _ => "confirm".to_owned(),
+            };
+            let level = match gate.level {
+                Some(Level::Target) => "level-target",
+                Some(Level::Warning) => "level-warning",
+                Some(Level::Critical) => "level-critical",
+                None => "",
+            };
+            let label = match gate.level {
+                Some(Level::Target) => format!("target {threshold}"),
+                Some(Level::Warning) => format!("warning {threshold}"),
+                Some(Level::Critical) => format!("critical {threshold}"),
+                None => format!("gate: {threshold}"),
+            };
+            marks.gates.entry(gate.line).or_insert((label, level));
+        }
+        for t in &guide.rollback.triggers {
+            let label = match t.action {
+                TriggerAction::Rollback => "rollback trigger",
+                TriggerAction::Pause => "pause trigger",
+            };
+            marks.triggers.insert(t.line, label);
+        }
+        marks.secret_lines = guide.secret_lines.iter().copied().collect();
+        marks
+    }
+}
 
 /// What rendering needs besides the blocks themselves.
 #[derive(Clone, Copy)]
 pub struct RenderCtx {
-    pub doc: StoredValue<Arc<Document>>,
+    pub guide: StoredValue<Arc<Guide>>,
+    pub marks: StoredValue<Arc<Marks>>,
     pub progress: RwSignal<Progress>,
     /// Called with (task index, checked) when a checkbox changes.
     pub on_toggle: Callback<(usize, bool)>,
@@ -19,17 +84,59 @@ pub struct RenderCtx {
 
 impl RenderCtx {
     fn is_checked(&self, index: usize) -> bool {
-        let doc = self.doc.get_value();
-        let Some(task) = doc.tasks.get(index) else {
+        let guide = self.guide.get_value();
+        let Some(task) = guide.tasks.get(index) else {
             return false;
         };
         self.progress.with(|p| p.is_checked(&task.id, task.checked))
     }
 
     fn task_text(&self, index: usize) -> String {
-        self.doc
-            .with_value(|d| d.tasks.get(index).map(|t| t.text.clone()))
+        self.guide
+            .with_value(|g| g.tasks.get(index).map(|t| t.text.clone()))
             .unwrap_or_default()
+    }
+
+    fn badges(&self, line: usize) -> impl IntoView {
+        let marks = self.marks.get_value();
+        let gate = marks.gates.get(&line).map(|(label, level)| {
+            let class = format!("badge badge-gate {level}");
+            view! { <span class=class>{label.clone()}</span> }
+        });
+        let trigger = marks
+            .triggers
+            .get(&line)
+            .map(|label| view! { <span class="badge badge-trigger">{*label}</span> });
+        (gate, trigger)
+    }
+
+    fn item_class(&self, line: usize, base: &str) -> String {
+        let marks = self.marks.get_value();
+        let mut class = base.to_owned();
+        if marks.gates.contains_key(&line) {
+            class.push_str(" gate");
+        }
+        if marks.triggers.contains_key(&line) {
+            class.push_str(" trigger");
+        }
+        class
+    }
+
+    /// Code text with secrets on flagged lines masked.
+    fn code_text(&self, text: &str, first_line: usize) -> String {
+        let marks = self.marks.get_value();
+        if marks.secret_lines.is_empty() {
+            return text.to_owned();
+        }
+        let mut out = String::with_capacity(text.len());
+        for (offset, line) in text.split_inclusive('\n').enumerate() {
+            if marks.secret_lines.contains(&(first_line + 1 + offset)) {
+                out.push_str(&secrets::mask_line(line));
+            } else {
+                out.push_str(line);
+            }
+        }
+        out
     }
 }
 
@@ -55,14 +162,15 @@ fn block(block: &Block, ctx: RenderCtx) -> AnyView {
             }
         }
         Block::Paragraph { content, .. } => view! { <p>{inlines(content, ctx)}</p> }.into_any(),
-        Block::Code { lang, text, .. } => {
+        Block::Code { lang, text, line } => {
+            let text = ctx.code_text(text, *line);
             let lang = lang.clone();
             let class = lang
                 .as_deref()
                 .map(|l| format!("code lang-{}", css_token(l)))
                 .unwrap_or_else(|| "code".to_owned());
             view! {
-                <pre class=class data-lang=lang><code>{text.clone()}</code></pre>
+                <pre class=class data-lang=lang><code>{text}</code></pre>
             }
             .into_any()
         }
@@ -106,21 +214,31 @@ fn block(block: &Block, ctx: RenderCtx) -> AnyView {
 }
 
 fn item(item: &ListItem, ctx: RenderCtx) -> AnyView {
-    let Some(index) = item.task else {
-        return view! { <li>{blocks(&item.blocks, ctx)}</li> }.into_any();
-    };
-    // The first paragraph is the task's label; anything after it (nested
-    // lists, code) follows below the checkbox line.
+    // The first paragraph is the item's label; anything after it (nested
+    // lists, code) follows below it.
     let (label, rest): (&[Inline], &[Block]) = match item.blocks.split_first() {
         Some((Block::Paragraph { content, .. }, rest)) => (content, rest),
         _ => (&[], &item.blocks),
     };
+    let Some(index) = item.task else {
+        let class = ctx.item_class(item.line, "");
+        return view! {
+            <li class=class>
+                {inlines(label, ctx)}
+                {ctx.badges(item.line)}
+                {blocks(rest, ctx)}
+            </li>
+        }
+        .into_any();
+    };
+    let class = ctx.item_class(item.line, "task");
     view! {
-        <li class="task" class:done=move || ctx.is_checked(index)>
+        <li class=class class:done=move || ctx.is_checked(index)>
             <label class="task-label">
                 {checkbox(index, ctx, None)}
                 <span class="task-text">{inlines(label, ctx)}</span>
             </label>
+            {ctx.badges(item.line)}
             {blocks(rest, ctx)}
         </li>
     }

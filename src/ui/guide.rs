@@ -1,19 +1,23 @@
-//! The open guide: its progress bar, its content and its diagnostics.
+//! The open guide: its status bar, its phases and its diagnostics.
 
 use crate::app::{AppState, OpenGuide};
-use crate::ui::document::{self, RenderCtx};
+use crate::ui::document::{self, Marks, RenderCtx};
 use leptos::prelude::*;
+use preflight_core::guide::{Phase, PhaseKind};
+use preflight_core::text::duration::format_range;
+use std::sync::Arc;
 
 #[component]
 pub fn GuideView(guide: OpenGuide) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let doc = guide.doc.clone();
-    let total = doc.tasks.len();
+    let model = guide.guide.clone();
+    let total = model.tasks.len();
     let done = {
-        let doc = doc.clone();
+        let model = model.clone();
         Memo::new(move |_| {
             state.progress.with(|p| {
-                doc.tasks
+                model
+                    .tasks
                     .iter()
                     .filter(|t| p.is_checked(&t.id, t.checked))
                     .count()
@@ -21,11 +25,50 @@ pub fn GuideView(guide: OpenGuide) -> impl IntoView {
         })
     };
     let ctx = RenderCtx {
-        doc: StoredValue::new(doc.clone()),
+        guide: StoredValue::new(model.clone()),
+        marks: StoredValue::new(Arc::new(Marks::from_guide(&model))),
         progress: state.progress,
         on_toggle: Callback::new(move |(index, checked)| state.toggle(index, checked)),
     };
-    let diagnostics = doc
+
+    let facts = [
+        model
+            .estimate_s
+            .map(|e| format!("Estimated {}", format_range(e))),
+        model
+            .downtime_s
+            .map(|d| format!("Downtime {}", format_range(d))),
+        model
+            .rollback
+            .estimate_s
+            .map(|r| format!("Rollback {}", format_range(r))),
+        Some(format!(
+            "{} phases · {} steps · {} gates · {} rollback triggers",
+            model.phases.len(),
+            model.counts.steps,
+            model.counts.gates,
+            model.counts.triggers
+        )),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|f| view! { <span class="fact">{f}</span> })
+    .collect_view();
+
+    let repaired = model.encoding_repair.map(|enc| {
+        view! {
+            <p class="notice notice-info repaired" role="status">
+                {format!(
+                    "This guide had been saved after being read as {}; Preflight repaired its text. Details under the notes below.",
+                    enc.name()
+                )}
+            </p>
+        }
+    });
+    let title_heading = (!model.phases.iter().any(|p| p.level == 1))
+        .then(|| view! { <h1 class="guide-title">{model.title.clone()}</h1> });
+
+    let diagnostics = model
         .diagnostics
         .iter()
         .map(|d| {
@@ -40,7 +83,7 @@ pub fn GuideView(guide: OpenGuide) -> impl IntoView {
             }
         })
         .collect_view();
-    let diagnostic_count = doc.diagnostics.len();
+    let diagnostic_count = model.diagnostics.len();
 
     view! {
         <section class="guide-status" aria-label="Progress">
@@ -49,9 +92,13 @@ pub fn GuideView(guide: OpenGuide) -> impl IntoView {
                 {move || format!("{} of {} tasks done", done.get(), total)}
             </span>
             <progress max=total.max(1) value=move || done.get()></progress>
+            <div class="facts">{facts}</div>
         </section>
+        {repaired}
         <article class="guide" data-guide-hash=guide.hash.clone()>
-            {document::blocks(&doc.blocks, ctx)}
+            {title_heading}
+            {document::blocks(&model.preamble, ctx)}
+            {model.phases.iter().map(|p| phase(p, ctx)).collect_view()}
         </article>
         {(diagnostic_count > 0)
             .then(|| {
@@ -63,4 +110,66 @@ pub fn GuideView(guide: OpenGuide) -> impl IntoView {
                 }
             })}
     }
+}
+
+fn kind_label(kind: PhaseKind) -> Option<&'static str> {
+    Some(match kind {
+        PhaseKind::Preparation => "Preparation",
+        PhaseKind::Verification => "Verification",
+        PhaseKind::Monitoring => "Monitoring",
+        PhaseKind::Rollback => "Rollback",
+        PhaseKind::Troubleshooting => "Troubleshooting",
+        PhaseKind::PostDeployment => "Post-deployment",
+        PhaseKind::Deployment | PhaseKind::Reference | PhaseKind::Section => return None,
+    })
+}
+
+/// A phase or section: its heading with what the model knows about it,
+/// its own content, then its sub-sections.
+fn phase(p: &Phase, ctx: RenderCtx) -> AnyView {
+    let heading = document::inlines(&p.heading, ctx);
+    let heading = match p.level {
+        1 => view! { <h1>{heading}</h1> }.into_any(),
+        2 => view! { <h2>{heading}</h2> }.into_any(),
+        3 => view! { <h3>{heading}</h3> }.into_any(),
+        4 => view! { <h4>{heading}</h4> }.into_any(),
+        5 => view! { <h5>{heading}</h5> }.into_any(),
+        _ => view! { <h6>{heading}</h6> }.into_any(),
+    };
+    // Badges only say what the heading does not already say.
+    let kind = kind_label(p.kind)
+        .filter(|label| p.level <= 2 && !p.title.to_lowercase().contains(&label.to_lowercase()));
+    let badges = [
+        kind.map(|k| ("badge badge-kind", k.to_owned())),
+        p.estimate_s
+            .map(|e| ("badge badge-time", format!("⏱ {}", format_range(e)))),
+        p.optional
+            .then(|| ("badge badge-optional", "optional".to_owned())),
+        p.alternative_group
+            .as_ref()
+            .map(|_| ("badge badge-option", "alternative: choose one".to_owned())),
+        (!p.gates.is_empty()).then(|| ("badge badge-gate", format!("{} gates", p.gates.len()))),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|(class, text)| view! { <span class=class>{text}</span> })
+    .collect_view();
+    let class = format!(
+        "phase kind-{}{}{}",
+        p.kind.as_str(),
+        if p.optional { " optional" } else { "" },
+        if p.alternative_group.is_some() {
+            " alternative"
+        } else {
+            ""
+        }
+    );
+    view! {
+        <section class=class id=p.id.clone() data-line=p.line>
+            <header class="phase-header">{heading} <div class="badges">{badges}</div></header>
+            {document::blocks(&p.blocks, ctx)}
+            {p.sections.iter().map(|s| phase(s, ctx)).collect_view()}
+        </section>
+    }
+    .into_any()
 }

@@ -241,3 +241,54 @@ test('the page carries a strict Content-Security-Policy', async () => {
   assert.ok(errors.every((e) => /Content Security Policy/.test(e)), JSON.stringify(errors));
   await context.close();
 });
+
+test('the guide model is visible: phases, gates, triggers, alternatives, estimates', async () => {
+  const { page, context, errors } = await openPage('/');
+  await appReady(page);
+  const rollback = page.locator('section.phase.kind-rollback').first();
+  assert.match(await rollback.locator('h2').textContent(), /Rollback Procedure/);
+  assert.equal(await page.locator('.badge-trigger').count(), 3);
+  assert.equal(await page.locator('li.trigger').count(), 3);
+  const gate = page.locator('li.gate', { hasText: 'Error rate < 0.5%' });
+  assert.equal(await gate.locator('.badge-gate').textContent(), 'gate: < 0.5%');
+  assert.equal(await page.locator('section.phase.alternative').count(), 2);
+  assert.match(
+    await page.locator('#p-step-2-run-database-migration-10-15-minutes .badge-time').textContent(),
+    /10–15 min/,
+  );
+  assert.match(await page.locator('.guide-status .facts').textContent(), /Estimated 45 min–1 h/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('damaged text is repaired and secrets are masked', async () => {
+  const { page, context, errors } = await openPage('/');
+  await appReady(page);
+  await page.getByRole('button', { name: 'Paste…' }).click();
+  await page.getByLabel('Paste a Markdown guide').fill(
+    [
+      '# Deploy ðŸš€',
+      '',
+      '- [x] Tests pass âœ…',
+      '- [ ] Switch traffic â†’ green',
+      '',
+      '```bash',
+      'curl -u admin -d \'{"password": "hunter2-Zebra-77"}\' https://example.test/login',
+      '```',
+      '',
+    ].join('\n'),
+  );
+  await page.getByRole('button', { name: 'Open pasted guide' }).click();
+  await page.waitForSelector('text=Deploy 🚀');
+  assert.match(await page.locator('.repaired').textContent(), /Windows-1252/);
+  assert.equal(await page.getByRole('checkbox', { name: 'Tests pass ✅' }).isChecked(), true);
+  const code = await page.locator('pre.code').textContent();
+  assert.ok(code.includes('"password": "••••••"'), code);
+  assert.ok(!code.includes('hunter2'), code);
+  await page.locator('.diagnostics summary').click();
+  const notes = await page.locator('.diagnostics').textContent();
+  assert.match(notes, /text repaired/);
+  assert.match(notes, /line 7 warning: this line seems to contain a credential/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

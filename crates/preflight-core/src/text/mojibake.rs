@@ -114,8 +114,7 @@ fn scan(text: &str, reverse: &Reverse, mut out: Option<&mut String>) -> (usize, 
     let mut run_chars: Vec<char> = Vec::new();
     let mut run_bytes: Vec<u8> = Vec::new();
     let mut swallow_question_mark = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    for c in text.chars() {
         match reverse.byte(c) {
             Some(b) => {
                 run_chars.push(c);
@@ -144,7 +143,7 @@ fn scan(text: &str, reverse: &Reverse, mut out: Option<&mut String>) -> (usize, 
         }
     }
     if !run_bytes.is_empty() {
-        let (r, l) = decode_run(&run_bytes, &run_chars, out.as_deref_mut());
+        let (r, l) = decode_run(&run_bytes, &run_chars, out);
         restored += r;
         lost += l;
     }
