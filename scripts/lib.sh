@@ -67,8 +67,10 @@ ensure_npm_deps() {
 }
 
 ensure_chromium() {
-  if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-    say "installing Chromium and ChromeDriver"
+  # The emoji font only makes screenshots show guides' emoji.
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 ||
+     [ ! -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then
+    say "installing Chromium, ChromeDriver and an emoji font"
     apt_install chromium chromium-driver fonts-noto-color-emoji
   fi
   export CHROME_PATH="${CHROME_PATH:-$(command -v chromium)}"

@@ -24,13 +24,13 @@ pub use source::{decode, guide_hash, SourceError, MAX_GUIDE_BYTES};
 
 #[cfg(test)]
 pub(crate) mod test_fixtures {
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
-    /// The real guides under `tests/fixtures/guides/`, as (file name, text).
-    pub fn guides() -> Vec<(String, String)> {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/guides");
-        let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+    fn read_dir(dir: &Path) -> Vec<(String, String)> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, String)> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "md"))
@@ -40,11 +40,30 @@ pub(crate) mod test_fixtures {
             })
             .collect();
         out.sort();
+        out
+    }
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    /// The real guides under `tests/fixtures/guides/`, as (file name, text).
+    pub fn guides() -> Vec<(String, String)> {
+        let out = read_dir(&root().join("tests/fixtures/guides"));
         assert!(
             out.len() >= 3,
-            "expected the shared guides in {}",
-            dir.display()
+            "expected the shared guides in tests/fixtures/guides"
         );
+        out
+    }
+
+    /// Every guide the invariants are checked on: the shared guides, the
+    /// runbooks under `tests/fixtures/runbooks/`, and whatever guides sit
+    /// in `../shared/guides/` beside the checkout when it is there.
+    pub fn all() -> Vec<(String, String)> {
+        let mut out = guides();
+        out.extend(read_dir(&root().join("tests/fixtures/runbooks")));
+        out.extend(read_dir(&root().join("../shared/guides")));
         out
     }
 }

@@ -17,9 +17,7 @@
 //! inserted, removed or moved.
 
 use crate::markdown;
-use crate::source::hex;
 use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 /// Containers nested deeper than this are flattened into their parent.
@@ -673,13 +671,10 @@ impl<'a> Builder<'a> {
     }
 
     fn assign_id(&mut self, index: usize, text: String) {
-        let normalised = text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
-        let digest = hex(&Sha256::digest(normalised.as_bytes()));
-        let base = format!("t{}", &digest[..12]);
+        let base = format!(
+            "t{}",
+            crate::text::short_hash(&crate::text::normalise(&text), 12)
+        );
         let seen = self.task_ids.entry(base.clone()).or_insert(0);
         let id = format!("{base}-{seen}");
         *seen += 1;

@@ -160,7 +160,8 @@ pub(super) fn build(input: &str) -> Guide {
     phases.extend(built);
 
     b.place_missing_tasks(&mut phases);
-    b.diagnose_text(text, input, &phases);
+    let secrets = secret_findings(text);
+    b.diagnose_text(text, input, &phases, &secrets);
 
     let mut guide = Guide {
         schema: GUIDE_SCHEMA,
@@ -181,7 +182,7 @@ pub(super) fn build(input: &str) -> Guide {
         tasks: tasks.clone(),
         secret_lines: Vec::new(),
     };
-    guide.secret_lines = secret_lines(text);
+    guide.secret_lines = secrets.iter().map(|&(line, _)| line).collect();
     guide.counts = Counts {
         phases: guide.all_phases().len(),
         steps: guide.all_steps().len(),
@@ -406,7 +407,17 @@ fn classify(title: &str, inherit: Inherit) -> PhaseKind {
 /// The role a label or section title gives to the lists under it.
 fn role_of(label: &str, troubleshooting: bool) -> Role {
     let l = label.to_lowercase();
-    let rollback = contains_any(&l, &["rollback", "roll back", "roll-back", "abort"]);
+    let rollback = contains_any(
+        &l,
+        &[
+            "rollback",
+            "roll back",
+            "roll-back",
+            "abort",
+            "halt",
+            "stop the rollout",
+        ],
+    );
     if rollback && contains_any(&l, &["when", " if", "trigger", "criteria", "conditions"]) {
         return Role::Triggers(TriggerAction::Rollback);
     }
@@ -638,6 +649,14 @@ impl Builder<'_> {
         let title_role = match role_of(&title, kind == PhaseKind::Troubleshooting) {
             role @ (Role::Triggers(_)
             | Role::Gates(GateSource::SuccessCriteria | GateSource::PerformanceCriteria)) => role,
+            // A section called just "Verification" lists criteria.
+            role @ Role::Gates(GateSource::Verification)
+                if ["verif", "validat", "health check", "smoke"]
+                    .iter()
+                    .any(|w| lower.starts_with(w)) =>
+            {
+                role
+            }
             _ => Role::Plain,
         };
         let section_role = match title_role {
@@ -690,7 +709,8 @@ impl Builder<'_> {
             rollback: ctx.rollback,
             troubleshooting: ctx.troubleshooting,
             role: match section_role {
-                Role::Gates(_) | Role::Triggers(_) => section_role,
+                Role::Gates(GateSource::SuccessCriteria | GateSource::PerformanceCriteria)
+                | Role::Triggers(_) => section_role,
                 _ => Role::Plain,
             },
         };
@@ -811,7 +831,12 @@ impl Builder<'_> {
                     line,
                 });
             } else if k.starts_with("symptom") {
-                match ctx.trouble {
+                // `**Symptoms**:` refines the issue it follows, unless that
+                // issue is complete: then it starts the next one.
+                let open = ctx
+                    .trouble
+                    .filter(|&i| self.troubles[i].solutions.is_empty());
+                match open {
                     Some(i) => self.troubles[i].symptom = value.clone(),
                     None => {
                         ctx.trouble = Some(self.troubles.len());
@@ -1303,7 +1328,13 @@ impl Builder<'_> {
         }
     }
 
-    fn diagnose_text(&mut self, text: &str, original: &str, phases: &[Phase]) {
+    fn diagnose_text(
+        &mut self,
+        text: &str,
+        original: &str,
+        phases: &[Phase],
+        secrets: &[(usize, &'static str)],
+    ) {
         let mut fence: Option<(char, usize, usize)> = None;
         for (i, line) in text.lines().enumerate() {
             let n = i + 1;
@@ -1323,7 +1354,10 @@ impl Builder<'_> {
                     }
                 }
             }
-            if fence.is_none() && (t.contains("{{<") || t.contains("{{%") || t.contains("{% ")) {
+            if fence.is_none()
+                && t.contains('{')
+                && (t.contains("{{<") || t.contains("{{%") || t.contains("{% "))
+            {
                 self.diagnostics.push(Diagnostic {
                     line: n,
                     severity: Severity::Info,
@@ -1347,7 +1381,7 @@ impl Builder<'_> {
                         .to_owned(),
             });
         }
-        for (line, kind) in secret_findings(text) {
+        for &(line, kind) in secrets {
             self.diagnostics.push(Diagnostic {
                 line,
                 severity: Severity::Warning,
@@ -1483,8 +1517,4 @@ fn secret_findings(text: &str) -> Vec<(usize, &'static str)> {
         .enumerate()
         .filter_map(|(i, l)| secrets::scan_line(l).first().map(|s| (i + 1, s.kind)))
         .collect()
-}
-
-fn secret_lines(text: &str) -> Vec<usize> {
-    secret_findings(text).into_iter().map(|(l, _)| l).collect()
 }

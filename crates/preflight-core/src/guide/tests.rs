@@ -7,7 +7,7 @@ const HOUR: u64 = 3600;
 const DAY: u64 = 86_400;
 
 fn fixture(name: &str) -> Guide {
-    let (_, text) = test_fixtures::guides()
+    let (_, text) = test_fixtures::all()
         .into_iter()
         .find(|(n, _)| n == name)
         .unwrap_or_else(|| panic!("fixture {name}"));
@@ -66,8 +66,8 @@ fn assert_unique_ids(g: &Guide) {
 }
 
 #[test]
-fn every_shared_guide_keeps_the_invariants() {
-    for (name, text) in test_fixtures::guides() {
+fn every_fixture_keeps_the_invariants() {
+    for (name, text) in test_fixtures::all() {
         let g = Guide::parse(&text);
         assert_tasks_are_task_steps(&g);
         assert_unique_ids(&g);
@@ -312,6 +312,116 @@ fn example_guide_has_every_kind_of_thing() {
         Some("0.3%")
     );
     assert!(g.diagnostics.is_empty(), "{:?}", g.diagnostics);
+}
+
+/// (file, tasks, steps, gates, triggers, troubleshooting entries, repair)
+type Expect = (&'static str, usize, usize, usize, usize, usize, bool);
+
+#[test]
+fn runbook_fixtures() {
+    let table: &[Expect] = &[
+        ("k8s-node-upgrade.md", 0, 10, 3, 2, 2, false),
+        ("postgres-major-upgrade.md", 5, 18, 12, 2, 1, false),
+        ("mojibake-release-checklist.md", 7, 10, 4, 2, 0, true),
+        ("static-site-runbook.md", 3, 5, 0, 0, 0, false),
+    ];
+    for &(name, tasks, steps, gates, triggers, troubles, repaired) in table {
+        let g = fixture(name);
+        assert_eq!(
+            (
+                g.counts.tasks,
+                g.counts.steps,
+                g.counts.gates,
+                g.counts.triggers,
+                g.troubleshooting.len(),
+                g.encoding_repair.is_some()
+            ),
+            (tasks, steps, gates, triggers, troubles, repaired),
+            "{name}"
+        );
+    }
+
+    let k8s = fixture("k8s-node-upgrade.md");
+    let drain = phase(&k8s, "Step 1: Cordon and drain the node (5-10 minutes)");
+    assert_eq!(drain.estimate_s, Some([5 * MIN, 10 * MIN]));
+    assert_eq!(drain.steps[0].substeps.len(), 2);
+    assert_eq!(
+        drain.steps[0].substeps[1].code.as_deref(),
+        Some("kubectl drain <NODE> --ignore-daemonsets --delete-emptydir-data --timeout=10m\n")
+    );
+    let back = phase(&k8s, "Step 3: Bring the node back");
+    assert_eq!(back.steps[1].kind, StepKind::Wait);
+    assert_eq!(back.steps[1].estimate_s, Some([10 * MIN, 10 * MIN]));
+    assert_eq!(
+        gate(&k8s, "API error rate < 1% on the cluster dashboard").value,
+        Some(1.0)
+    );
+    assert_eq!(
+        k8s.troubleshooting[1].symptom,
+        "Node NotReady after restart"
+    );
+
+    let pg = fixture("postgres-major-upgrade.md");
+    assert_eq!(pg.title, "PostgreSQL 15 → 16 Major Upgrade");
+    assert_eq!(pg.downtime_s, Some([5 * MIN, 15 * MIN]));
+    let options: Vec<&str> = pg
+        .all_phases()
+        .into_iter()
+        .filter(|p| p.alternative_group.is_some())
+        .map(|p| p.title.as_str())
+        .collect();
+    assert_eq!(options.len(), 2);
+    assert!(phase(&pg, "Post-upgrade (Optional)").optional);
+    let lag = gate(&pg, "Replication lag — Critical: > 30 s");
+    assert_eq!(
+        (lag.level, lag.value, lag.unit.as_deref()),
+        (Some(Level::Critical), Some(30.0), Some("s"))
+    );
+    let p95 = gate(&pg, "Checkout p95 latency <= 200ms (was 180ms)");
+    assert_eq!(
+        (p95.op, p95.baseline.as_deref()),
+        (Some(Op::Le), Some("180ms"))
+    );
+    assert_eq!(pg.rollback.estimate_s, Some([10 * MIN, 10 * MIN]));
+    let replication = phase(&pg, "Option 2: Logical replication (Near-zero downtime)");
+    assert!(replication
+        .steps
+        .iter()
+        .any(|s| s.kind == StepKind::Wait && s.estimate_s == Some([HOUR, HOUR])));
+
+    let mobile = fixture("mojibake-release-checklist.md");
+    assert_eq!(mobile.title, "Mobile App Release 4.2 ✅");
+    assert_eq!(
+        mobile.tasks[1].text,
+        "Release notes translated → FR, DE, ES"
+    );
+    assert_eq!(
+        mobile.tasks[5].text,
+        "No spike in “login failed\u{FFFD} reports"
+    );
+    assert_eq!(
+        trigger(&mobile, "Crash rate > 1%").action,
+        TriggerAction::Rollback
+    );
+
+    let cdn = fixture("static-site-runbook.md");
+    let messages: Vec<(usize, &str)> = cdn
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.message.as_str()))
+        .collect();
+    assert!(messages
+        .iter()
+        .any(|(l, m)| *l == 6 && m.contains("shortcode")));
+    assert!(messages
+        .iter()
+        .any(|(l, m)| *l == 14 && m.contains("raw HTML")));
+    assert!(messages
+        .iter()
+        .any(|(l, m)| *l == 26 && m.contains("credential")));
+    assert!(messages
+        .iter()
+        .any(|(l, m)| *l == 34 && m.contains("never closed")));
 }
 
 #[test]

@@ -165,6 +165,9 @@ pub fn format_range([lo, hi]: Range) -> String {
 /// running for 1 hour`, `wait 5 minutes`, `soak for 24 hours`, `watch for 1 hour`.
 pub fn wait(text: &str) -> Option<Range> {
     let lower = text.to_lowercase();
+    if !(lower.contains(" for ") || lower.starts_with("wait") || lower.contains(" wait ")) {
+        return None;
+    }
     let waits = [
         "monitor",
         "wait",

@@ -11,16 +11,24 @@ use sha2::{Digest, Sha256};
 
 /// Collapses white space and lowercases: the form ids are computed from.
 pub fn normalise(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if word.is_ascii() {
+            out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            out.push_str(&word.to_lowercase());
+        }
+    }
+    out
 }
 
 /// The first `n` hex digits of the SHA-256 of `text`.
 pub fn short_hash(text: &str, n: usize) -> String {
     let digest = Sha256::digest(text.as_bytes());
-    let mut out = crate::source::hex(&digest);
+    let mut out = crate::source::hex(&digest[..n.div_ceil(2).min(digest.len())]);
     out.truncate(n);
     out
 }

