@@ -161,6 +161,15 @@ fn block(block: &Block, ctx: RenderCtx) -> AnyView {
                 _ => view! { <h6>{inner}</h6> }.into_any(),
             }
         }
+        Block::Paragraph { content, .. } if is_metadata(content) => {
+            // `**Key:** value` lines, one per line, as the author meant them.
+            let rows = content
+                .split(|i| matches!(i, Inline::SoftBreak | Inline::HardBreak))
+                .filter(|line| !line.is_empty())
+                .map(|line| view! { <div class="meta-row">{inlines(line, ctx)}</div> })
+                .collect_view();
+            view! { <div class="meta">{rows}</div> }.into_any()
+        }
         Block::Paragraph { content, .. } => view! { <p>{inlines(content, ctx)}</p> }.into_any(),
         Block::Code { lang, text, line } => {
             let text = ctx.code_text(text, *line);
@@ -298,6 +307,19 @@ fn inline(inline: &Inline, ctx: RenderCtx) -> AnyView {
         Inline::HardBreak => view! { <br /> }.into_any(),
         Inline::FlatTask(index) => checkbox(*index, ctx, Some(ctx.task_text(*index))).into_any(),
     }
+}
+
+/// Whether a paragraph is several lines that each start with bold text.
+fn is_metadata(content: &[Inline]) -> bool {
+    let mut lines = content
+        .split(|i| matches!(i, Inline::SoftBreak | Inline::HardBreak))
+        .filter(|line| !line.is_empty())
+        .peekable();
+    lines.peek().is_some()
+        && content
+            .iter()
+            .any(|i| matches!(i, Inline::SoftBreak | Inline::HardBreak))
+        && lines.all(|line| matches!(line.first(), Some(Inline::Strong(_))))
 }
 
 /// A language name reduced to characters safe in a class name.

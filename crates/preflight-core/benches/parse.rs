@@ -7,7 +7,8 @@
 //! copy cannot swallow the next. At the end the bench prints the ratios of
 //! the medians, which BENCHMARKS.md records.
 
-use criterion::{black_box, criterion_group, Criterion};
+use criterion::{criterion_group, Criterion};
+use std::hint::black_box;
 use std::time::Duration;
 
 fn one_megabyte_guide() -> String {

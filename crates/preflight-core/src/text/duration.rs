@@ -129,7 +129,9 @@ pub fn parse(text: &str) -> Option<Range> {
 
 /// Formats seconds for people: `45 s`, `15 min`, `1 h 30 min`, `2 d`.
 pub fn format(seconds: u64) -> String {
-    if seconds < MINUTE {
+    if seconds == 0 {
+        "0 min".to_owned()
+    } else if seconds < MINUTE {
         format!("{seconds} s")
     } else if seconds < HOUR {
         format!("{} min", seconds / MINUTE)

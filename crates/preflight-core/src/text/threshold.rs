@@ -286,7 +286,10 @@ pub fn parse(text: &str) -> Option<Threshold> {
 mod tests {
     use super::*;
 
-    fn check(text: &str, expected: Option<(Option<&str>, &str, Option<f64>, Option<&str>)>) {
+    /// (metric, op, value, unit)
+    type Expected<'a> = Option<(Option<&'a str>, &'a str, Option<f64>, Option<&'a str>)>;
+
+    fn check(text: &str, expected: Expected<'_>) {
         let got = parse(text).map(|t| (t.metric, t.op.as_str(), t.value, t.unit));
         let expected =
             expected.map(|(m, op, v, u)| (m.map(str::to_owned), op, v, u.map(str::to_owned)));
