@@ -292,3 +292,26 @@ test('damaged text is repaired and secrets are masked', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('runbooks in other shapes open from ?guide=', async () => {
+  const { page, context, errors } = await openPage('/?guide=fixtures/runbooks/postgres-major-upgrade.md');
+  await appReady(page);
+  assert.equal(await page.locator('h1').first().textContent(), 'PostgreSQL 15 → 16 Major Upgrade');
+  // Front matter is not content.
+  assert.equal(await page.getByText('tags: [database, runbook]').count(), 0);
+  assert.equal(await page.locator('section.phase.alternative').count(), 2);
+  assert.equal(await page.locator('section.phase.optional').count(), 1);
+  assert.match(await page.locator('.guide-status .facts').textContent(), /Downtime 5–15 min/);
+  assert.equal(await boxes(page).count(), 5);
+
+  await page.goto(`${env.server.url}/?guide=fixtures/runbooks/static-site-runbook.md`);
+  await appReady(page);
+  const code = await page.locator('pre.code').first().textContent();
+  assert.ok(code.includes('CDN_API_TOKEN="••••••"'), code);
+  assert.equal(await page.locator('.guide a[href^="javascript"]').count(), 0);
+  assert.equal(await page.locator('.guide a[href="https://cdn.example.com/docs/certs"]').count(), 1);
+  assert.equal(await page.locator('.guide details').count(), 0);
+  assert.match(await page.locator('.diagnostics summary').textContent(), /5 notes about this guide/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -193,7 +193,83 @@ pub fn safe_href(url: &str) -> Option<String> {
 
 /// Parses guide text into a [`Document`]. Never panics and never fails.
 pub fn parse(text: &str) -> Document {
-    Builder::new(text).run()
+    let capped = cap_nesting(text);
+    let mut doc = Builder::new(&capped).run();
+    if let std::borrow::Cow::Owned(_) = capped {
+        let line = text
+            .lines()
+            .position(|l| container_markers(l).0 > MAX_DEPTH)
+            .map_or(1, |i| i + 1);
+        doc.diagnostics.push(Diagnostic {
+            line,
+            severity: Severity::Warning,
+            message: format!(
+                "quotes or lists nested more than {MAX_DEPTH} deep on one line were cut to {MAX_DEPTH} levels"
+            ),
+        });
+    }
+    doc
+}
+
+/// Counts the block-quote and list markers that open a line:
+/// (count, byte length of the first `MAX_DEPTH` markers, byte length of all).
+fn container_markers(line: &str) -> (usize, usize, usize) {
+    let b = line.as_bytes();
+    let (mut i, mut count, mut cut) = (0, 0, 0);
+    loop {
+        while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
+            i += 1;
+        }
+        let marker_len = match b.get(i) {
+            Some(b'>') => 1,
+            Some(b'-' | b'*' | b'+') if matches!(b.get(i + 1), Some(b' ' | b'\t')) => 2,
+            Some(c) if c.is_ascii_digit() => {
+                let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+                match (b.get(i + digits), b.get(i + digits + 1)) {
+                    (Some(b'.' | b')'), Some(b' ' | b'\t')) if digits <= 9 => digits + 2,
+                    _ => 0,
+                }
+            }
+            _ => 0,
+        };
+        if marker_len == 0 {
+            return (count, if count > MAX_DEPTH { cut } else { i }, i);
+        }
+        i += marker_len;
+        count += 1;
+        if count == MAX_DEPTH {
+            cut = i;
+        }
+    }
+}
+
+/// pulldown-cmark checks every open container on every line, so a line
+/// opening thousands of quotes or lists followed by many lines takes
+/// quadratic time. Lines with more than [`MAX_DEPTH`] opening markers keep
+/// the first `MAX_DEPTH` of them; line breaks are untouched, so line
+/// numbers stay true. Almost every guide comes back borrowed, unchanged.
+fn cap_nesting(text: &str) -> std::borrow::Cow<'_, str> {
+    // Cheap test first: a capped line starts with MAX_DEPTH markers, so it
+    // is at least MAX_DEPTH bytes of `>`, `-`, `*`, `+`, digits and blanks.
+    let suspicious = text.lines().any(|l| container_markers(l).0 > MAX_DEPTH);
+    if !suspicious {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for piece in text.split_inclusive('\n') {
+        let (count, cut, all) = container_markers(piece);
+        if count > MAX_DEPTH {
+            out.push_str(&piece[..cut]);
+            out.push(' ');
+            out.push_str(piece[all..].trim_start());
+            if piece.ends_with('\n') && !out.ends_with('\n') {
+                out.push('\n');
+            }
+        } else {
+            out.push_str(piece);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Maps byte offsets to 1-based line numbers.
@@ -210,6 +286,22 @@ impl LineIndex {
 
     pub(crate) fn line(&self, offset: usize) -> usize {
         self.starts.partition_point(|&s| s <= offset)
+    }
+
+    /// The text of 1-based line `line`, without its line break.
+    pub(crate) fn text<'t>(&self, text: &'t str, line: usize) -> &'t str {
+        let start = self
+            .starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(text.len());
+        let end = self
+            .starts
+            .get(line)
+            .map_or(text.len(), |&e| e.saturating_sub(1));
+        text.get(start..end.max(start))
+            .unwrap_or("")
+            .trim_end_matches('\r')
     }
 }
 
@@ -278,6 +370,10 @@ struct Builder<'a> {
     diagnostics: Vec<Diagnostic>,
     /// Line of the event being handled.
     line: usize,
+    /// Indices into `stack` of the frames that are not transparent, so
+    /// content finds its container in constant time however deep the
+    /// flattened nesting goes.
+    solid: Vec<usize>,
 }
 
 impl<'a> Builder<'a> {
@@ -297,6 +393,7 @@ impl<'a> Builder<'a> {
             title: None,
             diagnostics: Vec::new(),
             line: 1,
+            solid: vec![0],
         }
     }
 
@@ -365,7 +462,7 @@ impl<'a> Builder<'a> {
                 | Tag::FootnoteDefinition(_)
         );
         if nests && self.depth >= MAX_DEPTH {
-            self.stack.push(Frame::Transparent {
+            self.push_frame(Frame::Transparent {
                 item: matches!(tag, Tag::Item),
             });
             return;
@@ -446,7 +543,7 @@ impl<'a> Builder<'a> {
         if nests {
             self.depth += 1;
         }
-        self.stack.push(frame);
+        self.push_frame(frame);
     }
 
     fn end(&mut self, tag: TagEnd) {
@@ -482,10 +579,26 @@ impl<'a> Builder<'a> {
     }
 
     /// Closes the top frame and attaches what it built to the frame below.
+    fn push_frame(&mut self, frame: Frame) {
+        if !matches!(frame, Frame::Transparent { .. }) {
+            self.solid.push(self.stack.len());
+        }
+        self.stack.push(frame);
+    }
+
+    /// The innermost frame that is not transparent.
+    fn solid_top(&mut self) -> Option<&mut Frame> {
+        let index = *self.solid.last()?;
+        self.stack.get_mut(index)
+    }
+
     fn pop_and_attach(&mut self) {
         let Some(frame) = self.stack.pop() else {
             return;
         };
+        if self.solid.last() == Some(&self.stack.len()) {
+            self.solid.pop();
+        }
         match frame {
             Frame::Blocks {
                 kind,
@@ -595,12 +708,7 @@ impl<'a> Builder<'a> {
     }
 
     fn html_block(&mut self, line: usize) {
-        let rest = self
-            .text
-            .lines()
-            .nth(line.saturating_sub(1))
-            .unwrap_or("")
-            .trim_start();
+        let rest = self.lines.text(self.text, line).trim_start();
         if !rest.starts_with("<!--") {
             self.diagnostics.push(Diagnostic {
                 line,
@@ -647,11 +755,9 @@ impl<'a> Builder<'a> {
                     // A flattened task has no item frame to close it, so its
                     // text is what follows on the same line.
                     let text = self
-                        .text
-                        .lines()
-                        .nth(line.saturating_sub(1))
-                        .map(|l| l.trim_start_matches(|c: char| !c.is_alphanumeric()))
-                        .unwrap_or("")
+                        .lines
+                        .text(self.text, line)
+                        .trim_start_matches(|c: char| !c.is_alphanumeric())
                         .to_owned();
                     self.assign_id(index, text);
                     return;
@@ -686,12 +792,7 @@ impl<'a> Builder<'a> {
 
     fn push_inline(&mut self, inline: Inline) {
         let line = self.line;
-        let Some(frame) = self
-            .stack
-            .iter_mut()
-            .rev()
-            .find(|f| !matches!(f, Frame::Transparent { .. }))
-        else {
+        let Some(frame) = self.solid_top() else {
             return;
         };
         let target = match frame {
@@ -719,12 +820,7 @@ impl<'a> Builder<'a> {
     }
 
     fn push_block(&mut self, block: Block) {
-        let Some(frame) = self
-            .stack
-            .iter_mut()
-            .rev()
-            .find(|f| !matches!(f, Frame::Transparent { .. }))
-        else {
+        let Some(frame) = self.solid_top() else {
             return;
         };
         match frame {

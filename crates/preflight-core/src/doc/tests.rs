@@ -341,3 +341,41 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn line_text_is_read_by_index() {
+    let idx = LineIndex::new("one\r\ntwo\n\nfour");
+    let text = "one\r\ntwo\n\nfour";
+    assert_eq!(
+        [1, 2, 3, 4, 5].map(|l| idx.text(text, l)),
+        ["one", "two", "", "four", ""]
+    );
+}
+
+#[test]
+fn flattened_depth_and_many_html_blocks_stay_linear() {
+    // Deep quotes followed by many lazy continuation lines, and many HTML
+    // blocks: both once walked the whole stack or text per event.
+    let mut text = ">".repeat(50_000);
+    text.push_str(" start\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("line {i}\n"));
+    }
+    let doc = parse(&text);
+    assert!(!doc.blocks.is_empty());
+    assert_eq!(doc.diagnostics.len(), 1);
+    assert_eq!(doc.diagnostics[0].line, 1);
+    assert!(doc.diagnostics[0].message.contains("cut to 32 levels"));
+
+    // Deep list markers on one line keep their task.
+    let doc = parse(&("- ".repeat(10_000) + "[ ] deep task\n"));
+    assert_eq!(doc.tasks.len(), 1);
+    assert_eq!(doc.tasks[0].text, "deep task");
+
+    let html: String = (0..20_000)
+        .map(|i| format!("<div>{i}</div>\n\n- [ ] t{i}\n\n"))
+        .collect();
+    let doc = parse(&html);
+    assert_eq!(doc.tasks.len(), 20_000);
+    assert_eq!(doc.diagnostics.len(), 20_000);
+}
