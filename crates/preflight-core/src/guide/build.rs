@@ -179,14 +179,14 @@ pub(super) fn build(input: &str) -> Guide {
         counts: Counts::default(),
         diagnostics: b.diagnostics,
         preamble: preamble_blocks,
-        tasks: tasks.clone(),
+        tasks,
         secret_lines: Vec::new(),
     };
     guide.secret_lines = secrets.iter().map(|&(line, _)| line).collect();
     guide.counts = Counts {
         phases: guide.all_phases().len(),
         steps: guide.all_steps().len(),
-        tasks: tasks.len(),
+        tasks: guide.tasks.len(),
         gates: guide.all_gates().len(),
         triggers: guide.rollback.triggers.len(),
     };
