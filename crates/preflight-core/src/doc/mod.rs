@@ -17,6 +17,7 @@
 //! inserted, removed or moved.
 
 use crate::markdown;
+use crate::text::truncate;
 use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
 use std::collections::HashMap;
 
@@ -855,16 +856,6 @@ fn inlines(kind: InlinesKind, line: usize) -> Frame {
         kind,
         inlines: Vec::new(),
         line,
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        let mut out: String = s.chars().take(max).collect();
-        out.push('…');
-        out
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::doc::{self, Document, ListItem, Severity};
-use crate::text::{duration, mojibake, normalise, secrets, short_hash, slug, threshold};
+use crate::text::{duration, mojibake, normalise, secrets, short_hash, slug, threshold, truncate};
 use std::collections::HashMap;
 
 /// What the items of a list are, from its label or its section's title.
@@ -444,7 +444,7 @@ fn role_of(label: &str, troubleshooting: bool) -> Role {
     ) {
         return Role::Gates(GateSource::SuccessCriteria);
     }
-    if contains_any(&l, &["performance criteria", "performance targets", "slo"]) {
+    if contains_any(&l, &["performance criteria", "performance targets", "slos"]) {
         return Role::Gates(GateSource::PerformanceCriteria);
     }
     if contains_any(
@@ -597,16 +597,6 @@ fn comment_text(line: &str) -> Option<&str> {
         .or_else(|| t.strip_prefix("--"))
         .or_else(|| t.strip_prefix("REM "))
         .map(str::trim)
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let mut out: String = text.chars().take(max).collect();
-        out.push('…');
-        out
-    }
 }
 
 impl Builder<'_> {

@@ -447,6 +447,10 @@ fn shapes_from_the_wild() {
         .iter()
         .any(|d| d.message.contains("shortcode") && d.line == 8));
 
+    // "slow" is not "SLOs": a label about slowness lists no criteria.
+    let g = Guide::parse("## Notes\n\n**Query performance slow**\n- Check indexes\n");
+    assert_eq!(g.counts.gates, 0);
+
     // A guide with nothing to do says so.
     let g = Guide::parse("# Notes\n\nJust prose.\n");
     assert!(g

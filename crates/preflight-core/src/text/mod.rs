@@ -33,6 +33,17 @@ pub fn short_hash(text: &str, n: usize) -> String {
     out
 }
 
+/// `text` cut to `max` characters, with `…` when something was cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut out: String = text.chars().take(max).collect();
+        out.push('…');
+        out
+    }
+}
+
 /// Lowercase ASCII words joined by `-`, at most 48 characters.
 pub fn slug(text: &str) -> String {
     let mut out = String::new();

@@ -132,10 +132,10 @@ fn scan(text: &str, reverse: &Reverse, mut out: Option<&mut String>) -> (usize, 
             }
             None => {
                 if !run_bytes.is_empty() {
-                    let (r, l) = decode_run(&run_bytes, &run_chars, out.as_deref_mut());
+                    let (r, l, cut) = decode_run(&run_bytes, &run_chars, out.as_deref_mut());
                     restored += r;
                     lost += l;
-                    swallow_question_mark = l > 0 && ends_lost(&run_bytes);
+                    swallow_question_mark = cut;
                     run_bytes.clear();
                     run_chars.clear();
                 }
@@ -153,7 +153,7 @@ fn scan(text: &str, reverse: &Reverse, mut out: Option<&mut String>) -> (usize, 
         }
     }
     if !run_bytes.is_empty() {
-        let (r, l) = decode_run(&run_bytes, &run_chars, out);
+        let (r, l, _) = decode_run(&run_bytes, &run_chars, out);
         restored += r;
         lost += l;
     }
@@ -173,73 +173,76 @@ fn is_continuation(b: u8) -> bool {
     (0x80..=0xBF).contains(&b)
 }
 
-/// Whether the run ends in a sequence cut short.
-fn ends_lost(bytes: &[u8]) -> bool {
-    let mut i = 0;
-    let mut last_lost = false;
-    while i < bytes.len() {
-        let need = sequence_len(bytes[i]);
-        let cont = bytes[i + 1..]
-            .iter()
-            .take(need.saturating_sub(1))
-            .take_while(|&&b| is_continuation(b))
-            .count();
-        if need >= 2 && cont == need - 1 {
-            i += need;
-            last_lost = false;
-        } else if need >= 2 && cont >= 1 {
-            i += 1 + cont;
-            last_lost = true;
-        } else {
-            i += 1;
-            last_lost = false;
-        }
-    }
-    last_lost
+/// How the bytes at `i` read as UTF-8.
+enum Seq {
+    /// A whole sequence of this many bytes.
+    Whole(usize),
+    /// A sequence cut short: a lead byte and this many bytes in all.
+    Cut(usize),
+    /// A byte that starts no sequence.
+    Lone,
 }
 
-fn decode_run(bytes: &[u8], chars: &[char], mut out: Option<&mut String>) -> (usize, usize) {
+fn sequence_at(bytes: &[u8], i: usize) -> Seq {
+    let need = sequence_len(bytes[i]);
+    let cont = bytes[i + 1..]
+        .iter()
+        .take(need.saturating_sub(1))
+        .take_while(|&&b| is_continuation(b))
+        .count();
+    if need >= 2 && cont == need - 1 {
+        Seq::Whole(need)
+    } else if need >= 2 && cont >= 1 {
+        Seq::Cut(1 + cont)
+    } else {
+        Seq::Lone
+    }
+}
+
+/// Decodes one run; returns (restored, lost, whether the run ends cut short).
+fn decode_run(bytes: &[u8], chars: &[char], mut out: Option<&mut String>) -> (usize, usize, bool) {
     let mut restored = 0;
     let mut lost = 0;
+    let mut last_cut = false;
     let mut i = 0;
     while i < bytes.len() {
-        let need = sequence_len(bytes[i]);
-        let cont = bytes[i + 1..]
-            .iter()
-            .take(need.saturating_sub(1))
-            .take_while(|&&b| is_continuation(b))
-            .count();
-        if need >= 2 && cont == need - 1 {
-            match std::str::from_utf8(&bytes[i..i + need]) {
-                Ok(s) => {
-                    restored += 1;
-                    if let Some(out) = out.as_deref_mut() {
-                        out.push_str(s);
+        let seq = sequence_at(bytes, i);
+        last_cut = matches!(seq, Seq::Cut(_));
+        match seq {
+            Seq::Whole(n) => {
+                match std::str::from_utf8(&bytes[i..i + n]) {
+                    Ok(s) => {
+                        restored += 1;
+                        if let Some(out) = out.as_deref_mut() {
+                            out.push_str(s);
+                        }
+                    }
+                    // Well-formed in shape but not valid (overlong,
+                    // surrogate): not mojibake, keep the characters.
+                    Err(_) => {
+                        if let Some(out) = out.as_deref_mut() {
+                            out.extend(&chars[i..i + n]);
+                        }
                     }
                 }
-                // Well-formed in shape but not valid (overlong, surrogate):
-                // not mojibake, keep the characters.
-                Err(_) => {
-                    if let Some(out) = out.as_deref_mut() {
-                        out.extend(&chars[i..i + need]);
-                    }
+                i += n;
+            }
+            Seq::Cut(n) => {
+                lost += 1;
+                if let Some(out) = out.as_deref_mut() {
+                    out.push('\u{FFFD}');
                 }
+                i += n;
             }
-            i += need;
-        } else if need >= 2 && cont >= 1 {
-            lost += 1;
-            if let Some(out) = out.as_deref_mut() {
-                out.push('\u{FFFD}');
+            Seq::Lone => {
+                if let Some(out) = out.as_deref_mut() {
+                    out.push(chars[i]);
+                }
+                i += 1;
             }
-            i += 1 + cont;
-        } else {
-            if let Some(out) = out.as_deref_mut() {
-                out.push(chars[i]);
-            }
-            i += 1;
         }
     }
-    (restored, lost)
+    (restored, lost, last_cut)
 }
 
 #[cfg(test)]
