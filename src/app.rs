@@ -187,11 +187,13 @@ impl AppState {
         };
         let guide = Guide::parse(&text);
         let hash = preflight_core::guide_hash(&text);
+        // Messages about the previous guide go; messages about this one
+        // (remembering it, reading its progress) come after.
+        self.clear_notices();
         self.remember(&origin, text);
         if !matches!(origin, Origin::Url(_)) {
             location::clear_guide_param();
         }
-        self.clear_notices();
         let progress = self.load_progress(&hash);
         self.progress.set(progress);
         self.guide.set(Some(OpenGuide {
