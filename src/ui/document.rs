@@ -148,19 +148,21 @@ pub fn blocks(blocks: &[Block], ctx: RenderCtx) -> AnyView {
         .into_any()
 }
 
+/// `<h1>`…`<h6>` around `inner`; levels past 6 render as `<h6>`.
+pub fn heading(level: u8, inner: AnyView) -> AnyView {
+    match level {
+        1 => view! { <h1>{inner}</h1> }.into_any(),
+        2 => view! { <h2>{inner}</h2> }.into_any(),
+        3 => view! { <h3>{inner}</h3> }.into_any(),
+        4 => view! { <h4>{inner}</h4> }.into_any(),
+        5 => view! { <h5>{inner}</h5> }.into_any(),
+        _ => view! { <h6>{inner}</h6> }.into_any(),
+    }
+}
+
 fn block(block: &Block, ctx: RenderCtx) -> AnyView {
     match block {
-        Block::Heading { level, content, .. } => {
-            let inner = inlines(content, ctx);
-            match level {
-                1 => view! { <h1>{inner}</h1> }.into_any(),
-                2 => view! { <h2>{inner}</h2> }.into_any(),
-                3 => view! { <h3>{inner}</h3> }.into_any(),
-                4 => view! { <h4>{inner}</h4> }.into_any(),
-                5 => view! { <h5>{inner}</h5> }.into_any(),
-                _ => view! { <h6>{inner}</h6> }.into_any(),
-            }
-        }
+        Block::Heading { level, content, .. } => heading(*level, inlines(content, ctx)),
         Block::Paragraph { content, .. } if is_metadata(content) => {
             // `**Key:** value` lines, one per line, as the author meant them.
             let rows = content

@@ -127,15 +127,7 @@ fn kind_label(kind: PhaseKind) -> Option<&'static str> {
 /// A phase or section: its heading with what the model knows about it,
 /// its own content, then its sub-sections.
 fn phase(p: &Phase, ctx: RenderCtx) -> AnyView {
-    let heading = document::inlines(&p.heading, ctx);
-    let heading = match p.level {
-        1 => view! { <h1>{heading}</h1> }.into_any(),
-        2 => view! { <h2>{heading}</h2> }.into_any(),
-        3 => view! { <h3>{heading}</h3> }.into_any(),
-        4 => view! { <h4>{heading}</h4> }.into_any(),
-        5 => view! { <h5>{heading}</h5> }.into_any(),
-        _ => view! { <h6>{heading}</h6> }.into_any(),
-    };
+    let heading = document::heading(p.level, document::inlines(&p.heading, ctx));
     // Badges only say what the heading does not already say.
     let kind = kind_label(p.kind)
         .filter(|label| p.level <= 2 && !p.title.to_lowercase().contains(&label.to_lowercase()));

@@ -14,6 +14,14 @@ const SHARED_GUIDES = [
 
 const boxes = (page) => page.locator('.guide input[type="checkbox"]');
 
+/** Opens `lines` as a pasted guide and waits for `heading` to show. */
+async function pasteGuide(page, lines, heading) {
+  await page.getByRole('button', { name: 'Paste…' }).click();
+  await page.getByLabel('Paste a Markdown guide').fill(lines.join('\n'));
+  await page.getByRole('button', { name: 'Open pasted guide' }).click();
+  await page.waitForSelector(`text=${heading}`);
+}
+
 test('the built-in example opens first, with every task a checkbox', async () => {
   const { page, context, errors } = await openPage('/');
   await appReady(page);
@@ -145,8 +153,8 @@ test('the file picker opens Markdown and rejects non-UTF-8, binary and empty fil
 test('pasted Markdown opens, and raw HTML in it stays inert', async () => {
   const { page, context, errors } = await openPage('/');
   await appReady(page);
-  await page.getByRole('button', { name: 'Paste…' }).click();
-  await page.getByLabel('Paste a Markdown guide').fill(
+  await pasteGuide(
+    page,
     [
       '# Pasted runbook',
       '',
@@ -157,10 +165,9 @@ test('pasted Markdown opens, and raw HTML in it stays inert', async () => {
       '- [ ] kill <PID> on the old host',
       '- [ ] read [the docs](javascript:window.__pwned=3)',
       '',
-    ].join('\n'),
+    ],
+    'Pasted runbook',
   );
-  await page.getByRole('button', { name: 'Open pasted guide' }).click();
-  await page.waitForSelector('text=Pasted runbook');
   assert.equal(await boxes(page).count(), 2);
   assert.equal(await page.locator('.guide img, .guide script').count(), 0);
   assert.equal(await page.locator('.guide a').count(), 0);
@@ -264,8 +271,8 @@ test('the guide model is visible: phases, gates, triggers, alternatives, estimat
 test('damaged text is repaired and secrets are masked', async () => {
   const { page, context, errors } = await openPage('/');
   await appReady(page);
-  await page.getByRole('button', { name: 'Paste…' }).click();
-  await page.getByLabel('Paste a Markdown guide').fill(
+  await pasteGuide(
+    page,
     [
       '# Deploy ðŸš€',
       '',
@@ -276,10 +283,9 @@ test('damaged text is repaired and secrets are masked', async () => {
       'curl -u admin -d \'{"password": "hunter2-Zebra-77"}\' https://example.test/login',
       '```',
       '',
-    ].join('\n'),
+    ],
+    'Deploy 🚀',
   );
-  await page.getByRole('button', { name: 'Open pasted guide' }).click();
-  await page.waitForSelector('text=Deploy 🚀');
   assert.match(await page.locator('.repaired').textContent(), /Windows-1252/);
   assert.equal(await page.getByRole('checkbox', { name: 'Tests pass ✅' }).isChecked(), true);
   const code = await page.locator('pre.code').textContent();
