@@ -46,7 +46,7 @@ impl Document {
 /// A `- [ ]` or `- [x]` item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Task {
-    /// Stable id: `t` + the first 12 hex digits of the SHA-256 of the task's
+    /// Stable id: `t` + the first 12 hex digits of the 64-bit FNV-1a hash of the task's
     /// normalised text (lowercase, white space collapsed), then `-` and the
     /// occurrence number of that text in the guide (0 for the first).
     pub id: String,

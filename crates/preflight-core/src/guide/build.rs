@@ -4,7 +4,9 @@
 
 use super::*;
 use crate::doc::{self, Document, ListItem, Severity};
-use crate::text::{duration, mojibake, normalise, secrets, short_hash, slug, threshold, truncate};
+use crate::text::{
+    contains_any, duration, mojibake, normalise, secrets, short_hash, slug, threshold, truncate,
+};
 use std::collections::HashMap;
 
 /// What the items of a list are, from its label or its section's title.
@@ -262,10 +264,6 @@ fn partition(blocks: Vec<Block>) -> (Option<String>, Vec<Block>, Vec<Raw>) {
         close(&mut stack, &mut roots);
     }
     (title, preamble, roots)
-}
-
-fn contains_any(haystack: &str, needles: &[&str]) -> bool {
-    needles.iter().any(|n| haystack.contains(n))
 }
 
 fn classify(title: &str, inherit: Inherit) -> PhaseKind {
@@ -601,7 +599,11 @@ fn comment_text(line: &str) -> Option<&str> {
 
 impl Builder<'_> {
     fn hashed_id(&mut self, prefix: char, text: &str) -> String {
-        let base = format!("{prefix}{}", short_hash(&normalise(text), 10));
+        self.occurrence_id(format!("{prefix}{}", short_hash(&normalise(text), 10)))
+    }
+
+    /// `base-N`, N counting earlier ids with the same base.
+    fn occurrence_id(&mut self, base: String) -> String {
         let seen = self.ids.entry(base.clone()).or_insert(0);
         let id = format!("{base}-{seen}");
         *seen += 1;
@@ -1067,7 +1069,8 @@ impl Builder<'_> {
     }
 
     fn command(&mut self, lang: Option<String>, code: &str, line: usize) -> Step {
-        let id = self.hashed_id('c', code);
+        // Code is case-sensitive and long: its id hashes it as written.
+        let id = self.occurrence_id(format!("c{}", short_hash(code.trim(), 10)));
         let mut substeps: Vec<Step> = Vec::new();
         let mut first_comment: Option<String> = None;
         let mut first_command: Option<String> = None;

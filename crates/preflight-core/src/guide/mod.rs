@@ -30,7 +30,7 @@
 //! Phases: `p-` + slug of the title (`-2`, `-3` for repeats). Task steps:
 //! the document's task id (see [`crate::Task::id`]). Other steps, gates
 //! and triggers: a letter (`a` action, `c` command, `w` wait, `g` gate,
-//! `r` trigger) + 10 hex digits of the SHA-256 of the normalised text +
+//! `r` trigger) + 10 hex digits of the FNV-1a hash of the normalised text +
 //! `-` + occurrence. Sub-steps of a command: the command's id + `.N`.
 //! Ids depend on text, not position, so progress survives small edits.
 

@@ -209,6 +209,18 @@ fn baseline(text: &str) -> Option<String> {
 /// Parses the threshold in a criterion, if it has one.
 pub fn parse(text: &str) -> Option<Threshold> {
     let text = text.trim();
+    // Every threshold has a digit, a comparator sign, or starts with
+    // "zero": most criteria ("No new bugs reported") stop here.
+    let promising = text
+        .bytes()
+        .any(|b| b.is_ascii_digit() || matches!(b, b'<' | b'>' | b'='))
+        || text.contains(['≤', '≥'])
+        || text
+            .get(..5)
+            .is_some_and(|z| z.eq_ignore_ascii_case("zero "));
+    if !promising {
+        return None;
+    }
     let base = baseline(text);
     // The baseline's own numbers are not the threshold.
     let body = match text.to_ascii_lowercase().find("(was ") {

@@ -1,0 +1,56 @@
+//! Parses the 1 MB benchmark guide once, in the mode given as the first
+//! argument: `setup` (only build the input), `baseline` (iterate
+//! pulldown-cmark's events), `document` (`preflight_core::parse`) or
+//! `guide` (`Guide::parse`). `scripts/bench-parse` runs each mode under
+//! callgrind and compares instruction counts, which unlike wall-clock time
+//! repeat exactly from run to run.
+
+fn one_megabyte_guide() -> String {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/guides");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .expect("fixtures")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    paths.sort();
+    let guides: Vec<String> = paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("UTF-8 fixture"))
+        .collect();
+    let mut text = String::with_capacity(1 << 20);
+    'fill: loop {
+        for g in &guides {
+            if text.len() + g.len() > 1 << 20 {
+                break 'fill;
+            }
+            text.push_str(g);
+            text.push_str("\n```\n\n");
+        }
+    }
+    text
+}
+
+fn main() {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    let text = one_megabyte_guide();
+    match mode.as_str() {
+        "setup" => {}
+        "baseline" => {
+            std::hint::black_box(
+                preflight_core::markdown::parser(&text)
+                    .into_offset_iter()
+                    .count(),
+            );
+        }
+        "document" => {
+            std::hint::black_box(preflight_core::parse(&text));
+        }
+        "guide" => {
+            std::hint::black_box(preflight_core::Guide::parse(&text));
+        }
+        other => {
+            eprintln!("usage: parse_once setup|baseline|document|guide (got {other:?})");
+            std::process::exit(2);
+        }
+    }
+}
