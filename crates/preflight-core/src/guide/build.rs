@@ -943,6 +943,32 @@ impl Builder<'_> {
                 continue;
             }
 
+            // `- **Error rate > 1%**: Immediate rollback` is a trigger and
+            // `- **Availability**: > 99.9%` a criterion, whatever the label.
+            if item.task.is_none() && matches!(role, Role::Plain | Role::Actions) {
+                if let Some((key, value)) = key_value(label) {
+                    let v = value.to_lowercase();
+                    let key_threshold = threshold::parse(&key).is_some_and(|t| t.value.is_some());
+                    if key_threshold && contains_any(&v, &["rollback", "roll back"]) {
+                        let action = if contains_any(&v, &["immediate", "rollback", "roll back"])
+                            && !contains_any(&v, &["or ", "if needed", "consider"])
+                        {
+                            TriggerAction::Rollback
+                        } else {
+                            TriggerAction::Pause
+                        };
+                        self.trigger(&text, line, action, None);
+                        steps.extend(self.nested(rest, role, ctx));
+                        continue;
+                    }
+                    if value.trim_start().starts_with(['<', '>', '≤', '≥', '=']) {
+                        self.gate(&text, line, GateSource::Metrics, None, None, ctx);
+                        steps.extend(self.nested(rest, role, ctx));
+                        continue;
+                    }
+                }
+            }
+
             // 1. **Error Rate** / - Target: < 1% / - Warning: > 2% …
             if let Some(children) = level_children(rest) {
                 for (child, child_line) in children {

@@ -451,6 +451,37 @@ fn shapes_from_the_wild() {
     let g = Guide::parse("## Notes\n\n**Query performance slow**\n- Check indexes\n");
     assert_eq!(g.counts.gates, 0);
 
+    // Bold metric lines: criteria and triggers whatever their heading.
+    let g = Guide::parse(
+        "## Dashboards\n\n- **Uptime**: > 99.95%\n- **p99 latency**: < 800ms\n- **Owner**: SRE\n\n         ## If things go wrong\n\n- **Error rate > 2%**: Immediate rollback\n- **Memory > 85%**: Scale out or rollback\n",
+    );
+    let gates = g.all_gates();
+    assert_eq!(gates.len(), 2);
+    assert_eq!(
+        (
+            gates[0].metric.as_deref(),
+            gates[0].value,
+            gates[0].unit.as_deref()
+        ),
+        (Some("Uptime"), Some(99.95), Some("%"))
+    );
+    let actions: Vec<_> = g
+        .rollback
+        .triggers
+        .iter()
+        .map(|t| (t.text.as_str(), t.action))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            (
+                "Error rate > 2%: Immediate rollback",
+                TriggerAction::Rollback
+            ),
+            ("Memory > 85%: Scale out or rollback", TriggerAction::Pause)
+        ]
+    );
+
     // A guide with nothing to do says so.
     let g = Guide::parse("# Notes\n\nJust prose.\n");
     assert!(g
