@@ -671,7 +671,13 @@ impl Builder<'_> {
         if ctx.troubleshooting {
             let issue = ["issue:", "problem:", "symptom:", "error:"]
                 .iter()
-                .find_map(|p| lower.strip_prefix(p).map(|_| title[p.len()..].trim()));
+                .find_map(|p| {
+                    // Compared on the title itself: lowercasing can change
+                    // byte lengths, so `lower`'s offsets do not fit `title`.
+                    let head = title.get(..p.len())?;
+                    head.eq_ignore_ascii_case(p)
+                        .then(|| title[p.len()..].trim())
+                });
             if let Some(issue) = issue {
                 ctx.trouble = Some(self.troubles.len());
                 self.troubles.push(Trouble {
