@@ -1527,10 +1527,12 @@ fn mark_alternatives(sections: &mut [Phase], parent_id: &str) {
     }
 }
 
+/// The innermost phase holding `line`. Phases are in document order, so a
+/// binary search finds each level: placing many tasks stays n log n.
 fn deepest_phase_at(phases: &mut [Phase], line: usize) -> &mut Phase {
-    let index = phases.iter().rposition(|p| p.line <= line).unwrap_or(0);
+    let index = phases.partition_point(|p| p.line <= line).saturating_sub(1);
     let phase = &mut phases[index];
-    if phase.sections.iter().any(|s| s.line <= line) {
+    if phase.sections.first().is_some_and(|s| s.line <= line) {
         deepest_phase_at(&mut phase.sections, line)
     } else {
         phase

@@ -534,6 +534,24 @@ fn ids_survive_small_edits() {
 }
 
 #[test]
+fn many_unplaced_tasks_before_many_headings_stay_fast() {
+    // Tasks nested past the flattening depth are placed after the walk;
+    // that once scanned every phase for every task.
+    let mut text = String::new();
+    for i in 0..3_000 {
+        text.push_str(&"- ".repeat(40));
+        text.push_str(&format!("[ ] t{i}\n"));
+    }
+    text.push('\n');
+    for i in 0..3_000 {
+        text.push_str(&format!("# h{i}\n"));
+    }
+    let g = Guide::parse(&text);
+    assert_eq!(g.counts.tasks, 3_000);
+    assert_tasks_are_task_steps(&g);
+}
+
+#[test]
 fn ten_megabytes_parse() {
     let mut text = String::with_capacity(10 * 1024 * 1024);
     let guides = test_fixtures::guides();

@@ -44,11 +44,25 @@ fn is_placeholder(value: &str) -> bool {
         || v.chars().all(|c| c == v.chars().next().unwrap_or('x'))
 }
 
+/// Values are read at most this far: a secret is shorter, and a line of
+/// megabytes without a blank must not be read again for each separator.
+const MAX_VALUE: usize = 512;
+
 fn token_end(line: &str, start: usize) -> usize {
     line[start..]
         .char_indices()
+        .take_while(|&(i, _)| i < MAX_VALUE)
         .find(|&(_, c)| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | ',' | ';' | ')' | '}'))
-        .map_or(line.len(), |(i, _)| start + i)
+        .map_or_else(
+            || {
+                let mut end = (start + MAX_VALUE).min(line.len());
+                while !line.is_char_boundary(end) {
+                    end -= 1;
+                }
+                end
+            },
+            |(i, _)| start + i,
+        )
 }
 
 /// Secrets on one line of a guide.
@@ -75,7 +89,13 @@ pub fn scan_line(line: &str) -> Vec<Secret> {
     // Byte scans: every character searched for is ASCII, so each match is
     // a char boundary, and bytes are far cheaper to walk than chars.
     let separators = (0..bytes.len()).filter(|&i| bytes[i] == b':' || bytes[i] == b'=');
+    // Each value is examined once: a separator inside a value already read
+    // (`password=password=…`) starts nothing new.
+    let mut read_up_to = 0;
     for sep_at in separators {
+        if sep_at < read_up_to {
+            continue;
+        }
         let before = line[..sep_at].trim_end().trim_end_matches(['"', '\'']);
         let word_start = before
             .char_indices()
@@ -101,6 +121,7 @@ pub fn scan_line(line: &str) -> Vec<Secret> {
             let value_part = value_part.trim_start_matches(['"', '\'']);
             let start = line.len() - value_part.len();
             let end = token_end(line, start);
+            read_up_to = end;
             let value = &line[start..end];
             // Unquoted, `token = data["access_token"]` is code, and
             // `password: required` is prose; a secret looks like a token.
@@ -130,7 +151,11 @@ pub fn scan_line(line: &str) -> Vec<Secret> {
         ("xoxp-", "Slack token", 20),
     ];
     let starts = (0..bytes.len()).filter(|&i| matches!(bytes[i], b'B' | b'A' | b'g' | b'x'));
+    let mut read_up_to = 0;
     for at in starts {
+        if at < read_up_to {
+            continue;
+        }
         let rest = &line[at..];
         let Some(&(prefix, kind, min)) = PREFIXES.iter().find(|(p, _, _)| rest.starts_with(p))
         else {
@@ -138,6 +163,7 @@ pub fn scan_line(line: &str) -> Vec<Secret> {
         };
         let start = at + if prefix == "Bearer " { prefix.len() } else { 0 };
         let end = token_end(line, start);
+        read_up_to = end;
         let value = &line[start..end];
         if value.len() >= min && !is_placeholder(value) {
             found.push(Secret { kind, start, end });
@@ -234,6 +260,20 @@ mod tests {
             "â=nf%ahâ ## rollback",
         ] {
             assert_eq!(kinds(line), Vec::<&str>::new(), "{line}");
+        }
+    }
+
+    #[test]
+    fn long_lines_without_blanks_are_read_once() {
+        // Each separator once re-read the rest of the line: quadratic.
+        for line in [
+            "password=".repeat(50_000),
+            "token:".repeat(50_000),
+            format!("={}", "AKIA".repeat(50_000)),
+        ] {
+            let found = scan_line(&line);
+            assert!(found.iter().all(|s| s.end - s.start <= MAX_VALUE));
+            assert!(found.windows(2).all(|w| w[0].end <= w[1].start));
         }
     }
 
