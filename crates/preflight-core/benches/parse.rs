@@ -2,35 +2,17 @@
 //! pulldown-cmark event iteration of the same text (the baseline every
 //! Markdown tool pays). Run: `cargo bench -p preflight-core --bench parse`.
 //!
-//! The 1 MB guide is the real guides under `tests/fixtures/guides/`
-//! repeated, each copy closed with a fence so that an unclosed block in one
-//! copy cannot swallow the next. At the end the bench prints the ratios of
-//! the medians, which BENCHMARKS.md records.
+//! The 1 MB guide comes from `input.rs` (shared with
+//! `examples/parse_once.rs`).
+//! At the end the bench prints the ratios of the medians.
 
 use criterion::{criterion_group, Criterion};
 use std::hint::black_box;
 use std::time::Duration;
 
-fn one_megabyte_guide() -> String {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/guides");
-    let mut guides: Vec<String> = std::fs::read_dir(dir)
-        .expect("fixtures")
-        .filter_map(Result::ok)
-        .map(|e| std::fs::read_to_string(e.path()).expect("UTF-8 fixture"))
-        .collect();
-    guides.sort();
-    let mut text = String::with_capacity(1 << 20);
-    'fill: loop {
-        for g in &guides {
-            if text.len() + g.len() > 1 << 20 {
-                break 'fill;
-            }
-            text.push_str(g);
-            text.push_str("\n```\n\n");
-        }
-    }
-    text
-}
+#[path = "input.rs"]
+mod input;
+use input::one_megabyte_guide;
 
 fn baseline(text: &str) -> usize {
     preflight_core::markdown::parser(text)

@@ -5,30 +5,9 @@
 //! callgrind and compares instruction counts, which unlike wall-clock time
 //! repeat exactly from run to run.
 
-fn one_megabyte_guide() -> String {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/guides");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .expect("fixtures")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    paths.sort();
-    let guides: Vec<String> = paths
-        .iter()
-        .map(|p| std::fs::read_to_string(p).expect("UTF-8 fixture"))
-        .collect();
-    let mut text = String::with_capacity(1 << 20);
-    'fill: loop {
-        for g in &guides {
-            if text.len() + g.len() > 1 << 20 {
-                break 'fill;
-            }
-            text.push_str(g);
-            text.push_str("\n```\n\n");
-        }
-    }
-    text
-}
+#[path = "../benches/input.rs"]
+mod input;
+use input::one_megabyte_guide;
 
 fn main() {
     let mode = std::env::args().nth(1).unwrap_or_default();
