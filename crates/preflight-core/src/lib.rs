@@ -9,17 +9,21 @@
 //! * [`doc`] builds a safe, owned document tree (no raw HTML, only safe
 //!   links) from guide text, with line numbers and stable task ids.
 //! * [`progress`] is the versioned record of which tasks are checked.
+//! * [`run`] is a run of a guide: its event log, and the state, timers and
+//!   summary derived from it and a clock reading passed in.
 
 pub mod doc;
 pub mod guide;
 pub mod markdown;
 pub mod progress;
+pub mod run;
 pub mod source;
 pub mod text;
 
 pub use doc::{parse, safe_href, Block, Diagnostic, Document, Inline, ListItem, Severity, Task};
 pub use guide::Guide;
 pub use progress::{LastGuide, Progress, ProgressError};
+pub use run::{Action, Outcome, Plan, Run, RunIndex, Window};
 pub use source::{decode, guide_hash, SourceError, MAX_GUIDE_BYTES};
 
 #[cfg(test)]

@@ -305,7 +305,7 @@ fn example_guide_has_every_kind_of_thing() {
     assert_eq!(g.rollback.triggers.len(), 3);
     assert_eq!(g.rollback.estimate_s, Some([5 * MIN, 5 * MIN]));
     assert_eq!(g.troubleshooting.len(), 2);
-    let verify = phase(&g, "Step 4: Verify (monitor for 30 minutes)");
+    let verify = phase(&g, "Step 5: Verify (monitor for 30 minutes)");
     assert_eq!(verify.gates.len(), 4);
     assert_eq!(
         gate(&g, "Error rate < 0.5% (was 0.3%)").baseline.as_deref(),

@@ -25,6 +25,7 @@ mod tests {
 }
 
 pub mod duration;
+pub mod highlight;
 pub mod mojibake;
 pub mod secrets;
 mod tables;

@@ -1,0 +1,771 @@
+//! A run: one team's pass through a guide during a deploy window.
+//!
+//! A [`Run`] is an append-only event log (who did what, when) plus what was
+//! decided when it started. Everything shown during a run — step states,
+//! the current step, progress, timers, the summary — is derived from that
+//! log and a clock reading passed in, so it is right after a reload or
+//! after a laptop wakes from sleep. Nothing here reads a clock itself.
+//!
+//! Time is milliseconds since the Unix epoch (`i64`), as browsers give it.
+
+mod plan;
+#[cfg(test)]
+mod tests;
+
+pub use plan::{AltGroup, Plan, PlanPhase, PlanStep};
+
+use crate::guide::Guide;
+use crate::text::duration::Range;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// The schema version of a stored [`Run`].
+pub const RUN_SCHEMA: u32 = 1;
+
+/// Share of the deploy window after which the window timer warns.
+pub const WINDOW_WARN_AT: f64 = 0.8;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub schema: u32,
+    /// A UUID (version 4).
+    pub id: String,
+    pub guide_title: String,
+    /// [`crate::guide_hash`] of the guide text the run follows.
+    pub guide_hash: String,
+    /// Who started the run.
+    pub operator: String,
+    /// Alternative group → chosen phase id.
+    pub choices: BTreeMap<String, String>,
+    pub started_ms: i64,
+    /// The planned deploy window.
+    pub window: Window,
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub start_ms: i64,
+    pub end_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub at_ms: i64,
+    pub by: String,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// A step done. `overridden` holds the reason when a wait was cut short.
+    Check {
+        step: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        overridden: Option<String>,
+    },
+    /// A done or skipped step back to pending.
+    Uncheck {
+        step: String,
+    },
+    Skip {
+        step: String,
+        reason: String,
+    },
+    /// An optional phase skipped as a whole.
+    SkipPhase {
+        phase: String,
+    },
+    UnskipPhase {
+        phase: String,
+    },
+    /// A note on a step, or on the run when `step` is `None`.
+    Note {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
+        text: String,
+    },
+    /// A wait timer started on a step or a phase.
+    StartWait {
+        target: String,
+        seconds: u64,
+    },
+    Finish {
+        outcome: Outcome,
+        note: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    RolledBack,
+    Abandoned,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::RolledBack => "rolled back",
+            Outcome::Abandoned => "abandoned",
+        }
+    }
+}
+
+/// Why an action was not recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Finished,
+    UnknownStep(String),
+    UnknownPhase(String),
+    /// The step is a wait that has not elapsed; check it with a reason.
+    WaitRunning {
+        remaining_ms: i64,
+    },
+    WaitNotStarted,
+    /// Skips, overrides and notes need words.
+    ReasonRequired,
+    NotOptional,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Finished => write!(f, "this run has ended; start a new run to change it"),
+            Refusal::UnknownStep(id) => write!(f, "no step {id} in this guide"),
+            Refusal::UnknownPhase(id) => write!(f, "no section {id} in this guide"),
+            Refusal::WaitRunning { remaining_ms } => write!(
+                f,
+                "the wait is still running ({} left); give a reason to check it now",
+                format_ms(*remaining_ms)
+            ),
+            Refusal::WaitNotStarted => {
+                write!(f, "start the wait first, or give a reason to check it now")
+            }
+            Refusal::ReasonRequired => write!(f, "a reason is required"),
+            Refusal::NotOptional => write!(f, "only optional sections can be skipped"),
+        }
+    }
+}
+
+/// What the log says about one step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepStatus {
+    Pending,
+    Done {
+        at_ms: Option<i64>,
+        by: Option<String>,
+        overridden: Option<String>,
+    },
+    Skipped {
+        at_ms: i64,
+        by: String,
+        reason: String,
+    },
+}
+
+impl StepStatus {
+    pub fn is_resolved(&self) -> bool {
+        !matches!(self, StepStatus::Pending)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub at_ms: i64,
+    pub by: String,
+    pub step: Option<String>,
+    pub text: String,
+}
+
+/// The run's log folded into current state.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunState {
+    /// Steps whose state was changed in the run (the rest follow the guide).
+    changed: HashMap<String, StepStatus>,
+    skipped_phases: HashMap<String, (i64, String)>,
+    /// Target → (started, seconds).
+    waits: HashMap<String, (i64, u64)>,
+    /// Step or phase → (first, last) time something happened to it.
+    touched: HashMap<String, (i64, i64)>,
+    pub notes: Vec<Note>,
+    pub outcome: Option<(Outcome, i64, String, String)>,
+}
+
+impl RunState {
+    pub fn status(&self, step: &PlanStep) -> StepStatus {
+        match self.changed.get(&step.id) {
+            Some(status) => status.clone(),
+            None if step.checked_in_guide => StepStatus::Done {
+                at_ms: None,
+                by: None,
+                overridden: None,
+            },
+            None => StepStatus::Pending,
+        }
+    }
+
+    /// A step's status, counting the skip of a whole phase.
+    pub fn status_in(&self, phase: &PlanPhase, step: &PlanStep) -> StepStatus {
+        match (self.status(step), self.skipped_phases.get(&phase.id)) {
+            (StepStatus::Pending, Some((at, by))) => StepStatus::Skipped {
+                at_ms: *at,
+                by: by.clone(),
+                reason: "optional section skipped".to_owned(),
+            },
+            (status, _) => status,
+        }
+    }
+
+    pub fn phase_skipped(&self, phase: &str) -> bool {
+        self.skipped_phases.contains_key(phase)
+    }
+
+    /// When a wait on `target` started, and for how long.
+    pub fn wait(&self, target: &str) -> Option<(i64, u64)> {
+        self.waits.get(target).copied()
+    }
+
+    pub fn notes_for<'a>(&'a self, step: &'a str) -> impl Iterator<Item = &'a Note> + 'a {
+        self.notes
+            .iter()
+            .filter(move |n| n.step.as_deref() == Some(step))
+    }
+}
+
+/// A wait timer's reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitStatus {
+    NotStarted { seconds: u64 },
+    Running { ends_ms: i64, remaining_ms: i64 },
+    Elapsed { ended_ms: i64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowLevel {
+    /// Before the window opens.
+    Upcoming,
+    Ok,
+    /// Past [`WINDOW_WARN_AT`] of the window.
+    Warning,
+    Exceeded,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowTimer {
+    pub elapsed_ms: i64,
+    /// Negative once the window is exceeded.
+    pub remaining_ms: i64,
+    /// Share of the window used, 0 before it opens.
+    pub fraction: f64,
+    pub level: WindowLevel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhaseTimer {
+    pub started_ms: i64,
+    /// Until the last step was resolved, or until now.
+    pub running_ms: i64,
+    pub finished: bool,
+    pub estimate_s: Option<Range>,
+    /// Running past the estimate's maximum.
+    pub overrun: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub resolved: usize,
+    pub total: usize,
+}
+
+impl Progress {
+    pub fn complete(&self) -> bool {
+        self.resolved == self.total
+    }
+}
+
+/// The end-of-run summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub outcome: Option<Outcome>,
+    pub ended_ms: Option<i64>,
+    pub duration_ms: i64,
+    pub estimate_s: Option<Range>,
+    pub window_ms: i64,
+    pub done: usize,
+    pub total: usize,
+    /// (step text, who, reason).
+    pub skipped: Vec<(String, String, String)>,
+    /// (step text, who, reason) for waits checked before they elapsed.
+    pub overridden: Vec<(String, String, String)>,
+    /// Steps left pending.
+    pub open: Vec<String>,
+    pub notes: Vec<Note>,
+}
+
+impl Run {
+    /// A new run of `guide`. `random` gives the run id (16 random bytes,
+    /// from the platform's random source).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        random: [u8; 16],
+        guide: &Guide,
+        guide_hash: &str,
+        operator: &str,
+        choices: BTreeMap<String, String>,
+        now_ms: i64,
+        window: Window,
+    ) -> Run {
+        let plan = Plan::new(guide, &choices);
+        Run {
+            schema: RUN_SCHEMA,
+            id: uuid::Builder::from_random_bytes(random)
+                .into_uuid()
+                .to_string(),
+            guide_title: guide.title.clone(),
+            guide_hash: guide_hash.to_owned(),
+            operator: operator.trim().to_owned(),
+            choices: plan.choices(),
+            started_ms: now_ms,
+            window,
+            events: Vec::new(),
+        }
+    }
+
+    /// The default deploy window: from now for the guide's estimated time
+    /// (its maximum), or one hour when the guide gives none.
+    pub fn default_window(guide: &Guide, now_ms: i64) -> Window {
+        let seconds = guide
+            .estimate_s
+            .map(|[_, hi]| hi)
+            .filter(|s| *s > 0)
+            .unwrap_or(3600);
+        Window {
+            start_ms: now_ms,
+            end_ms: now_ms + (seconds as i64) * 1000,
+        }
+    }
+
+    pub fn plan(&self, guide: &Guide) -> Plan {
+        Plan::new(guide, &self.choices)
+    }
+
+    /// The log folded into current state.
+    pub fn state(&self) -> RunState {
+        let mut st = RunState::default();
+        for e in &self.events {
+            let mut touch = |key: &str| {
+                let t = st
+                    .touched
+                    .entry(key.to_owned())
+                    .or_insert((e.at_ms, e.at_ms));
+                t.0 = t.0.min(e.at_ms);
+                t.1 = t.1.max(e.at_ms);
+            };
+            match &e.action {
+                Action::Check { step, overridden } => {
+                    touch(step);
+                    st.changed.insert(
+                        step.clone(),
+                        StepStatus::Done {
+                            at_ms: Some(e.at_ms),
+                            by: Some(e.by.clone()),
+                            overridden: overridden.clone(),
+                        },
+                    );
+                }
+                Action::Uncheck { step } => {
+                    touch(step);
+                    st.changed.insert(step.clone(), StepStatus::Pending);
+                }
+                Action::Skip { step, reason } => {
+                    touch(step);
+                    st.changed.insert(
+                        step.clone(),
+                        StepStatus::Skipped {
+                            at_ms: e.at_ms,
+                            by: e.by.clone(),
+                            reason: reason.clone(),
+                        },
+                    );
+                }
+                Action::SkipPhase { phase } => {
+                    touch(phase);
+                    st.skipped_phases
+                        .insert(phase.clone(), (e.at_ms, e.by.clone()));
+                }
+                Action::UnskipPhase { phase } => {
+                    touch(phase);
+                    st.skipped_phases.remove(phase);
+                }
+                Action::Note { step, text } => {
+                    if let Some(step) = step {
+                        touch(step);
+                    }
+                    st.notes.push(Note {
+                        at_ms: e.at_ms,
+                        by: e.by.clone(),
+                        step: step.clone(),
+                        text: text.clone(),
+                    });
+                }
+                Action::StartWait { target, seconds } => {
+                    touch(target);
+                    st.waits.insert(target.clone(), (e.at_ms, *seconds));
+                }
+                Action::Finish { outcome, note } => {
+                    st.outcome = Some((*outcome, e.at_ms, e.by.clone(), note.clone()));
+                }
+            }
+        }
+        st
+    }
+
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.events.iter().rev().find_map(|e| match e.action {
+            Action::Finish { outcome, .. } => Some(outcome),
+            _ => None,
+        })
+    }
+
+    /// The last time anything happened in the run.
+    pub fn updated_ms(&self) -> i64 {
+        self.events.last().map_or(self.started_ms, |e| e.at_ms)
+    }
+
+    /// Records `action` by `by` at `now_ms`, if the plan allows it.
+    pub fn record(
+        &mut self,
+        plan: &Plan,
+        now_ms: i64,
+        by: &str,
+        action: Action,
+    ) -> Result<(), Refusal> {
+        if self.outcome().is_some() {
+            return Err(Refusal::Finished);
+        }
+        let need_words = |s: &str| {
+            if s.trim().is_empty() {
+                Err(Refusal::ReasonRequired)
+            } else {
+                Ok(())
+            }
+        };
+        let step_of = |id: &str| plan.step(id).ok_or(Refusal::UnknownStep(id.to_owned()));
+        let action = match action {
+            Action::Check { step, overridden } => {
+                let (_, s) = step_of(&step)?;
+                let overridden = overridden.map(|r| r.trim().to_owned());
+                match (&overridden, s.wait_s) {
+                    (Some(reason), _) => need_words(reason)?,
+                    (None, Some(_)) => match wait_status(&self.state(), &s.id, s.wait_s, now_ms) {
+                        Some(WaitStatus::Running { remaining_ms, .. }) => {
+                            return Err(Refusal::WaitRunning { remaining_ms })
+                        }
+                        Some(WaitStatus::NotStarted { .. }) => return Err(Refusal::WaitNotStarted),
+                        _ => {}
+                    },
+                    (None, None) => {}
+                }
+                Action::Check { step, overridden }
+            }
+            Action::Uncheck { step } => {
+                step_of(&step)?;
+                Action::Uncheck { step }
+            }
+            Action::Skip { step, reason } => {
+                step_of(&step)?;
+                need_words(&reason)?;
+                Action::Skip {
+                    step,
+                    reason: reason.trim().to_owned(),
+                }
+            }
+            Action::SkipPhase { phase } => {
+                let p = plan
+                    .phase(&phase)
+                    .ok_or(Refusal::UnknownPhase(phase.clone()))?;
+                if !p.optional {
+                    return Err(Refusal::NotOptional);
+                }
+                Action::SkipPhase { phase }
+            }
+            Action::UnskipPhase { phase } => Action::UnskipPhase { phase },
+            Action::Note { step, text } => {
+                if let Some(step) = &step {
+                    step_of(step)?;
+                }
+                need_words(&text)?;
+                Action::Note {
+                    step,
+                    text: text.trim().to_owned(),
+                }
+            }
+            Action::StartWait { target, seconds } => {
+                if plan.step(&target).is_none() && plan.phase(&target).is_none() {
+                    return Err(Refusal::UnknownStep(target));
+                }
+                Action::StartWait { target, seconds }
+            }
+            Action::Finish { outcome, note } => Action::Finish {
+                outcome,
+                note: note.trim().to_owned(),
+            },
+        };
+        self.events.push(Event {
+            at_ms: now_ms,
+            by: by.trim().to_owned(),
+            action,
+        });
+        Ok(())
+    }
+
+    pub fn window_timer(&self, now_ms: i64) -> WindowTimer {
+        let Window { start_ms, end_ms } = self.window;
+        let span = (end_ms - start_ms).max(1);
+        let elapsed = now_ms - start_ms.min(self.started_ms);
+        let fraction = ((now_ms - start_ms) as f64 / span as f64).max(0.0);
+        let level = if now_ms < start_ms {
+            WindowLevel::Upcoming
+        } else if now_ms >= end_ms {
+            WindowLevel::Exceeded
+        } else if fraction >= WINDOW_WARN_AT {
+            WindowLevel::Warning
+        } else {
+            WindowLevel::Ok
+        };
+        WindowTimer {
+            elapsed_ms: elapsed.max(0),
+            remaining_ms: end_ms - now_ms,
+            fraction,
+            level,
+        }
+    }
+
+    /// How long a phase has been worked on: from the first thing done in
+    /// it until its last step was resolved, or until now.
+    pub fn phase_timer(
+        &self,
+        phase: &PlanPhase,
+        state: &RunState,
+        now_ms: i64,
+    ) -> Option<PhaseTimer> {
+        let mut first: Option<i64> = state.touched.get(&phase.id).map(|t| t.0);
+        let mut last: Option<i64> = state.touched.get(&phase.id).map(|t| t.1);
+        for s in &phase.steps {
+            if let Some((a, b)) = state.touched.get(&s.id) {
+                first = Some(first.map_or(*a, |f| f.min(*a)));
+                last = Some(last.map_or(*b, |l| l.max(*b)));
+            }
+        }
+        let started_ms = first?;
+        let finished = !phase.steps.is_empty()
+            && phase
+                .steps
+                .iter()
+                .all(|s| state.status_in(phase, s).is_resolved());
+        let end = if finished {
+            last.unwrap_or(now_ms)
+        } else {
+            now_ms
+        };
+        let running_ms = (end - started_ms).max(0);
+        Some(PhaseTimer {
+            started_ms,
+            running_ms,
+            finished,
+            estimate_s: phase.estimate_s,
+            overrun: phase
+                .estimate_s
+                .is_some_and(|[_, hi]| running_ms > (hi as i64) * 1000),
+        })
+    }
+
+    /// Steps resolved (done or skipped) out of all in the checklist, for
+    /// one phase or (with `None`) the whole run.
+    pub fn progress(&self, plan: &Plan, state: &RunState, phase: Option<&str>) -> Progress {
+        let mut p = Progress {
+            resolved: 0,
+            total: 0,
+        };
+        for (ph, s) in plan.run_steps() {
+            if phase.is_some_and(|id| id != ph.id) {
+                continue;
+            }
+            p.total += 1;
+            if state.status_in(ph, s).is_resolved() {
+                p.resolved += 1;
+            }
+        }
+        p
+    }
+
+    /// The first step of the checklist still pending.
+    pub fn current_step<'a>(&self, plan: &'a Plan, state: &RunState) -> Option<&'a PlanStep> {
+        plan.run_steps()
+            .find(|(ph, s)| !state.status_in(ph, s).is_resolved())
+            .map(|(_, s)| s)
+    }
+
+    pub fn summary(&self, plan: &Plan, guide: &Guide, now_ms: i64) -> Summary {
+        let state = self.state();
+        let ended_ms = state.outcome.as_ref().map(|o| o.1);
+        let mut summary = Summary {
+            outcome: state.outcome.as_ref().map(|o| o.0),
+            ended_ms,
+            duration_ms: ended_ms.unwrap_or(now_ms) - self.started_ms,
+            estimate_s: guide.estimate_s,
+            window_ms: self.window.end_ms - self.window.start_ms,
+            done: 0,
+            total: 0,
+            skipped: Vec::new(),
+            overridden: Vec::new(),
+            open: Vec::new(),
+            notes: state.notes.clone(),
+        };
+        for (ph, s) in plan.run_steps() {
+            summary.total += 1;
+            match state.status_in(ph, s) {
+                StepStatus::Pending => summary.open.push(s.text.clone()),
+                StepStatus::Done { overridden, by, .. } => {
+                    summary.done += 1;
+                    if let Some(reason) = overridden {
+                        summary
+                            .overridden
+                            .push((s.text.clone(), by.unwrap_or_default(), reason));
+                    }
+                }
+                StepStatus::Skipped { by, reason, .. } => {
+                    summary.skipped.push((s.text.clone(), by, reason));
+                }
+            }
+        }
+        summary
+    }
+
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Decodes a stored run; a newer schema is refused, not guessed at.
+    pub fn decode(stored: &str) -> Result<Run, crate::ProgressError> {
+        use crate::ProgressError;
+        let value: serde_json::Value =
+            serde_json::from_str(stored).map_err(|e| ProgressError::Corrupt(e.to_string()))?;
+        let schema = value
+            .get("schema")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| ProgressError::Corrupt("no schema version".into()))?;
+        if schema > u64::from(RUN_SCHEMA) {
+            return Err(ProgressError::FromNewerVersion(
+                u32::try_from(schema).unwrap_or(u32::MAX),
+            ));
+        }
+        serde_json::from_value(value).map_err(|e| ProgressError::Corrupt(e.to_string()))
+    }
+
+    pub fn storage_key(id: &str) -> String {
+        format!("preflight.run.{id}")
+    }
+}
+
+/// A wait's reading for a step or phase with a wait of `seconds`.
+pub fn wait_status(
+    state: &RunState,
+    target: &str,
+    seconds: Option<u64>,
+    now_ms: i64,
+) -> Option<WaitStatus> {
+    let Some((started, secs)) = state.wait(target) else {
+        return seconds.map(|seconds| WaitStatus::NotStarted { seconds });
+    };
+    let ends_ms = started + (secs as i64) * 1000;
+    Some(if now_ms >= ends_ms {
+        WaitStatus::Elapsed { ended_ms: ends_ms }
+    } else {
+        WaitStatus::Running {
+            ends_ms,
+            remaining_ms: ends_ms - now_ms,
+        }
+    })
+}
+
+/// `1:05:09`, `4:07`, `-0:30` for a span in milliseconds.
+pub fn format_ms(ms: i64) -> String {
+    let sign = if ms < 0 { "-" } else { "" };
+    let total = ms.unsigned_abs() / 1000;
+    let (h, m, s) = (total / 3600, (total / 60) % 60, total % 60);
+    if h > 0 {
+        format!("{sign}{h}:{m:02}:{s:02}")
+    } else {
+        format!("{sign}{m}:{s:02}")
+    }
+}
+
+/// One line per run in the list of recent runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunEntry {
+    pub id: String,
+    pub guide_title: String,
+    pub guide_hash: String,
+    pub operator: String,
+    pub started_ms: i64,
+    pub updated_ms: i64,
+    pub outcome: Option<Outcome>,
+    pub resolved: usize,
+    pub total: usize,
+}
+
+/// The list of recent runs kept beside the runs themselves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct RunIndex {
+    pub schema: u32,
+    pub runs: Vec<RunEntry>,
+}
+
+impl RunIndex {
+    pub const STORAGE_KEY: &'static str = "preflight.runs";
+
+    /// Adds or replaces the entry for `run`.
+    pub fn upsert(&mut self, run: &Run, guide: &Guide) {
+        let plan = run.plan(guide);
+        let state = run.state();
+        let progress = run.progress(&plan, &state, None);
+        let entry = RunEntry {
+            id: run.id.clone(),
+            guide_title: run.guide_title.clone(),
+            guide_hash: run.guide_hash.clone(),
+            operator: run.operator.clone(),
+            started_ms: run.started_ms,
+            updated_ms: run.updated_ms(),
+            outcome: run.outcome(),
+            resolved: progress.resolved,
+            total: progress.total,
+        };
+        self.schema = RUN_SCHEMA;
+        match self.runs.iter_mut().find(|e| e.id == run.id) {
+            Some(e) => *e = entry,
+            None => self.runs.push(entry),
+        }
+    }
+
+    /// In-progress runs first, then the rest, each most recent first.
+    pub fn sorted(&self) -> Vec<&RunEntry> {
+        let mut out: Vec<&RunEntry> = self.runs.iter().collect();
+        out.sort_by_key(|e| (e.outcome.is_some(), std::cmp::Reverse(e.updated_ms)));
+        out
+    }
+
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn decode(stored: &str) -> Result<RunIndex, crate::ProgressError> {
+        serde_json::from_str(stored).map_err(|e| crate::ProgressError::Corrupt(e.to_string()))
+    }
+}

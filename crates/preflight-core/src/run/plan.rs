@@ -1,0 +1,227 @@
+//! What a run of a guide goes through: its phases in order and the steps
+//! a person checks off, given the alternatives chosen.
+//!
+//! A [`Plan`] is derived from a [`Guide`] and the run's choices; it is never
+//! stored. Rollback, troubleshooting and reference sections are shown but
+//! are not part of the run's checklist: rollback steps run as their own
+//! checklist when a run is rolled back.
+
+use crate::guide::{Guide, Phase, PhaseKind, Step, StepKind};
+use crate::text::duration::{self, Range};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Every phase and section, depth first, hidden ones included.
+    pub phases: Vec<PlanPhase>,
+    /// The alternative groups of the guide, each with its options.
+    pub groups: Vec<AltGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanPhase {
+    pub id: String,
+    pub title: String,
+    pub kind: PhaseKind,
+    /// 0 for top-level phases.
+    pub depth: usize,
+    pub optional: bool,
+    /// An alternative that was not chosen, or inside one.
+    pub hidden: bool,
+    /// Its steps are part of the run's checklist.
+    pub runnable: bool,
+    pub estimate_s: Option<Range>,
+    /// A phase whose title is a wait ("Verify (monitor for 30 minutes)").
+    pub wait_s: Option<u64>,
+    /// The leaf steps directly in this phase (sub-steps replace their
+    /// command), in guide order.
+    pub steps: Vec<PlanStep>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanStep {
+    pub id: String,
+    pub text: String,
+    pub kind: StepKind,
+    /// Checked in the guide itself (`- [x]`).
+    pub checked_in_guide: bool,
+    /// How long the step makes the team wait before it may be checked.
+    pub wait_s: Option<u64>,
+    pub estimate_s: Option<Range>,
+    /// Commands to copy, when the step has any.
+    pub code: Option<String>,
+    /// The command step this is a sub-step of.
+    pub parent: Option<String>,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AltGroup {
+    pub id: String,
+    /// (phase id, title), in guide order; the first is the default.
+    pub options: Vec<(String, String)>,
+}
+
+impl Plan {
+    /// The plan of `guide` with `choices` (alternative group → chosen
+    /// phase id). Groups without a valid choice take their first option.
+    pub fn new(guide: &Guide, choices: &BTreeMap<String, String>) -> Plan {
+        let mut plan = Plan {
+            phases: Vec::new(),
+            groups: Vec::new(),
+        };
+        collect_groups(&guide.phases, &mut plan.groups);
+        let chosen: BTreeMap<&str, &str> = plan
+            .groups
+            .iter()
+            .map(|g| {
+                let pick = choices
+                    .get(&g.id)
+                    .filter(|c| g.options.iter().any(|(id, _)| id == *c))
+                    .map(String::as_str)
+                    .unwrap_or(g.options[0].0.as_str());
+                (g.id.as_str(), pick)
+            })
+            .collect();
+        let mut walk = Walk {
+            chosen: &chosen,
+            out: &mut plan.phases,
+        };
+        walk.phases(&guide.phases, 0, false, true);
+        plan
+    }
+
+    /// Visible, runnable phases: the run's checklist.
+    pub fn run_phases(&self) -> impl Iterator<Item = &PlanPhase> {
+        self.phases.iter().filter(|p| p.runnable && !p.hidden)
+    }
+
+    /// Every leaf step of the run's checklist, in order.
+    pub fn run_steps(&self) -> impl Iterator<Item = (&PlanPhase, &PlanStep)> {
+        self.run_phases()
+            .flat_map(|p| p.steps.iter().map(move |s| (p, s)))
+    }
+
+    pub fn phase(&self, id: &str) -> Option<&PlanPhase> {
+        self.phases.iter().find(|p| p.id == id)
+    }
+
+    /// A leaf step anywhere in the guide (hidden and rollback ones too).
+    pub fn step(&self, id: &str) -> Option<(&PlanPhase, &PlanStep)> {
+        self.phases
+            .iter()
+            .find_map(|p| p.steps.iter().find(|s| s.id == id).map(|s| (p, s)))
+    }
+
+    /// The alternative chosen in each group.
+    pub fn choices(&self) -> BTreeMap<String, String> {
+        self.groups
+            .iter()
+            .filter_map(|g| {
+                g.options
+                    .iter()
+                    .find(|(id, _)| self.phase(id).is_some_and(|p| !p.hidden))
+                    .map(|(id, _)| (g.id.clone(), id.clone()))
+            })
+            .collect()
+    }
+}
+
+fn collect_groups(phases: &[Phase], out: &mut Vec<AltGroup>) {
+    for p in phases {
+        if let Some(group) = &p.alternative_group {
+            match out.iter_mut().find(|g| &g.id == group) {
+                Some(g) => g.options.push((p.id.clone(), p.title.clone())),
+                None => out.push(AltGroup {
+                    id: group.clone(),
+                    options: vec![(p.id.clone(), p.title.clone())],
+                }),
+            }
+        }
+        collect_groups(&p.sections, out);
+    }
+}
+
+struct Walk<'a> {
+    chosen: &'a BTreeMap<&'a str, &'a str>,
+    out: &'a mut Vec<PlanPhase>,
+}
+
+impl Walk<'_> {
+    fn phases(&mut self, phases: &[Phase], depth: usize, hidden: bool, runnable: bool) {
+        for p in phases {
+            let hidden = hidden
+                || p.alternative_group
+                    .as_deref()
+                    .is_some_and(|g| self.chosen.get(g).is_some_and(|c| *c != p.id));
+            let runnable = runnable
+                && !matches!(
+                    p.kind,
+                    PhaseKind::Rollback | PhaseKind::Troubleshooting | PhaseKind::Reference
+                );
+            let mut steps = Vec::new();
+            for s in &p.steps {
+                leaves(s, None, &mut steps);
+            }
+            self.out.push(PlanPhase {
+                id: p.id.clone(),
+                title: p.title.clone(),
+                kind: p.kind,
+                depth,
+                optional: p.optional,
+                hidden,
+                runnable,
+                estimate_s: p.estimate_s,
+                wait_s: duration::wait(&p.title).map(|[lo, _]| lo),
+                steps,
+            });
+            self.phases(&p.sections, depth + 1, hidden, runnable);
+        }
+    }
+}
+
+/// A step, or its sub-steps when it has them.
+fn leaves(step: &Step, parent: Option<&str>, out: &mut Vec<PlanStep>) {
+    if !step.substeps.is_empty() {
+        for sub in &step.substeps {
+            leaves(sub, Some(&step.id), out);
+        }
+        return;
+    }
+    out.push(PlanStep {
+        id: step.id.clone(),
+        text: step.text.clone(),
+        kind: step.kind,
+        checked_in_guide: step.checked,
+        wait_s: wait_seconds(step),
+        estimate_s: step.estimate_s,
+        code: step.code.clone().filter(|c| !c.trim().is_empty()),
+        parent: parent.map(str::to_owned),
+        line: step.line,
+    });
+}
+
+/// The time a step makes the team wait: a wait step's duration ("Monitor
+/// for 48 hours", also as a task item), or a staged step's span ("Day 1-2:
+/// 25% Traffic"). The
+/// shortest end of a range is what the guide requires.
+fn wait_seconds(step: &Step) -> Option<u64> {
+    let range = match step.kind {
+        StepKind::Wait => step
+            .estimate_s
+            .or_else(|| duration::wait(&step.text))
+            .or_else(|| duration::parse(&step.text)),
+        // A task item keeps its kind, but "Keep the old pods for 15
+        // minutes" is still a wait.
+        _ => duration::wait(&step.text).or(step.estimate_s.filter(|_| is_staged(&step.text))),
+    };
+    range.map(|[lo, _]| lo).filter(|s| *s > 0)
+}
+
+/// "Day 1-2: …", "Week 3 …", "Hour 1 …": a stage that lasts its span.
+fn is_staged(text: &str) -> bool {
+    let lower = text.trim_start().to_ascii_lowercase();
+    ["day ", "days ", "week ", "weeks ", "hour ", "hours "]
+        .iter()
+        .any(|p| lower.starts_with(p))
+}

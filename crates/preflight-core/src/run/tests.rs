@@ -1,0 +1,539 @@
+use super::*;
+use crate::guide::StepKind;
+use crate::test_fixtures;
+use proptest::prelude::*;
+
+const EXAMPLE: &str = include_str!("../../../../public/example-guide.md");
+const T0: i64 = 1_764_000_000_000;
+const MIN: i64 = 60_000;
+
+fn example() -> Guide {
+    Guide::parse(EXAMPLE)
+}
+
+fn start(guide: &Guide, choices: &[(&str, &str)]) -> Run {
+    let choices = choices
+        .iter()
+        .map(|(g, p)| (g.to_string(), p.to_string()))
+        .collect();
+    Run::new(
+        [7; 16],
+        guide,
+        "hash",
+        "  Ana  ",
+        choices,
+        T0,
+        Run::default_window(guide, T0),
+    )
+}
+
+fn step_id(plan: &Plan, text: &str) -> String {
+    plan.phases
+        .iter()
+        .flat_map(|p| &p.steps)
+        .find(|s| s.text.contains(text))
+        .unwrap_or_else(|| panic!("no step {text:?}"))
+        .id
+        .clone()
+}
+
+fn check(step: &str) -> Action {
+    Action::Check {
+        step: step.to_owned(),
+        overridden: None,
+    }
+}
+
+#[test]
+fn a_new_run_records_who_what_and_the_window() {
+    let g = example();
+    let run = start(&g, &[]);
+    assert_eq!(run.id, "07070707-0707-4707-8707-070707070707");
+    assert_eq!(run.operator, "Ana");
+    assert_eq!(run.guide_title, "Orders API v2.4 Production Deployment");
+    // 45-60 minutes: the window is the maximum.
+    assert_eq!(run.window.end_ms - run.window.start_ms, 60 * MIN);
+    // The first option of each group is chosen by default.
+    assert_eq!(run.choices.len(), 1);
+    assert!(run.choices.values().next().unwrap().contains("option-1"));
+}
+
+#[test]
+fn unchosen_alternatives_are_hidden_and_rollback_is_not_in_the_checklist() {
+    let g = example();
+    let group = g
+        .all_phases()
+        .into_iter()
+        .find_map(|p| p.alternative_group.clone())
+        .unwrap();
+    let run = start(&g, &[(&group, "p-option-2-blue-green-switch")]);
+    let plan = run.plan(&g);
+    let hidden: Vec<&str> = plan
+        .phases
+        .iter()
+        .filter(|p| p.hidden)
+        .map(|p| p.id.as_str())
+        .collect();
+    assert_eq!(hidden, ["p-option-1-rolling-update-default"]);
+    let steps: Vec<&str> = plan.run_steps().map(|(_, s)| s.text.as_str()).collect();
+    assert!(steps.iter().any(|s| s.contains("orders-api-green.yaml")));
+    assert!(!steps.iter().any(|s| s.contains("set image")));
+    assert!(!steps.iter().any(|s| s.contains("rollout undo")));
+    assert!(!steps.iter().any(|s| s.contains("Previous version serving")));
+    // Sub-steps replace their command.
+    assert!(steps.contains(&"Step 2: Snapshot the database"));
+    // An unknown choice falls back to the first option.
+    let run = start(&g, &[(&group, "p-nope")]);
+    assert!(run.choices[&group].contains("option-1"));
+}
+
+#[test]
+fn pre_checked_tasks_count_as_done_until_unchecked() {
+    let g = example();
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    let approved = step_id(&plan, "CHG-2417");
+    let st = run.state();
+    assert_eq!(run.progress(&plan, &st, None).resolved, 1);
+    let first = run.current_step(&plan, &st).unwrap();
+    assert_eq!(first.text, "Release notes reviewed by product owner");
+    run.record(&plan, T0 + 1, "Ana", Action::Uncheck { step: approved })
+        .unwrap();
+    let st = run.state();
+    assert_eq!(run.progress(&plan, &st, None).resolved, 0);
+    assert_eq!(
+        run.current_step(&plan, &st).unwrap().text,
+        "Change request CHG-2417 approved"
+    );
+}
+
+#[test]
+fn check_undo_skip_and_note_are_logged_with_time_and_person() {
+    let g = example();
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    let notes = step_id(&plan, "Release notes reviewed");
+    let oncall = step_id(&plan, "On-call engineer");
+    run.record(&plan, T0 + MIN, "Ana", check(&notes)).unwrap();
+    run.record(
+        &plan,
+        T0 + 2 * MIN,
+        "Ben",
+        Action::Uncheck {
+            step: notes.clone(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        run.record(
+            &plan,
+            T0 + 3 * MIN,
+            "Ben",
+            Action::Skip {
+                step: oncall.clone(),
+                reason: "   ".into()
+            }
+        ),
+        Err(Refusal::ReasonRequired)
+    );
+    run.record(
+        &plan,
+        T0 + 3 * MIN,
+        "Ben",
+        Action::Skip {
+            step: oncall.clone(),
+            reason: " on-call is on the bridge ".into(),
+        },
+    )
+    .unwrap();
+    run.record(
+        &plan,
+        T0 + 4 * MIN,
+        "Ana",
+        Action::Note {
+            step: Some(oncall.clone()),
+            text: "paged via PagerDuty".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(run.events.len(), 4);
+    let st = run.state();
+    let (ph, s) = plan.step(&notes).unwrap();
+    assert_eq!(st.status_in(ph, s), StepStatus::Pending);
+    let (ph, s) = plan.step(&oncall).unwrap();
+    assert_eq!(
+        st.status_in(ph, s),
+        StepStatus::Skipped {
+            at_ms: T0 + 3 * MIN,
+            by: "Ben".into(),
+            reason: "on-call is on the bridge".into()
+        }
+    );
+    assert_eq!(st.notes_for(&oncall).count(), 1);
+    assert_eq!(
+        run.record(&plan, T0, "Ana", check("t-nope")),
+        Err(Refusal::UnknownStep("t-nope".into()))
+    );
+}
+
+#[test]
+fn a_wait_cannot_be_checked_before_it_elapses_unless_overridden() {
+    let g = example();
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    let (_, keep) = plan
+        .step(&step_id(&plan, "Keep the old ReplicaSet"))
+        .unwrap();
+    assert_eq!(keep.wait_s, Some(15 * 60));
+    let keep = keep.id.clone();
+    assert_eq!(
+        run.record(&plan, T0, "Ana", check(&keep)),
+        Err(Refusal::WaitNotStarted)
+    );
+    run.record(
+        &plan,
+        T0,
+        "Ana",
+        Action::StartWait {
+            target: keep.clone(),
+            seconds: 15 * 60,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        run.record(&plan, T0 + 10 * MIN, "Ana", check(&keep)),
+        Err(Refusal::WaitRunning {
+            remaining_ms: 5 * MIN
+        })
+    );
+    let st = run.state();
+    assert_eq!(
+        wait_status(&st, &keep, Some(900), T0 + 10 * MIN),
+        Some(WaitStatus::Running {
+            ends_ms: T0 + 15 * MIN,
+            remaining_ms: 5 * MIN
+        })
+    );
+    // A reload is a fresh fold of the same log: the wait is still running.
+    let reloaded = Run::decode(&run.encode()).unwrap();
+    assert_eq!(
+        wait_status(&reloaded.state(), &keep, Some(900), T0 + 14 * MIN),
+        Some(WaitStatus::Running {
+            ends_ms: T0 + 15 * MIN,
+            remaining_ms: MIN
+        })
+    );
+    // After a laptop sleeps through the end, the wait reads as elapsed.
+    assert_eq!(
+        wait_status(&st, &keep, Some(900), T0 + 90 * MIN),
+        Some(WaitStatus::Elapsed {
+            ended_ms: T0 + 15 * MIN
+        })
+    );
+    run.record(&plan, T0 + 15 * MIN, "Ana", check(&keep))
+        .unwrap();
+
+    // Another run overrides the wait with a reason.
+    let mut other = start(&g, &[]);
+    other
+        .record(
+            &plan,
+            T0,
+            "Ben",
+            Action::Check {
+                step: keep.clone(),
+                overridden: Some("old pods already gone".into()),
+            },
+        )
+        .unwrap();
+    let summary = other.summary(&plan, &g, T0 + MIN);
+    assert_eq!(
+        summary.overridden,
+        [(
+            "Keep the old ReplicaSet for 15 minutes before scaling it down".to_owned(),
+            "Ben".to_owned(),
+            "old pods already gone".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn window_timer_warns_at_80_percent_and_when_exceeded() {
+    let g = example();
+    let run = start(&g, &[]);
+    let at = |m: i64| run.window_timer(T0 + m * MIN);
+    assert_eq!(at(10).level, WindowLevel::Ok);
+    assert_eq!(at(10).remaining_ms, 50 * MIN);
+    assert_eq!(at(10).elapsed_ms, 10 * MIN);
+    assert_eq!(at(47).level, WindowLevel::Ok);
+    assert_eq!(at(48).level, WindowLevel::Warning);
+    assert_eq!(at(60).level, WindowLevel::Exceeded);
+    assert_eq!(at(75).remaining_ms, -15 * MIN);
+    assert_eq!(run.window_timer(T0 - MIN).level, WindowLevel::Upcoming);
+    assert_eq!(format_ms(at(75).remaining_ms), "-15:00");
+    assert_eq!(format_ms(3_909_000), "1:05:09");
+}
+
+#[test]
+fn phase_timer_runs_from_the_first_check_and_flags_overrun() {
+    let g = example();
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    let phase = plan
+        .phases
+        .iter()
+        .find(|p| p.title.starts_with("Step 1"))
+        .unwrap()
+        .clone();
+    assert_eq!(phase.estimate_s, Some([300, 300]));
+    let st = run.state();
+    assert_eq!(run.phase_timer(&phase, &st, T0 + MIN), None);
+    let ids: Vec<String> = phase.steps.iter().map(|s| s.id.clone()).collect();
+    run.record(&plan, T0 + MIN, "Ana", check(&ids[0])).unwrap();
+    let st = run.state();
+    let t = run.phase_timer(&phase, &st, T0 + 4 * MIN).unwrap();
+    assert_eq!(
+        (t.running_ms, t.overrun, t.finished),
+        (3 * MIN, false, false)
+    );
+    let t = run.phase_timer(&phase, &st, T0 + 7 * MIN).unwrap();
+    assert!(t.overrun);
+    for id in &ids[1..] {
+        run.record(&plan, T0 + 5 * MIN, "Ana", check(id)).unwrap();
+    }
+    let st = run.state();
+    // Finished phases stop their clock at the last check.
+    let t = run.phase_timer(&phase, &st, T0 + 90 * MIN).unwrap();
+    assert_eq!(
+        (t.running_ms, t.overrun, t.finished),
+        (4 * MIN, false, true)
+    );
+    assert_eq!(
+        run.progress(&plan, &st, Some(&phase.id)).resolved,
+        ids.len()
+    );
+}
+
+#[test]
+fn optional_sections_are_skipped_in_one_click() {
+    let text = "# G\n\n## Deploy\n\n- [ ] one\n\n## Warm caches (Optional)\n\n- [ ] warm a\n- [ ] warm b\n";
+    let g = Guide::parse(text);
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    let optional = plan.phases.iter().find(|p| p.optional).unwrap().id.clone();
+    assert_eq!(
+        run.record(
+            &plan,
+            T0,
+            "Ana",
+            Action::SkipPhase {
+                phase: "p-deploy".into()
+            }
+        ),
+        Err(Refusal::NotOptional)
+    );
+    run.record(&plan, T0, "Ana", Action::SkipPhase { phase: optional })
+        .unwrap();
+    let st = run.state();
+    assert_eq!(run.progress(&plan, &st, None).resolved, 2);
+    let summary = run.summary(&plan, &g, T0);
+    assert_eq!(summary.skipped.len(), 2);
+    assert_eq!(summary.open, ["one"]);
+}
+
+#[test]
+fn finishing_ends_the_run_and_summarises_it() {
+    let g = example();
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    let first = run.current_step(&plan, &run.state()).unwrap().id.clone();
+    run.record(&plan, T0 + MIN, "Ana", check(&first)).unwrap();
+    run.record(
+        &plan,
+        T0 + 70 * MIN,
+        "Ana",
+        Action::Finish {
+            outcome: Outcome::RolledBack,
+            note: "latency over 800ms".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(run.outcome(), Some(Outcome::RolledBack));
+    assert_eq!(
+        run.record(&plan, T0 + 71 * MIN, "Ana", Action::Uncheck { step: first }),
+        Err(Refusal::Finished)
+    );
+    let s = run.summary(&plan, &g, T0 + 500 * MIN);
+    assert_eq!(s.duration_ms, 70 * MIN);
+    assert_eq!(s.estimate_s, Some([45 * 60, 60 * 60]));
+    assert_eq!(s.done, 2);
+    assert_eq!(s.total, plan.run_steps().count());
+    assert_eq!(s.open.len(), s.total - 2);
+}
+
+#[test]
+fn run_codec_round_trips_and_refuses_newer_or_damaged_records() {
+    let g = example();
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    let id = step_id(&plan, "Release notes");
+    run.record(&plan, T0 + 1, "Ana", check(&id)).unwrap();
+    let encoded = run.encode();
+    assert!(encoded.contains(r#""type":"check""#), "{encoded}");
+    assert_eq!(Run::decode(&encoded), Ok(run.clone()));
+    let newer = encoded.replace(r#""schema":1"#, r#""schema":9"#);
+    assert_eq!(
+        Run::decode(&newer),
+        Err(crate::ProgressError::FromNewerVersion(9))
+    );
+    assert!(matches!(
+        Run::decode("{\"schema\":1}"),
+        Err(crate::ProgressError::Corrupt(_))
+    ));
+    assert!(Run::decode("not json").is_err());
+}
+
+#[test]
+fn run_index_lists_runs_in_progress_first() {
+    let g = example();
+    let mut index = RunIndex::default();
+    let mut a = start(&g, &[]);
+    a.id = "a".into();
+    let mut b = start(&g, &[]);
+    b.id = "b".into();
+    let plan = a.plan(&g);
+    a.record(
+        &plan,
+        T0 + 5 * MIN,
+        "Ana",
+        Action::Finish {
+            outcome: Outcome::Completed,
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    index.upsert(&a, &g);
+    index.upsert(&b, &g);
+    index.upsert(&a, &g);
+    let ids: Vec<&str> = index.sorted().iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["b", "a"]);
+    assert_eq!(RunIndex::decode(&index.encode()), Ok(index.clone()));
+    assert_eq!(index.runs[0].total, plan.run_steps().count());
+}
+
+#[test]
+fn staged_steps_and_wait_steps_of_real_guides_become_timers() {
+    let g = test_fixtures::guides()
+        .into_iter()
+        .find(|(n, _)| n.starts_with("phase3"))
+        .map(|(_, t)| Guide::parse(&t))
+        .unwrap();
+    let plan = Plan::new(&g, &BTreeMap::new());
+    let waits: Vec<(&str, u64)> = plan
+        .run_steps()
+        .filter_map(|(_, s)| s.wait_s.map(|w| (s.text.as_str(), w)))
+        .collect();
+    assert!(
+        waits.contains(&("Day 1-2: 25% Traffic", 2 * 86_400)),
+        "{waits:?}"
+    );
+    assert!(
+        waits.contains(&("Monitor for 48 hours", 2 * 86_400)),
+        "{waits:?}"
+    );
+    assert!(plan
+        .run_steps()
+        .all(|(_, s)| s.wait_s.is_none() || s.kind != StepKind::Task || s.text.contains("for")));
+}
+
+#[test]
+fn every_fixture_plans_without_losing_a_step() {
+    for (name, text) in test_fixtures::all() {
+        let g = Guide::parse(&text);
+        let plan = Plan::new(&g, &BTreeMap::new());
+        let in_plan: usize = plan.phases.iter().map(|p| p.steps.len()).sum();
+        let leaves = g
+            .all_steps()
+            .iter()
+            .filter(|s| s.substeps.is_empty())
+            .count();
+        assert_eq!(in_plan, leaves, "{name}");
+        let ids: std::collections::HashSet<&str> =
+            plan.run_steps().map(|(_, s)| s.id.as_str()).collect();
+        assert_eq!(ids.len(), plan.run_steps().count(), "{name}: duplicate ids");
+    }
+}
+
+fn arb_action(ids: Vec<String>) -> impl Strategy<Value = (i64, Action)> {
+    let ids2 = ids.clone();
+    let pick = move |i: usize| ids[i % ids.len()].clone();
+    let pick2 = move |i: usize| ids2[i % ids2.len()].clone();
+    (
+        0i64..200 * MIN,
+        0usize..1000,
+        0u8..7,
+        proptest::option::of("[a-z ]{0,8}"),
+    )
+        .prop_map(move |(t, i, k, words)| {
+            let step = if k == 6 { pick2(i) } else { pick(i) };
+            let action = match k {
+                0 | 1 => Action::Check {
+                    step,
+                    overridden: words,
+                },
+                2 => Action::Uncheck { step },
+                3 => Action::Skip {
+                    step,
+                    reason: words.unwrap_or_default(),
+                },
+                4 => Action::Note {
+                    step: Some(step),
+                    text: words.unwrap_or_default(),
+                },
+                5 => Action::StartWait {
+                    target: step,
+                    seconds: 60,
+                },
+                _ => Action::Finish {
+                    outcome: Outcome::Abandoned,
+                    note: String::new(),
+                },
+            };
+            (T0 + t, action)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Whatever is recorded, progress stays within bounds, the current
+    /// step is pending, and the log survives a round trip.
+    #[test]
+    fn any_sequence_of_actions_keeps_the_run_consistent(
+        actions in {
+            let g = example();
+            let plan = Plan::new(&g, &BTreeMap::new());
+            let ids: Vec<String> = plan.run_steps().map(|(_, s)| s.id.clone()).collect();
+            proptest::collection::vec(arb_action(ids), 0..40)
+        }
+    ) {
+        let g = example();
+        let mut run = start(&g, &[]);
+        let plan = run.plan(&g);
+        for (t, action) in actions {
+            let _ = run.record(&plan, t, "Ana", action);
+        }
+        let st = run.state();
+        let p = run.progress(&plan, &st, None);
+        prop_assert!(p.resolved <= p.total);
+        if let Some(cur) = run.current_step(&plan, &st) {
+            let (ph, s) = plan.step(&cur.id).unwrap();
+            prop_assert_eq!(st.status_in(ph, s), StepStatus::Pending);
+        } else {
+            prop_assert!(p.complete());
+        }
+        let finishes = run.events.iter().filter(|e| matches!(e.action, Action::Finish { .. })).count();
+        prop_assert!(finishes <= 1);
+        prop_assert_eq!(Run::decode(&run.encode()), Ok(run.clone()));
+    }
+}
