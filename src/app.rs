@@ -4,11 +4,15 @@
 //! guide, toggle a task) call the core for every decision and the effects
 //! for every browser call; views only read the signals.
 
-use crate::effects::{files, http, location, storage};
+use crate::effects::{clock, files, http, location, notify, random, storage};
 use crate::ui;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use preflight_core::{Guide, LastGuide, Progress, ProgressError};
+use preflight_core::run::{Refusal, RunState};
+use preflight_core::{
+    Action, Guide, LastGuide, Plan, ProgressError, RecentGuide, RecentGuides, Run, RunIndex, Window,
+};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 
@@ -34,6 +38,25 @@ impl Origin {
         }
     }
 
+    /// How the origin is stored with the guide's text.
+    fn stored(&self) -> (&'static str, Option<String>) {
+        match self {
+            Origin::Example => ("example", None),
+            Origin::Url(url) => ("url", Some(url.clone())),
+            Origin::File(name) => ("file", Some(name.clone())),
+            Origin::Pasted => ("pasted", None),
+        }
+    }
+
+    fn from_stored(origin: &str, name: Option<String>) -> Origin {
+        match (origin, name) {
+            ("example", _) => Origin::Example,
+            ("url", Some(url)) => Origin::Url(url),
+            ("file", Some(name)) => Origin::File(name),
+            _ => Origin::Pasted,
+        }
+    }
+
     fn describe(&self) -> String {
         match self {
             Origin::Example => "the built-in example".to_owned(),
@@ -49,7 +72,28 @@ pub struct OpenGuide {
     pub origin: Origin,
     pub guide: Arc<Guide>,
     pub hash: String,
+    /// The text, kept so a run can store exactly what it follows.
+    pub text: Arc<str>,
 }
+
+/// The run being worked on, with its plan derived once.
+#[derive(Clone)]
+pub struct ActiveRun {
+    pub run: Run,
+    pub plan: Arc<Plan>,
+}
+
+/// The small forms a step can open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edit {
+    Skip,
+    Note,
+    /// Checking a wait before it elapsed: why.
+    Override(String),
+}
+
+/// Key under which the person's name is remembered.
+const OPERATOR_KEY: &str = "preflight.operator";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NoticeKind {
@@ -68,15 +112,27 @@ pub struct Notice {
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub guide: RwSignal<Option<OpenGuide>>,
-    pub progress: RwSignal<Progress>,
+    /// The open run of the open guide, if one is open.
+    pub run: RwSignal<Option<ActiveRun>>,
+    /// The run's log folded into state; recomputed when the run changes.
+    pub run_state: Memo<RunState>,
+    /// The app's clock, set by the one tick (ms since the epoch).
+    pub now: RwSignal<i64>,
+    /// The name of the person at this browser.
+    pub operator: RwSignal<String>,
+    pub runs: RwSignal<RunIndex>,
+    pub recent: RwSignal<RecentGuides>,
+    /// The step the keyboard acts on.
+    pub cursor: RwSignal<Option<String>>,
+    /// The step whose skip, note or override form is open.
+    pub editing: RwSignal<Option<(String, Edit)>>,
+    /// The keyboard shortcuts list is shown.
+    pub help: RwSignal<bool>,
     pub notices: RwSignal<Vec<Notice>>,
     /// What is loading, while something is.
     pub loading: RwSignal<Option<String>>,
     /// False when browser storage cannot be used at all.
     pub storage_ok: RwSignal<bool>,
-    /// Set when the stored progress must not be overwritten (it comes from a
-    /// newer version, or could not be set aside); saving is then skipped.
-    pub save_blocked: RwSignal<bool>,
 }
 
 impl Default for AppState {
@@ -87,13 +143,23 @@ impl Default for AppState {
 
 impl AppState {
     pub fn new() -> Self {
+        let run: RwSignal<Option<ActiveRun>> = RwSignal::new(None);
         AppState {
             guide: RwSignal::new(None),
-            progress: RwSignal::new(Progress::new("")),
+            run,
+            run_state: Memo::new(move |_| {
+                run.with(|r| r.as_ref().map(|r| r.run.state()).unwrap_or_default())
+            }),
+            now: RwSignal::new(clock::now_ms()),
+            operator: RwSignal::new(String::new()),
+            runs: RwSignal::new(RunIndex::default()),
+            recent: RwSignal::new(RecentGuides::default()),
+            cursor: RwSignal::new(None),
+            editing: RwSignal::new(None),
+            help: RwSignal::new(false),
             notices: RwSignal::new(Vec::new()),
             loading: RwSignal::new(None),
             storage_ok: RwSignal::new(true),
-            save_blocked: RwSignal::new(false),
         }
     }
 
@@ -103,6 +169,31 @@ impl AppState {
         if storage::probe().is_err() {
             self.storage_ok.set(false);
         }
+        clock::start_ticking(self.now);
+        self.operator.set(
+            storage::get(OPERATOR_KEY)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+        );
+        self.load_indexes();
+        if let Some(id) = location::run_in_hash() {
+            if self.open_run(&id) {
+                return;
+            }
+        }
+        // What went wrong so far must outlive the opening of a guide,
+        // which clears the messages about the previous one.
+        let early = self.notices.get_untracked();
+        self.open_default();
+        for notice in early {
+            self.notify(notice.kind, notice.text);
+        }
+    }
+
+    /// `?guide=`, else the guide opened last from a file or paste, else
+    /// the built-in example.
+    fn open_default(&self) {
         if let Some(url) = location::guide_param() {
             self.open_url(&url);
             return;
@@ -190,25 +281,273 @@ impl AppState {
         // Messages about the previous guide go; messages about this one
         // (remembering it, reading its progress) come after.
         self.clear_notices();
-        self.remember(&origin, text);
+        self.close_run();
+        let text: Arc<str> = Arc::from(text);
+        self.remember(&origin, &text);
         if !matches!(origin, Origin::Url(_)) {
             location::clear_guide_param();
         }
-        let progress = self.load_progress(&hash);
-        self.progress.set(progress);
+        self.touch_recent(&origin, &guide, &hash);
         self.guide.set(Some(OpenGuide {
             origin,
             guide: Arc::new(guide),
             hash,
+            text,
         }));
         true
     }
 
+    fn load_indexes(&self) {
+        if let Ok(Some(raw)) = storage::get(RunIndex::STORAGE_KEY) {
+            match RunIndex::decode(&raw) {
+                Ok(index) => self.runs.set(index),
+                Err(err) => self.notify(
+                    NoticeKind::Warning,
+                    format!("The list of recent runs could not be read ({err}); the runs themselves are untouched."),
+                ),
+            }
+        }
+        if let Some(recent) = storage::get(RecentGuides::STORAGE_KEY)
+            .ok()
+            .flatten()
+            .and_then(|raw| RecentGuides::decode(&raw))
+        {
+            self.recent.set(recent);
+        }
+    }
+
+    fn touch_recent(&self, origin: &Origin, guide: &Guide, hash: &str) {
+        self.recent.update(|r| {
+            r.touch(RecentGuide {
+                hash: hash.to_owned(),
+                title: guide.title.clone(),
+                origin: origin.label(),
+                opened_ms: clock::now_ms(),
+            })
+        });
+        let _ = storage::set(
+            RecentGuides::STORAGE_KEY,
+            &self.recent.get_untracked().encode(),
+        );
+    }
+
+    /// Starts a run of the open guide and opens it.
+    pub fn start_run(&self, operator: &str, choices: BTreeMap<String, String>, window: Window) {
+        let Some(open) = self.guide.get_untracked() else {
+            return;
+        };
+        let operator = operator.trim();
+        if operator.is_empty() {
+            self.notify(NoticeKind::Error, "Enter your name to start a run.".into());
+            return;
+        }
+        self.operator.set(operator.to_owned());
+        let _ = storage::set(OPERATOR_KEY, operator);
+        // The run keeps the exact text it follows, whatever happens to
+        // the file or URL it came from.
+        let (kind, name) = open.origin.stored();
+        let kept = LastGuide::new(kind, name, open.text.to_string());
+        if let Err(err) = storage::set(&LastGuide::storage_key_for(&open.hash), &kept.encode()) {
+            self.notify(
+                NoticeKind::Warning,
+                format!("The guide's text could not be kept with the run ({err}); the run is saved, but reopening it later needs the same guide."),
+            );
+        }
+        let now = clock::now_ms();
+        let mut run = Run::new(
+            random::bytes16(),
+            &open.guide,
+            &open.hash,
+            operator,
+            choices,
+            now,
+            window,
+        );
+        // The run starts where an earlier check-off left the guide.
+        let plan = Arc::new(run.plan(&open.guide));
+        self.import_progress(&mut run, &plan, &open.hash, now);
+        location::set_run_hash(Some(&run.id));
+        self.cursor.set(None);
+        self.run.set(Some(ActiveRun { run, plan }));
+        self.save_run();
+    }
+
+    /// Checks carried over from progress saved before runs existed.
+    fn import_progress(&self, run: &mut Run, plan: &Plan, hash: &str, now: i64) {
+        let Ok(Some(raw)) = storage::get(&preflight_core::Progress::storage_key(hash)) else {
+            return;
+        };
+        let Ok(progress) = preflight_core::Progress::decode(&raw, hash) else {
+            return;
+        };
+        for (id, checked) in progress.tasks {
+            let action = if checked {
+                Action::Check {
+                    step: id,
+                    overridden: None,
+                }
+            } else {
+                Action::Uncheck { step: id }
+            };
+            let _ = run.record(plan, now, &run.operator.clone(), action);
+        }
+    }
+
+    /// Opens a stored run and the guide text it follows; false when it
+    /// cannot be (a message says why).
+    pub fn open_run(&self, id: &str) -> bool {
+        let key = Run::storage_key(id);
+        let raw = match storage::get(&key) {
+            Ok(Some(raw)) => raw,
+            Ok(None) => {
+                self.notify(
+                    NoticeKind::Warning,
+                    format!("No run {id} is saved in this browser."),
+                );
+                location::set_run_hash(None);
+                return false;
+            }
+            Err(err) => {
+                self.notify(
+                    NoticeKind::Error,
+                    format!("Run {id} could not be read: {err}."),
+                );
+                return false;
+            }
+        };
+        let run = match Run::decode(&raw) {
+            Ok(run) => run,
+            Err(err @ ProgressError::FromNewerVersion(_)) => {
+                self.notify(NoticeKind::Warning, format!("Run {id}: the {err}."));
+                return false;
+            }
+            Err(err) => {
+                let aside = format!("preflight.quarantine.{key}.{}", clock::now_ms());
+                let kept = storage::set(&aside, &raw).is_ok();
+                self.notify(
+                    NoticeKind::Error,
+                    if kept {
+                        format!("Run {id} could not be read ({err}). It was kept under “{aside}”.")
+                    } else {
+                        format!("Run {id} could not be read ({err}); it is left untouched.")
+                    },
+                );
+                return false;
+            }
+        };
+        let stored = storage::get(&LastGuide::storage_key_for(&run.guide_hash))
+            .ok()
+            .flatten()
+            .and_then(|raw| LastGuide::decode(&raw));
+        let Some(stored) = stored else {
+            self.notify(
+                NoticeKind::Error,
+                format!("The guide of run {id} (“{}”) is no longer saved in this browser; open the same guide to see it.", run.guide_title),
+            );
+            return false;
+        };
+        let origin = Origin::from_stored(&stored.origin, stored.name.clone());
+        if !self.open_bytes(origin, stored.text.as_bytes()) {
+            return false;
+        }
+        let Some(open) = self.guide.get_untracked() else {
+            return false;
+        };
+        let plan = Arc::new(run.plan(&open.guide));
+        location::set_run_hash(Some(&run.id));
+        self.cursor.set(None);
+        self.run.set(Some(ActiveRun { run, plan }));
+        true
+    }
+
+    /// Back to the guide's start page; the run stays saved.
+    pub fn close_run(&self) {
+        if self.run.get_untracked().is_some() {
+            self.run.set(None);
+            self.editing.set(None);
+            location::set_run_hash(None);
+        }
+    }
+
+    /// Records an action in the open run by the person at this browser,
+    /// then saves the run.
+    pub fn record(&self, action: Action) -> Result<(), Refusal> {
+        let by = self.operator.get_untracked();
+        let now = clock::now_ms();
+        self.now.set(now);
+        let mut result = Ok(());
+        let starts_wait = matches!(action, Action::StartWait { .. });
+        self.run.update(|r| {
+            if let Some(active) = r {
+                result = active.run.record(&active.plan, now, &by, action);
+            }
+        });
+        if result.is_ok() {
+            if starts_wait {
+                notify::request_permission();
+            }
+            self.save_run();
+        }
+        result
+    }
+
+    fn save_run(&self) {
+        let Some(active) = self.run.get_untracked() else {
+            return;
+        };
+        if !self.storage_ok.get_untracked() {
+            return;
+        }
+        let result = storage::set(&Run::storage_key(&active.run.id), &active.run.encode());
+        if let Err(err) = result {
+            self.notify(
+                NoticeKind::Error,
+                format!("Your last change is shown but not saved: {err}."),
+            );
+            return;
+        }
+        if let Some(open) = self.guide.get_untracked() {
+            self.runs
+                .update(|index| index.upsert(&active.run, &open.guide));
+            let _ = storage::set(RunIndex::STORAGE_KEY, &self.runs.get_untracked().encode());
+        }
+    }
+
+    /// Says once, in the page and on the desktop, that a wait ended.
+    pub fn announce_waits(&self, alerted: &mut HashSet<String>) {
+        let now = self.now.get();
+        let Some(active) = self.run.get_untracked() else {
+            return;
+        };
+        if active.run.outcome().is_some() {
+            return;
+        }
+        let state = self.run_state.get_untracked();
+        for phase in active.plan.run_phases() {
+            let targets = phase
+                .steps
+                .iter()
+                .filter(|s| !state.status_in(phase, s).is_resolved())
+                .map(|s| (s.id.as_str(), s.text.as_str()))
+                .chain(std::iter::once((phase.id.as_str(), phase.title.as_str())));
+            for (target, text) in targets {
+                let Some((started, secs)) = state.wait(target) else {
+                    continue;
+                };
+                if now >= started + secs as i64 * 1000 && alerted.insert(target.to_owned()) {
+                    let message = format!("Wait over: {text}");
+                    notify::show("Preflight", &message);
+                    self.notify(NoticeKind::Info, message);
+                }
+            }
+        }
+    }
+
     /// Keeps a file or pasted guide for the next page load.
-    fn remember(&self, origin: &Origin, text: String) {
+    fn remember(&self, origin: &Origin, text: &str) {
         let last = match origin {
-            Origin::File(name) => LastGuide::new("file", Some(name.clone()), text),
-            Origin::Pasted => LastGuide::new("pasted", None, text),
+            Origin::File(name) => LastGuide::new("file", Some(name.clone()), text.to_owned()),
+            Origin::Pasted => LastGuide::new("pasted", None, text.to_owned()),
             Origin::Example | Origin::Url(_) => {
                 let _ = storage::remove(LastGuide::STORAGE_KEY);
                 return;
@@ -221,76 +560,6 @@ impl AppState {
                     format!("This guide will not reopen by itself after a reload ({err}); progress on it is still saved."),
                 );
             }
-        }
-    }
-
-    fn load_progress(&self, hash: &str) -> Progress {
-        self.save_blocked.set(false);
-        let key = Progress::storage_key(hash);
-        let raw = match storage::get(&key) {
-            Ok(Some(raw)) => raw,
-            Ok(None) | Err(_) => return Progress::new(hash),
-        };
-        match Progress::decode(&raw, hash) {
-            Ok(progress) => progress,
-            Err(err @ ProgressError::FromNewerVersion(_)) => {
-                self.save_blocked.set(true);
-                self.notify(
-                    NoticeKind::Warning,
-                    format!("The {err}. Changes made now are not saved."),
-                );
-                Progress::new(hash)
-            }
-            Err(err) => {
-                // Never delete what cannot be read: set it aside first.
-                let aside = format!("preflight.quarantine.{key}.{}", js_sys::Date::now() as u64);
-                match storage::set(&aside, &raw) {
-                    Ok(()) => self.notify(
-                        NoticeKind::Warning,
-                        format!("The saved progress for this guide could not be read ({err}). It was kept under “{aside}”, and the guide starts from the state written in it."),
-                    ),
-                    Err(store_err) => {
-                        self.save_blocked.set(true);
-                        self.notify(
-                            NoticeKind::Error,
-                            format!("The saved progress for this guide could not be read ({err}) nor set aside ({store_err}). It is left untouched and changes made now are not saved."),
-                        );
-                    }
-                }
-                Progress::new(hash)
-            }
-        }
-    }
-
-    /// Checks or unchecks task `index` of the open guide and saves.
-    pub fn toggle(&self, index: usize, checked: bool) {
-        let Some(task) = self
-            .guide
-            .with_untracked(|g| g.as_ref().and_then(|g| g.guide.tasks.get(index).cloned()))
-        else {
-            return;
-        };
-        self.progress
-            .update(|p| p.set(&task.id, checked, task.checked));
-        self.save();
-    }
-
-    fn save(&self) {
-        if self.save_blocked.get_untracked() || !self.storage_ok.get_untracked() {
-            return;
-        }
-        let progress = self.progress.get_untracked();
-        let key = Progress::storage_key(&progress.guide);
-        let result = if progress.tasks.is_empty() {
-            storage::remove(&key)
-        } else {
-            storage::set(&key, &progress.encode())
-        };
-        if let Err(err) = result {
-            self.notify(
-                NoticeKind::Error,
-                format!("Your last change is shown but not saved: {err}."),
-            );
         }
     }
 
@@ -335,6 +604,10 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
     state.boot();
+    let mut alerted = HashSet::new();
+    Effect::new(move |_| state.announce_waits(&mut alerted));
+    ui::keys::install(state);
+    let open_run = Memo::new(move |_| state.run.with(|r| r.as_ref().map(|r| r.run.id.clone())));
 
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
@@ -361,7 +634,19 @@ pub fn App() -> impl IntoView {
                         .get()
                         .map(|what| view! { <p class="loading" role="status">{what}</p> })
                 }}
-                {move || state.guide.get().map(|guide| view! { <ui::guide::GuideView guide /> })}
+                {move || {
+                    let guide = state.guide.get()?;
+                    // Rebuilt when another run opens, not on every change.
+                    Some(if open_run.get().is_some() {
+                        view! { <ui::run::RunView guide /> }.into_any()
+                    } else {
+                        view! {
+                            <ui::home::Home />
+                            <ui::guide::GuideView guide />
+                        }
+                            .into_any()
+                    })
+                }}
             </main>
         </div>
     }

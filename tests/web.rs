@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use preflight::app::{App, EXAMPLE_GUIDE};
-use preflight_core::{guide_hash, parse, Progress};
+use preflight_core::{parse, Run};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -15,6 +15,31 @@ fn document() -> web_sys::Document {
 
 fn storage() -> web_sys::Storage {
     web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+/// A fresh browser: no storage, no run in the address.
+fn reset() {
+    storage().clear().unwrap();
+    web_sys::window().unwrap().location().set_hash("").unwrap();
+}
+
+fn click(root: &web_sys::HtmlElement, selector: &str) {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .dyn_into::<web_sys::HtmlElement>()
+        .unwrap()
+        .click();
+}
+
+/// Starts a run of the example from the start form, as "Ana".
+async fn start_run(root: &web_sys::HtmlElement) -> String {
+    click(root, ".start-run button[type=submit]");
+    leptos::task::tick().await;
+    let hash = web_sys::window().unwrap().location().hash().unwrap();
+    hash.strip_prefix("#run=")
+        .expect("run in the address")
+        .to_owned()
 }
 
 /// Mounts a fresh app into its own container; dropping the handle unmounts.
@@ -38,76 +63,86 @@ fn checkboxes(root: &web_sys::HtmlElement, selector: &str) -> Vec<web_sys::HtmlI
 }
 
 #[wasm_bindgen_test]
-async fn example_renders_every_task_as_a_checkbox_with_guide_state() {
-    storage().clear().unwrap();
+async fn preview_shows_every_task_as_the_guide_wrote_it() {
+    reset();
     let (root, _app) = mount().await;
     let doc = parse(EXAMPLE_GUIDE);
-    let all = checkboxes(&root, "input[type=checkbox]");
+    let all = checkboxes(&root, ".guide input[type=checkbox]");
     assert_eq!(all.len(), doc.tasks.len());
     assert!(all.len() >= 15, "the example is a realistic guide");
-    let checked = checkboxes(&root, "input[type=checkbox]:checked");
+    assert!(
+        all.iter().all(|b| b.disabled()),
+        "nothing is checked outside a run"
+    );
+    let checked = checkboxes(&root, ".guide input[type=checkbox]:checked");
     assert_eq!(
         checked.len(),
         doc.tasks.iter().filter(|t| t.checked).count()
     );
-    assert!(!checked.is_empty(), "the example has a pre-checked task");
-    // Each checkbox sits in a <label> with the task's text: its accessible name.
-    let label = all[0].closest("label").unwrap().unwrap();
-    assert_eq!(label.text_content().unwrap().trim(), doc.tasks[0].text);
     let h1 = root.query_selector("h1").unwrap().unwrap();
     assert_eq!(h1.text_content().unwrap(), doc.title.unwrap());
+    assert!(root.query_selector(".start-run").unwrap().is_some());
 }
 
 #[wasm_bindgen_test]
-async fn clicking_a_task_saves_it_and_a_new_mount_restores_it() {
-    storage().clear().unwrap();
-    let doc = parse(EXAMPLE_GUIDE);
-    let first_open = doc.tasks.iter().position(|t| !t.checked).unwrap();
-    let key = Progress::storage_key(&guide_hash(EXAMPLE_GUIDE));
-    {
+async fn a_started_run_saves_each_check_and_reopens_from_the_address() {
+    reset();
+    storage().set_item("preflight.operator", "Ana").unwrap();
+    let (id, step) = {
         let (root, _app) = mount().await;
-        let boxes = checkboxes(&root, "input[type=checkbox]");
-        boxes[first_open].click();
-        leptos::task::tick().await;
-        assert!(boxes[first_open].checked());
-        let li = boxes[first_open].closest("li").unwrap().unwrap();
-        assert!(li.class_list().contains("done"));
-        let stored = storage().get_item(&key).unwrap().expect("progress saved");
-        let progress = Progress::decode(&stored, &guide_hash(EXAMPLE_GUIDE)).unwrap();
-        assert_eq!(progress.tasks.get(&doc.tasks[first_open].id), Some(&true));
-        let count = root
-            .query_selector(".guide-status .count")
+        let id = start_run(&root).await;
+        // The first pending step is the current one.
+        let current = root.query_selector(".step.current").unwrap().unwrap();
+        let step = current.get_attribute("data-step").unwrap();
+        let bx: web_sys::HtmlInputElement = current
+            .query_selector("input[type=checkbox]")
             .unwrap()
+            .unwrap()
+            .dyn_into()
             .unwrap();
-        let done = doc.tasks.iter().filter(|t| t.checked).count() + 1;
-        assert_eq!(
-            count.text_content().unwrap(),
-            format!("{done} of {} tasks done", doc.tasks.len())
-        );
-    }
-    let (root, _app) = mount().await;
-    assert!(checkboxes(&root, "input[type=checkbox]")[first_open].checked());
-}
-
-#[wasm_bindgen_test]
-async fn unchecking_a_pre_checked_task_is_remembered() {
-    storage().clear().unwrap();
-    let doc = parse(EXAMPLE_GUIDE);
-    let pre = doc.tasks.iter().position(|t| t.checked).unwrap();
-    {
-        let (root, _app) = mount().await;
-        checkboxes(&root, "input[type=checkbox]")[pre].click();
+        bx.click();
         leptos::task::tick().await;
-    }
+        assert!(bx.checked());
+        assert_eq!(
+            current.get_attribute("data-status").as_deref(),
+            Some("done")
+        );
+        let meta = current.query_selector(".step-meta").unwrap().unwrap();
+        assert!(meta.text_content().unwrap().contains("by Ana"));
+        let stored = storage()
+            .get_item(&Run::storage_key(&id))
+            .unwrap()
+            .expect("run saved");
+        let run = Run::decode(&stored).unwrap();
+        assert_eq!(run.operator, "Ana");
+        assert_eq!(run.events.len(), 1);
+        (id, step)
+    };
+    // A reload: the address still names the run.
     let (root, _app) = mount().await;
-    assert!(!checkboxes(&root, "input[type=checkbox]")[pre].checked());
+    assert!(root.query_selector(".run-header").unwrap().is_some());
+    let row = root
+        .query_selector(&format!("[data-step='{step}']"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.get_attribute("data-status").as_deref(), Some("done"));
+    assert!(storage()
+        .get_item("preflight.runs")
+        .unwrap()
+        .unwrap()
+        .contains(&id));
 }
 
 #[wasm_bindgen_test]
-async fn damaged_progress_is_set_aside_and_reported() {
-    storage().clear().unwrap();
-    let key = Progress::storage_key(&guide_hash(EXAMPLE_GUIDE));
-    storage().set_item(&key, "{\"schema\":1,\"gui").unwrap();
+async fn a_damaged_run_is_set_aside_and_reported() {
+    reset();
+    let key = Run::storage_key("0bad");
+    storage().set_item(&key, "{\"schema\":1,\"id").unwrap();
+    web_sys::window()
+        .unwrap()
+        .location()
+        .set_hash("run=0bad")
+        .unwrap();
     let (root, _app) = mount().await;
     let quarantined: Vec<String> = (0..storage().length().unwrap())
         .filter_map(|i| storage().key(i).unwrap())
@@ -116,26 +151,26 @@ async fn damaged_progress_is_set_aside_and_reported() {
     assert_eq!(quarantined.len(), 1);
     assert_eq!(
         storage().get_item(&quarantined[0]).unwrap().as_deref(),
-        Some("{\"schema\":1,\"gui")
+        Some("{\"schema\":1,\"id")
     );
-    let notice = root.query_selector(".notice-warning").unwrap().unwrap();
+    let notice = root.query_selector(".notice-error").unwrap().unwrap();
     assert!(notice.text_content().unwrap().contains("could not be read"));
-    // The guide still renders and works.
-    assert_eq!(
-        checkboxes(&root, "input[type=checkbox]").len(),
-        parse(EXAMPLE_GUIDE).tasks.len()
-    );
+    // The example still opens, ready for a run.
+    assert!(root.query_selector(".start-run").unwrap().is_some());
 }
 
 #[wasm_bindgen_test]
-async fn progress_from_a_newer_version_is_left_untouched() {
-    storage().clear().unwrap();
-    let key = Progress::storage_key(&guide_hash(EXAMPLE_GUIDE));
-    let newer = r#"{"schema":99,"guide":"x","future":true}"#;
+async fn a_run_from_a_newer_version_is_left_untouched() {
+    reset();
+    let key = Run::storage_key("0new");
+    let newer = r#"{"schema":99,"id":"0new","future":true}"#;
     storage().set_item(&key, newer).unwrap();
+    web_sys::window()
+        .unwrap()
+        .location()
+        .set_hash("run=0new")
+        .unwrap();
     let (root, _app) = mount().await;
-    checkboxes(&root, "input[type=checkbox]")[1].click();
-    leptos::task::tick().await;
     assert_eq!(storage().get_item(&key).unwrap().as_deref(), Some(newer));
     let text = root.text_content().unwrap();
     assert!(text.contains("newer Preflight"), "{text}");

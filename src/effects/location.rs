@@ -40,3 +40,30 @@ pub fn clear_guide_param() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
     }
 }
+
+/// The run named in the address (`#run=<id>`), if any.
+pub fn run_in_hash() -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    hash.strip_prefix("#run=")
+        .filter(|id| !id.is_empty() && id.len() <= 64)
+        .map(str::to_owned)
+}
+
+/// Puts the open run in the address, so a reload or a bookmark reopens it;
+/// `None` takes it out.
+pub fn set_run_hash(id: Option<&str>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    let Ok(href) = location.href() else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::new(&href) else {
+        return;
+    };
+    url.set_hash(&id.map(|id| format!("run={id}")).unwrap_or_default());
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
+    }
+}

@@ -1,8 +1,12 @@
 //! Browser effects. Everything that touches `web-sys` lives here, one
 //! capability per file, each returning typed errors the UI can explain.
 
+pub mod clipboard;
+pub mod clock;
 pub mod files;
 pub mod http;
 pub mod location;
+pub mod notify;
 pub mod panic;
+pub mod random;
 pub mod storage;

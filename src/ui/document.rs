@@ -1,13 +1,15 @@
 //! Renders a core [`Document`] into DOM nodes, block by block.
 //!
 //! Every piece of guide text becomes a text node; no guide content is ever
-//! given to `inner_html`. Only task checkboxes are reactive; the rest of the
-//! tree is built once.
+//! given to `inner_html`. The tree is built once; during a run, the steps
+//! in it become [`crate::ui::run::step`] rows, which alone are reactive.
 
+use crate::ui::run;
 use leptos::prelude::*;
-use preflight_core::guide::{Guide, Level, TriggerAction};
-use preflight_core::text::secrets;
-use preflight_core::{Block, Inline, ListItem, Progress};
+use preflight_core::guide::{Guide, Level, Step, TriggerAction};
+use preflight_core::run::{Plan, PlanStep};
+use preflight_core::text::{highlight, secrets};
+use preflight_core::{Block, Inline, ListItem};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -72,29 +74,76 @@ impl Marks {
     }
 }
 
+/// Where the run's steps sit in the guide's text.
+#[derive(Debug, Default)]
+pub struct StepMap {
+    /// List item line or code block line → the step there.
+    by_line: HashMap<usize, String>,
+    /// Task index → its step.
+    by_task: HashMap<usize, String>,
+    /// Code block line → its sub-steps, for commands split by `# Step N:`.
+    subs: HashMap<usize, Vec<PlanStep>>,
+}
+
+impl StepMap {
+    /// The run's checklist steps (visible, runnable) placed in the text.
+    pub fn new(guide: &Guide, plan: &Plan) -> StepMap {
+        let run: HashMap<&str, &PlanStep> =
+            plan.run_steps().map(|(_, s)| (s.id.as_str(), s)).collect();
+        let mut map = StepMap::default();
+        for (index, task) in guide.tasks.iter().enumerate() {
+            if run.contains_key(task.id.as_str()) {
+                map.by_task.insert(index, task.id.clone());
+            }
+        }
+        fn walk(steps: &[Step], run: &HashMap<&str, &PlanStep>, map: &mut StepMap) {
+            for s in steps {
+                if !s.substeps.is_empty() {
+                    let subs: Vec<PlanStep> = s
+                        .substeps
+                        .iter()
+                        .filter_map(|sub| run.get(sub.id.as_str()).map(|p| (*p).clone()))
+                        .collect();
+                    if !subs.is_empty() {
+                        map.subs.insert(s.line, subs);
+                    }
+                } else if s.task.is_none() && run.contains_key(s.id.as_str()) {
+                    map.by_line.insert(s.line, s.id.clone());
+                }
+            }
+        }
+        for phase in guide.all_phases() {
+            walk(&phase.steps, &run, &mut map);
+        }
+        map
+    }
+}
+
 /// What rendering needs besides the blocks themselves.
 #[derive(Clone, Copy)]
 pub struct RenderCtx {
     pub guide: StoredValue<Arc<Guide>>,
     pub marks: StoredValue<Arc<Marks>>,
-    pub progress: RwSignal<Progress>,
-    /// Called with (task index, checked) when a checkbox changes.
-    pub on_toggle: Callback<(usize, bool)>,
+    /// Set during a run.
+    pub steps: Option<StoredValue<Arc<StepMap>>>,
 }
 
 impl RenderCtx {
-    fn is_checked(&self, index: usize) -> bool {
-        let guide = self.guide.get_value();
-        let Some(task) = guide.tasks.get(index) else {
-            return false;
-        };
-        self.progress.with(|p| p.is_checked(&task.id, task.checked))
+    fn task_checked_in_guide(&self, index: usize) -> bool {
+        self.guide
+            .with_value(|g| g.tasks.get(index).is_some_and(|t| t.checked))
     }
 
-    fn task_text(&self, index: usize) -> String {
-        self.guide
-            .with_value(|g| g.tasks.get(index).map(|t| t.text.clone()))
-            .unwrap_or_default()
+    fn step_at_line(&self, line: usize) -> Option<String> {
+        self.steps?.with_value(|m| m.by_line.get(&line).cloned())
+    }
+
+    fn step_of_task(&self, index: usize) -> Option<String> {
+        self.steps?.with_value(|m| m.by_task.get(&index).cloned())
+    }
+
+    fn subs_at(&self, line: usize) -> Option<Vec<PlanStep>> {
+        self.steps?.with_value(|m| m.subs.get(&line).cloned())
     }
 
     fn badges(&self, line: usize) -> impl IntoView {
@@ -174,16 +223,34 @@ fn block(block: &Block, ctx: RenderCtx) -> AnyView {
         }
         Block::Paragraph { content, .. } => view! { <p>{inlines(content, ctx)}</p> }.into_any(),
         Block::Code { lang, text, line } => {
-            let text = ctx.code_text(text, *line);
-            let lang = lang.clone();
-            let class = lang
-                .as_deref()
-                .map(|l| format!("code lang-{}", css_token(l)))
-                .unwrap_or_else(|| "code".to_owned());
-            view! {
-                <pre class=class data-lang=lang><code>{text}</code></pre>
+            if let Some(subs) = ctx.subs_at(*line) {
+                // One row per `# Step N:` part, each with its own commands.
+                let rows = subs
+                    .into_iter()
+                    .map(|sub| {
+                        let label = Some(sub.text.clone().into_any());
+                        let code = code_block(
+                            sub.code.as_deref().unwrap_or(""),
+                            lang.as_deref(),
+                            ctx.code_text(sub.code.as_deref().unwrap_or(""), sub.line),
+                        );
+                        run::step(
+                            sub.id.clone(),
+                            run::Shape::Block,
+                            label,
+                            code,
+                            sub.code.clone(),
+                        )
+                    })
+                    .collect_view();
+                return view! { <div class="substeps">{rows}</div> }.into_any();
             }
-            .into_any()
+            let shown = ctx.code_text(text, *line);
+            let code = code_block(text, lang.as_deref(), shown);
+            match ctx.step_at_line(*line) {
+                Some(id) => run::step(id, run::Shape::Block, None, code, Some(text.clone())),
+                None => code,
+            }
         }
         Block::List { start, items } => {
             let rendered = items.iter().map(|i| item(i, ctx)).collect_view();
@@ -231,6 +298,18 @@ fn item(item: &ListItem, ctx: RenderCtx) -> AnyView {
         Some((Block::Paragraph { content, .. }, rest)) => (content, rest),
         _ => (&[], &item.blocks),
     };
+    let step = match item.task {
+        Some(index) => ctx.step_of_task(index),
+        None => ctx.step_at_line(item.line),
+    };
+    if let Some(id) = step {
+        let label = view! { {inlines(label, ctx)} {ctx.badges(item.line)} }.into_any();
+        let code = item.blocks.iter().find_map(|b| match b {
+            Block::Code { text, .. } => Some(text.clone()),
+            _ => None,
+        });
+        return run::step(id, run::Shape::Item, Some(label), blocks(rest, ctx), code);
+    }
     let Some(index) = item.task else {
         let class = ctx.item_class(item.line, "");
         return view! {
@@ -242,11 +321,14 @@ fn item(item: &ListItem, ctx: RenderCtx) -> AnyView {
         }
         .into_any();
     };
+    // Outside a run (or outside its checklist), a task shows how the
+    // guide wrote it.
     let class = ctx.item_class(item.line, "task");
+    let checked = ctx.task_checked_in_guide(index);
     view! {
-        <li class=class class:done=move || ctx.is_checked(index)>
+        <li class=class class:done=checked>
             <label class="task-label">
-                {checkbox(index, ctx, None)}
+                <input type="checkbox" class="task-check" disabled prop:checked=checked />
                 <span class="task-text">{inlines(label, ctx)}</span>
             </label>
             {ctx.badges(item.line)}
@@ -256,16 +338,29 @@ fn item(item: &ListItem, ctx: RenderCtx) -> AnyView {
     .into_any()
 }
 
-fn checkbox(index: usize, ctx: RenderCtx, aria_label: Option<String>) -> impl IntoView {
+/// A code block with styled tokens and a copy button. `shown` is the text
+/// as displayed (secrets masked); `text` is what is copied.
+pub fn code_block(text: &str, lang: Option<&str>, shown: String) -> AnyView {
+    let class = lang
+        .map(|l| format!("code lang-{}", css_token(l)))
+        .unwrap_or_else(|| "code".to_owned());
+    let tokens = highlight::spans(&shown, lang)
+        .into_iter()
+        .map(|(tok, range)| {
+            let part = shown[range].to_owned();
+            match tok {
+                highlight::Tok::Plain => part.into_any(),
+                tok => view! { <span class=tok.class()>{part}</span> }.into_any(),
+            }
+        })
+        .collect_view();
     view! {
-        <input
-            type="checkbox"
-            class="task-check"
-            aria-label=aria_label
-            prop:checked=move || ctx.is_checked(index)
-            on:change=move |ev| ctx.on_toggle.run((index, event_target_checked(&ev)))
-        />
+        <div class="code-wrap">
+            <pre class=class data-lang=lang.map(str::to_owned)><code>{tokens}</code></pre>
+            {run::copy_button(text.to_owned())}
+        </div>
     }
+    .into_any()
 }
 
 pub fn inlines(content: &[Inline], ctx: RenderCtx) -> AnyView {
@@ -307,7 +402,11 @@ fn inline(inline: &Inline, ctx: RenderCtx) -> AnyView {
         }
         Inline::SoftBreak => " ".into_any(),
         Inline::HardBreak => view! { <br /> }.into_any(),
-        Inline::FlatTask(index) => checkbox(*index, ctx, Some(ctx.task_text(*index))).into_any(),
+        Inline::FlatTask(index) => {
+            let checked = ctx.task_checked_in_guide(*index);
+            view! { <input type="checkbox" class="task-check" disabled prop:checked=checked /> }
+                .into_any()
+        }
     }
 }
 

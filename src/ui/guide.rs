@@ -1,9 +1,13 @@
-//! The open guide: its status bar, its phases and its diagnostics.
+//! The open guide: its status bar, its phases and its diagnostics. During
+//! a run the same view carries the run's controls; before one, it is a
+//! read-only preview.
 
 use crate::app::{AppState, OpenGuide};
-use crate::ui::document::{self, Marks, RenderCtx};
+use crate::ui::document::{self, Marks, RenderCtx, StepMap};
+use crate::ui::run;
 use leptos::prelude::*;
 use preflight_core::guide::{Phase, PhaseKind};
+use preflight_core::run::Plan;
 use preflight_core::text::duration::format_range;
 use std::sync::Arc;
 
@@ -11,25 +15,17 @@ use std::sync::Arc;
 pub fn GuideView(guide: OpenGuide) -> impl IntoView {
     let state = expect_context::<AppState>();
     let model = guide.guide.clone();
-    let total = model.tasks.len();
-    let done = {
-        let model = model.clone();
-        Memo::new(move |_| {
-            state.progress.with(|p| {
-                model
-                    .tasks
-                    .iter()
-                    .filter(|t| p.is_checked(&t.id, t.checked))
-                    .count()
-            })
-        })
-    };
+    let plan: Option<Arc<Plan>> = state
+        .run
+        .with_untracked(|r| r.as_ref().map(|r| r.plan.clone()));
     let ctx = RenderCtx {
         guide: StoredValue::new(model.clone()),
         marks: StoredValue::new(Arc::new(Marks::from_guide(&model))),
-        progress: state.progress,
-        on_toggle: Callback::new(move |(index, checked)| state.toggle(index, checked)),
+        steps: plan
+            .as_ref()
+            .map(|plan| StoredValue::new(Arc::new(StepMap::new(&model, plan)))),
     };
+    let plan = StoredValue::new(plan);
 
     let facts = [
         model
@@ -85,20 +81,18 @@ pub fn GuideView(guide: OpenGuide) -> impl IntoView {
         .collect_view();
     let diagnostic_count = model.diagnostics.len();
 
+    let in_run = plan.with_value(Option::is_some);
     view! {
-        <section class="guide-status" aria-label="Progress">
+        <section class="guide-status" aria-label="Guide">
             <span class="origin" title=guide.origin.label()>{guide.origin.label()}</span>
-            <span class="count" aria-live="polite">
-                {move || format!("{} of {} tasks done", done.get(), total)}
-            </span>
-            <progress max=total.max(1) value=move || done.get()></progress>
+            <span class="count">{format!("{} tasks", model.tasks.len())}</span>
             <div class="facts">{facts}</div>
         </section>
         {repaired}
-        <article class="guide" data-guide-hash=guide.hash.clone()>
+        <article class="guide" class:in-run=in_run data-guide-hash=guide.hash.clone()>
             {title_heading}
             {document::blocks(&model.preamble, ctx)}
-            {model.phases.iter().map(|p| phase(p, ctx)).collect_view()}
+            {model.phases.iter().map(|p| phase(p, ctx, plan)).collect_view()}
         </article>
         {(diagnostic_count > 0)
             .then(|| {
@@ -126,7 +120,17 @@ fn kind_label(kind: PhaseKind) -> Option<&'static str> {
 
 /// A phase or section: its heading with what the model knows about it,
 /// its own content, then its sub-sections.
-fn phase(p: &Phase, ctx: RenderCtx) -> AnyView {
+fn phase(p: &Phase, ctx: RenderCtx, plan: StoredValue<Option<Arc<Plan>>>) -> AnyView {
+    let planned = plan.with_value(|plan| plan.as_ref().and_then(|plan| plan.phase(&p.id).cloned()));
+    if let Some(planned) = planned.as_ref().filter(|pp| pp.hidden) {
+        // An alternative not chosen for this run: named, not shown.
+        return view! {
+            <section class="phase hidden-alternative" id=p.id.clone() data-line=p.line>
+                <p class="not-chosen">{format!("{} — not chosen for this run", planned.title)}</p>
+            </section>
+        }
+        .into_any();
+    }
     let heading = document::heading(p.level, document::inlines(&p.heading, ctx));
     // Badges only say what the heading does not already say.
     let kind = kind_label(p.kind)
@@ -158,9 +162,13 @@ fn phase(p: &Phase, ctx: RenderCtx) -> AnyView {
     );
     view! {
         <section class=class id=p.id.clone() data-line=p.line>
-            <header class="phase-header">{heading} <div class="badges">{badges}</div></header>
+            <header class="phase-header">
+                {heading}
+                <div class="badges">{badges}</div>
+                {planned.filter(|pp| pp.runnable).map(run::phase_bar)}
+            </header>
             {document::blocks(&p.blocks, ctx)}
-            {p.sections.iter().map(|s| phase(s, ctx)).collect_view()}
+            {p.sections.iter().map(|s| phase(s, ctx, plan)).collect_view()}
         </section>
     }
     .into_any()

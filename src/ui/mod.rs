@@ -1,7 +1,10 @@
-//! Views. They render core data and forward user actions to [`crate::app`];
-//! they decide nothing themselves.
+//! Leptos components. They read [`crate::app::AppState`] and call its
+//! actions; they hold no state of their own beyond what a form needs.
 
 pub mod document;
 pub mod guide;
+pub mod home;
+pub mod keys;
 pub mod notices;
 pub mod open;
+pub mod run;

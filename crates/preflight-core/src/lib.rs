@@ -22,7 +22,7 @@ pub mod text;
 
 pub use doc::{parse, safe_href, Block, Diagnostic, Document, Inline, ListItem, Severity, Task};
 pub use guide::Guide;
-pub use progress::{LastGuide, Progress, ProgressError};
+pub use progress::{LastGuide, Progress, ProgressError, RecentGuide, RecentGuides};
 pub use run::{Action, Outcome, Plan, Run, RunIndex, Window};
 pub use source::{decode, guide_hash, SourceError, MAX_GUIDE_BYTES};
 

@@ -215,3 +215,80 @@ mod last_guide_tests {
         );
     }
 }
+
+impl LastGuide {
+    /// Where the text of a guide that runs follow is kept, by its hash, so
+    /// that a run reopens with exactly the text it was started on.
+    pub fn storage_key_for(guide_hash: &str) -> String {
+        let short = guide_hash.get(..16).unwrap_or(guide_hash);
+        format!("preflight.guide.{short}")
+    }
+}
+
+/// How many guides the start page remembers.
+pub const RECENT_GUIDES: usize = 10;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentGuide {
+    pub hash: String,
+    pub title: String,
+    /// Where it came from: a URL, a file name, "pasted", "example".
+    pub origin: String,
+    pub opened_ms: i64,
+}
+
+/// Guides opened recently, most recent first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RecentGuides {
+    pub schema: u32,
+    pub guides: Vec<RecentGuide>,
+}
+
+impl RecentGuides {
+    pub const STORAGE_KEY: &'static str = "preflight.guides";
+
+    /// Moves `guide` to the front, keeping at most [`RECENT_GUIDES`].
+    pub fn touch(&mut self, guide: RecentGuide) {
+        self.schema = PROGRESS_SCHEMA;
+        self.guides.retain(|g| g.hash != guide.hash);
+        self.guides.insert(0, guide);
+        self.guides.truncate(RECENT_GUIDES);
+    }
+
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn decode(stored: &str) -> Option<RecentGuides> {
+        serde_json::from_str::<RecentGuides>(stored)
+            .ok()
+            .filter(|g| g.schema <= PROGRESS_SCHEMA)
+    }
+}
+
+#[cfg(test)]
+mod recent_tests {
+    use super::*;
+
+    #[test]
+    fn most_recent_first_without_repeats_and_bounded() {
+        let mut r = RecentGuides::default();
+        for i in 0..12 {
+            r.touch(RecentGuide {
+                hash: format!("h{}", i % 11),
+                title: format!("G{i}"),
+                origin: "pasted".into(),
+                opened_ms: i,
+            });
+        }
+        assert_eq!(r.guides.len(), RECENT_GUIDES);
+        assert_eq!(r.guides[0].title, "G11");
+        assert_eq!(r.guides[0].hash, "h0");
+        assert_eq!(r.guides.iter().filter(|g| g.hash == "h0").count(), 1);
+        assert_eq!(RecentGuides::decode(&r.encode()), Some(r));
+        assert_eq!(
+            LastGuide::storage_key_for("0123456789abcdef99"),
+            "preflight.guide.0123456789abcdef"
+        );
+    }
+}

@@ -1,0 +1,266 @@
+//! The start page of a guide: start a run of it (who, which alternative,
+//! the deploy window), reopen a recent run, or reopen a recent guide.
+
+use crate::app::{AppState, NoticeKind};
+use crate::effects::{clock, storage};
+use leptos::prelude::*;
+use preflight_core::run::{format_ms, Plan};
+use preflight_core::{LastGuide, Run};
+use std::collections::BTreeMap;
+
+#[component]
+pub fn Home() -> impl IntoView {
+    view! {
+        <StartRun />
+        <RecentRuns />
+        <RecentGuidesList />
+    }
+}
+
+#[component]
+fn StartRun() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let open = state.guide.get_untracked();
+    let Some(open) = open else {
+        return ().into_any();
+    };
+    let plan = Plan::new(&open.guide, &BTreeMap::new());
+    let now = clock::now_ms();
+    let window = Run::default_window(&open.guide, now);
+    let name = RwSignal::new(state.operator.get_untracked());
+    let start = RwSignal::new(clock::to_input(window.start_ms));
+    let end = RwSignal::new(clock::to_input(window.end_ms));
+    let choices = RwSignal::new(plan.choices());
+    let groups = plan
+        .groups
+        .iter()
+        .map(|g| {
+            let group = g.id.clone();
+            let options = g
+                .options
+                .iter()
+                .map(|(id, title)| {
+                    let (group, id, id2) = (group.clone(), id.clone(), id.clone());
+                    let group2 = group.clone();
+                    view! {
+                        <label class="radio">
+                            <input
+                                type="radio"
+                                name=format!("alt-{group}")
+                                value=id.clone()
+                                prop:checked=move || choices.with(|c| c.get(&group) == Some(&id))
+                                on:change=move |_| choices.update(|c| {
+                                    c.insert(group2.clone(), id2.clone());
+                                })
+                            />
+                            {title.clone()}
+                        </label>
+                    }
+                })
+                .collect_view();
+            let parent = open
+                .guide
+                .all_phases()
+                .into_iter()
+                .find(|p| {
+                    p.sections
+                        .iter()
+                        .any(|s| s.alternative_group.as_deref() == Some(&g.id))
+                })
+                .map(|p| p.title.clone())
+                .unwrap_or_else(|| "Choose one".to_owned());
+            view! {
+                <fieldset class="alternatives">
+                    <legend>{parent}</legend>
+                    {options}
+                </fieldset>
+            }
+        })
+        .collect_view();
+    let estimate = open
+        .guide
+        .estimate_s
+        .map(|e| {
+            format!(
+                "The guide estimates {}.",
+                preflight_core::text::duration::format_range(e)
+            )
+        })
+        .unwrap_or_else(|| "The guide gives no estimate; the window defaults to one hour.".into());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(start_ms), Some(end_ms)) = (
+            clock::from_input(&start.get_untracked()),
+            clock::from_input(&end.get_untracked()),
+        ) else {
+            state.notify(
+                NoticeKind::Error,
+                "Enter the start and end of the deploy window.".into(),
+            );
+            return;
+        };
+        if end_ms <= start_ms {
+            state.notify(
+                NoticeKind::Error,
+                "The deploy window must end after it starts.".into(),
+            );
+            return;
+        }
+        state.start_run(
+            &name.get_untracked(),
+            choices.get_untracked(),
+            preflight_core::Window { start_ms, end_ms },
+        );
+    };
+    view! {
+        <form class="start-run" on:submit=submit aria-label="Start a run">
+            <h2>"Start a run of this guide"</h2>
+            <div class="start-fields">
+                <label>
+                    "Your name"
+                    <input
+                        type="text"
+                        name="operator"
+                        autocomplete="name"
+                        required
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    "Window starts"
+                    <input
+                        type="datetime-local"
+                        name="window-start"
+                        required
+                        prop:value=move || start.get()
+                        on:input=move |ev| start.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    "Window ends"
+                    <input
+                        type="datetime-local"
+                        name="window-end"
+                        required
+                        prop:value=move || end.get()
+                        on:input=move |ev| end.set(event_target_value(&ev))
+                    />
+                </label>
+            </div>
+            <p class="hint">{estimate}</p>
+            {groups}
+            <button type="submit" class="primary">"Start run"</button>
+        </form>
+    }
+    .into_any()
+}
+
+#[component]
+fn RecentRuns() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let runs = state.runs.get();
+        if runs.runs.is_empty() {
+            return None;
+        }
+        let rows = runs
+            .sorted()
+            .into_iter()
+            .take(20)
+            .map(|e| {
+                let status = match e.outcome {
+                    None => "in progress".to_owned(),
+                    Some(o) => o.label().to_owned(),
+                };
+                let id = e.id.clone();
+                let took = e
+                    .outcome
+                    .map(|_| format!(" · took {}", format_ms(e.updated_ms - e.started_ms)))
+                    .unwrap_or_default();
+                view! {
+                    <li class=format!("run-entry {}", if e.outcome.is_none() { "active" } else { "ended" })>
+                        <button type="button" class="link" on:click=move |_| { state.open_run(&id); }>
+                            {e.guide_title.clone()}
+                        </button>
+                        <span class="run-entry-meta">
+                            {format!(
+                                "{status} · {}/{} steps · {} by {}{took}",
+                                e.resolved,
+                                e.total,
+                                clock::local_datetime(e.started_ms),
+                                e.operator
+                            )}
+                        </span>
+                    </li>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <section class="recent recent-runs" aria-label="Recent runs">
+                <h2>"Recent runs"</h2>
+                <ul>{rows}</ul>
+            </section>
+        })
+    }
+}
+
+#[component]
+fn RecentGuidesList() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let recent = state.recent.get();
+        let current = state.guide.with(|g| g.as_ref().map(|g| g.hash.clone()));
+        let rows: Vec<_> = recent
+            .guides
+            .into_iter()
+            .filter(|g| Some(&g.hash) != current.as_ref())
+            .map(|g| {
+                let (title, meta) = (
+                    g.title.clone(),
+                    format!("{} · {}", g.origin, clock::local_datetime(g.opened_ms)),
+                );
+                let open = move |_| {
+                    let stored = storage::get(&LastGuide::storage_key_for(&g.hash))
+                        .ok()
+                        .flatten()
+                        .and_then(|raw| LastGuide::decode(&raw));
+                    match stored {
+                        Some(s) => {
+                            let origin = match (s.origin.as_str(), s.name) {
+                                ("url", Some(url)) => crate::app::Origin::Url(url),
+                                ("file", Some(name)) => crate::app::Origin::File(name),
+                                ("example", _) => crate::app::Origin::Example,
+                                _ => crate::app::Origin::Pasted,
+                            };
+                            state.open_bytes(origin, s.text.as_bytes());
+                        }
+                        None if g.origin.starts_with("http") => state.open_url(&g.origin),
+                        None if g.origin == "Built-in example" => state.open_example(),
+                        None => state.notify(
+                            NoticeKind::Warning,
+                            format!(
+                                "The text of “{}” was not kept; open the file again.",
+                                g.title
+                            ),
+                        ),
+                    }
+                };
+                view! {
+                    <li>
+                        <button type="button" class="link" on:click=open>{title}</button>
+                        <span class="run-entry-meta">{meta}</span>
+                    </li>
+                }
+            })
+            .collect();
+        (!rows.is_empty()).then(|| {
+            view! {
+                <section class="recent recent-guides" aria-label="Recent guides">
+                    <h2>"Recent guides"</h2>
+                    <ul>{rows}</ul>
+                </section>
+            }
+        })
+    }
+}

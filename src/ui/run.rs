@@ -1,0 +1,778 @@
+//! The run view: the run's header with its timers, each step's controls,
+//! each phase's progress and timer, and the end-of-run summary.
+//!
+//! Rows read the run's folded state ([`AppState::run_state`]); only the
+//! timers read the clock, so a tick updates a few text nodes and never
+//! rebuilds the list.
+
+use crate::app::{AppState, Edit, NoticeKind, OpenGuide};
+use crate::effects::{clipboard, clock};
+use crate::ui::guide::GuideView;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use preflight_core::run::{
+    format_ms, wait_status, PlanPhase, Refusal, StepStatus, WaitStatus, WindowLevel,
+};
+use preflight_core::text::duration::{format, format_range};
+use preflight_core::{Action, Outcome};
+
+/// How a step sits in the text: a list item, or a block (code).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Item,
+    Block,
+}
+
+#[component]
+pub fn RunView(guide: OpenGuide) -> impl IntoView {
+    view! {
+        <RunHeader />
+        <Summary />
+        <GuideView guide />
+    }
+}
+
+/// The sticky bar: who, the deploy window, overall progress, finishing.
+#[component]
+fn RunHeader() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let run = move || state.run.get();
+    let title = move || run().map(|r| r.run.guide_title).unwrap_or_default();
+    let who = move || {
+        run()
+            .map(|r| {
+                format!(
+                    "Started {} by {}",
+                    clock::local_datetime(r.run.started_ms),
+                    r.run.operator
+                )
+            })
+            .unwrap_or_default()
+    };
+    let progress = Memo::new(move |_| {
+        state.run.with(|r| {
+            r.as_ref().map(|r| {
+                let p = state.run_state.with(|st| r.run.progress(&r.plan, st, None));
+                (p.resolved, p.total)
+            })
+        })
+    });
+    let window = move || {
+        let now = state.now.get();
+        state.run.with(|r| {
+            let r = r.as_ref()?;
+            let t = r.run.window_timer(now);
+            let w = r.run.window;
+            let span = format!(
+                "Window {}–{}",
+                clock::local_hm(w.start_ms),
+                clock::local_hm(w.end_ms)
+            );
+            let (class, left) = match t.level {
+                WindowLevel::Upcoming => (
+                    "window upcoming",
+                    format!("opens in {}", format_ms(w.start_ms - now)),
+                ),
+                WindowLevel::Ok => ("window ok", format!("{} left", format_ms(t.remaining_ms))),
+                WindowLevel::Warning => (
+                    "window warning",
+                    format!("{} left: past 80% of the window", format_ms(t.remaining_ms)),
+                ),
+                WindowLevel::Exceeded => (
+                    "window exceeded",
+                    format!("window exceeded by {}", format_ms(-t.remaining_ms)),
+                ),
+            };
+            let finished = r.run.outcome().is_some();
+            Some(view! {
+                <span class=class data-level=format!("{:?}", t.level).to_lowercase() role="timer">
+                    <span class="window-span">{span}</span>
+                    " · "
+                    <span class="elapsed">{format!("elapsed {}", format_ms(t.elapsed_ms))}</span>
+                    {(!finished).then(|| view! { " · " <strong class="left">{left}</strong> })}
+                </span>
+            })
+        })
+    };
+    let finishing = RwSignal::new(false);
+    let finished = move || {
+        state
+            .run
+            .with(|r| r.as_ref().is_some_and(|r| r.run.outcome().is_some()))
+    };
+
+    view! {
+        <section class="run-header" aria-label="Run">
+            <div class="run-title">
+                <strong>{title}</strong>
+                <span class="run-who">{who}</span>
+            </div>
+            <div class="run-facts">
+                {window}
+                <span class="run-progress" aria-live="polite">
+                    {move || progress.get().map(|(d, t)| format!("{d} of {t} steps done"))}
+                </span>
+                <progress
+                    max=move || progress.get().map_or(1, |(_, t)| t.max(1))
+                    value=move || progress.get().map_or(0, |(d, _)| d)
+                ></progress>
+            </div>
+            <div class="run-actions">
+                <button type="button" on:click=move |_| state.close_run()>"All runs"</button>
+                <button type="button" on:click=move |_| crate::ui::keys::toggle_help(state)>
+                    "Shortcuts (?)"
+                </button>
+                <Show when=move || !finished()>
+                    <button
+                        type="button"
+                        class="primary"
+                        aria-expanded=move || finishing.get().to_string()
+                        on:click=move |_| finishing.update(|f| *f = !*f)
+                    >
+                        "Finish run…"
+                    </button>
+                </Show>
+            </div>
+            <Show when=move || finishing.get() && !finished()>
+                <FinishForm on_done=Callback::new(move |_| finishing.set(false)) />
+            </Show>
+            <crate::ui::keys::Help />
+        </section>
+    }
+}
+
+#[component]
+fn FinishForm(on_done: Callback<()>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let outcome = RwSignal::new(Outcome::Completed);
+    let note = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let action = Action::Finish {
+            outcome: outcome.get_untracked(),
+            note: note.get_untracked(),
+        };
+        match state.record(action) {
+            Ok(()) => on_done.run(()),
+            Err(why) => state.notify(NoticeKind::Error, format!("Could not finish: {why}.")),
+        }
+    };
+    let choice = move |value: Outcome, label: &'static str| {
+        view! {
+            <label class="radio">
+                <input
+                    type="radio"
+                    name="outcome"
+                    prop:checked=move || outcome.get() == value
+                    on:change=move |_| outcome.set(value)
+                />
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <form class="finish-form" on:submit=submit aria-label="Finish the run">
+            <fieldset>
+                <legend>"How did the run end?"</legend>
+                {choice(Outcome::Completed, "Completed")}
+                {choice(Outcome::RolledBack, "Rolled back")}
+                {choice(Outcome::Abandoned, "Abandoned")}
+            </fieldset>
+            <label>
+                "Closing note"
+                <textarea
+                    rows="2"
+                    prop:value=move || note.get()
+                    on:input=move |ev| note.set(event_target_value(&ev))
+                ></textarea>
+            </label>
+            <button type="submit" class="primary">"Finish run"</button>
+        </form>
+    }
+}
+
+/// Shown once the run has ended: how long it took against the estimate,
+/// what was skipped or overridden, what is still open, and the notes.
+#[component]
+fn Summary() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let r = state.run.get()?;
+        r.run.outcome()?;
+        let guide = state.guide.get_untracked()?.guide;
+        let s = r.run.summary(&r.plan, &guide, state.now.get_untracked());
+        let outcome = s.outcome.map(Outcome::label).unwrap_or_default();
+        let estimate = s
+            .estimate_s
+            .map(|e| format!(" against an estimate of {}", format_range(e)))
+            .unwrap_or_default();
+        let list = |title: &'static str, items: Vec<String>| {
+            (!items.is_empty()).then(|| {
+                view! {
+                    <h3>{format!("{title} ({})", items.len())}</h3>
+                    <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
+                }
+            })
+        };
+        let skipped = s
+            .skipped
+            .iter()
+            .map(|(text, by, why)| format!("{text} — skipped by {by}: {why}"))
+            .collect();
+        let overridden = s
+            .overridden
+            .iter()
+            .map(|(text, by, why)| format!("{text} — checked early by {by}: {why}"))
+            .collect();
+        let notes = s
+            .notes
+            .iter()
+            .map(|n| format!("{} {}: {}", clock::local_hm(n.at_ms), n.by, n.text))
+            .collect();
+        Some(view! {
+            <section class=format!("summary outcome-{outcome}").replace(' ', "-") aria-label="Run summary">
+                <h2>{format!("Run {outcome}")}</h2>
+                <p class="summary-duration">
+                    {format!(
+                        "Took {}{estimate}; {} of {} steps done.",
+                        format_ms(s.duration_ms),
+                        s.done,
+                        s.total
+                    )}
+                </p>
+                {list("Skipped", skipped)}
+                {list("Overridden", overridden)}
+                {list("Not done", s.open.clone())}
+                {list("Notes", notes)}
+            </section>
+        })
+    }
+}
+
+/// The run's line under a phase heading: progress, timer, estimate,
+/// overrun, the phase's wait, and skipping an optional section.
+pub fn phase_bar(phase: PlanPhase) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let id = phase.id.clone();
+    let counts = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            state.run.with(|r| {
+                r.as_ref().map(|r| {
+                    let p = state
+                        .run_state
+                        .with(|st| r.run.progress(&r.plan, st, Some(&id)));
+                    (p.resolved, p.total)
+                })
+            })
+        })
+    };
+    let timer = {
+        let phase = phase.clone();
+        move || {
+            let now = state.now.get();
+            let t = state.run.with(|r| {
+                let r = r.as_ref()?;
+                state
+                    .run_state
+                    .with(|st| r.run.phase_timer(&phase, st, now))
+            })?;
+            let estimate = t
+                .estimate_s
+                .map(|e| format!(" of {}", format_range(e)))
+                .unwrap_or_default();
+            let text = if t.overrun {
+                format!(
+                    "⚠ {} — over the estimate{estimate}",
+                    format_ms(t.running_ms)
+                )
+            } else {
+                format!("{}{estimate}", format_ms(t.running_ms))
+            };
+            Some(view! {
+                <span class="phase-timer" class:overrun=t.overrun class:finished=t.finished role="timer">
+                    {text}
+                </span>
+            })
+        }
+    };
+    let skip = phase.optional.then(|| {
+        let id = id.clone();
+        let skipped = {
+            let id = id.clone();
+            move || state.run_state.with(|st| st.phase_skipped(&id))
+        };
+        let id2 = id.clone();
+        view! {
+            <button
+                type="button"
+                class="small"
+                on:click=move |_| {
+                    let action = if skipped() {
+                        Action::UnskipPhase { phase: id2.clone() }
+                    } else {
+                        Action::SkipPhase { phase: id2.clone() }
+                    };
+                    report(state, state.record(action));
+                }
+            >
+                {let skipped = skipped.clone(); move || if skipped() { "Unskip section" } else { "Skip section" }}
+            </button>
+        }
+    });
+    let wait = phase
+        .wait_s
+        .map(|secs| wait_control(id.clone(), secs, phase.title.clone()));
+    view! {
+        <div class="phase-bar">
+            {move || {
+                counts
+                    .get()
+                    .filter(|(_, t)| *t > 0)
+                    .map(|(d, t)| {
+                        view! {
+                            <span class="phase-progress" class:complete=d == t>
+                                {format!("{d}/{t}")}
+                            </span>
+                        }
+                    })
+            }}
+            {timer}
+            {wait}
+            {skip}
+        </div>
+    }
+}
+
+/// A wait timer for a step or phase: a button to start it, then a
+/// countdown, then "wait over".
+fn wait_control(target: String, seconds: u64, label: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let start = {
+        let target = target.clone();
+        move |_| {
+            report(
+                state,
+                state.record(Action::StartWait {
+                    target: target.clone(),
+                    seconds,
+                }),
+            )
+        }
+    };
+    move || {
+        let now = state.now.get();
+        let status = state
+            .run_state
+            .with(|st| wait_status(st, &target, Some(seconds), now))?;
+        Some(match status {
+            WaitStatus::NotStarted { seconds } => view! {
+                <button
+                    type="button"
+                    class="small wait-start"
+                    aria-label=format!("Start the {} wait: {label}", format(seconds))
+                    on:click=start.clone()
+                >
+                    {format!("⏳ Start {} wait", format(seconds))}
+                </button>
+            }
+            .into_any(),
+            WaitStatus::Running { remaining_ms, ends_ms } => view! {
+                <span class="wait running" role="timer">
+                    {format!("⏳ {} left (until {})", format_ms(remaining_ms), clock::local_hm(ends_ms))}
+                </span>
+            }
+            .into_any(),
+            WaitStatus::Elapsed { ended_ms } => view! {
+                <span class="wait elapsed">{format!("✓ wait over at {}", clock::local_hm(ended_ms))}</span>
+            }
+            .into_any(),
+        })
+    }
+}
+
+/// Says why an action was refused, or nothing.
+fn report(state: AppState, result: Result<(), Refusal>) {
+    if let Err(why) = result {
+        state.notify(NoticeKind::Warning, format!("Not recorded: {why}."));
+    }
+}
+
+/// Checks or unchecks a step; a wait that has not elapsed opens the
+/// override form instead.
+pub fn toggle(state: AppState, id: &str) {
+    let Some((status, wait)) = state.run.with_untracked(|r| {
+        let r = r.as_ref()?;
+        let (phase, step) = r.plan.step(id)?;
+        Some((
+            state
+                .run_state
+                .with_untracked(|st| st.status_in(phase, step)),
+            step.wait_s,
+        ))
+    }) else {
+        return;
+    };
+    let action = if status.is_resolved() {
+        Action::Uncheck {
+            step: id.to_owned(),
+        }
+    } else {
+        Action::Check {
+            step: id.to_owned(),
+            overridden: None,
+        }
+    };
+    match state.record(action) {
+        Ok(()) => {
+            if matches!(state.editing.get_untracked(), Some((ref e, _)) if e == id) {
+                state.editing.set(None);
+            }
+        }
+        Err(why @ (Refusal::WaitRunning { .. } | Refusal::WaitNotStarted)) if wait.is_some() => {
+            state
+                .editing
+                .set(Some((id.to_owned(), Edit::Override(why.to_string()))));
+        }
+        Err(why) => report(state, Err(why)),
+    }
+}
+
+/// One step of the run: its checkbox, text (`label`, or for a command
+/// its name), who did it and when, its controls (skip, note, wait, copy),
+/// open form and notes, then `rest`.
+pub fn step(
+    id: String,
+    shape: Shape,
+    label: Option<AnyView>,
+    rest: AnyView,
+    code: Option<String>,
+) -> AnyView {
+    let state = expect_context::<AppState>();
+    let Some((phase, plan_step)) = state.run.with_untracked(|r| {
+        r.as_ref()
+            .and_then(|r| r.plan.step(&id).map(|(p, s)| (p.clone(), s.clone())))
+    }) else {
+        return view! { {label} {rest} }.into_any();
+    };
+    let label = label.unwrap_or_else(|| command_label(&plan_step.text, code.as_deref()));
+    let status = {
+        let (phase, plan_step) = (phase.clone(), plan_step.clone());
+        Memo::new(move |_| state.run_state.with(|st| st.status_in(&phase, &plan_step)))
+    };
+    let is_current = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            state.run.with(|r| {
+                r.as_ref().is_some_and(|r| {
+                    state
+                        .run_state
+                        .with(|st| r.run.current_step(&r.plan, st).is_some_and(|s| s.id == id))
+                })
+            })
+        })
+    };
+    let is_cursor = {
+        let id = id.clone();
+        move || state.cursor.with(|c| c.as_deref() == Some(id.as_str()))
+    };
+    let finished = move || {
+        state
+            .run
+            .with(|r| r.as_ref().is_some_and(|r| r.run.outcome().is_some()))
+    };
+    let meta = move || match status.get() {
+        StepStatus::Pending => None,
+        StepStatus::Done { at_ms: None, .. } => Some("checked in the guide".to_owned()),
+        StepStatus::Done {
+            at_ms: Some(at),
+            by,
+            overridden,
+        } => Some(match overridden {
+            Some(why) => format!(
+                "done {} by {} — wait overridden: {why}",
+                clock::local_hm(at),
+                by.unwrap_or_default()
+            ),
+            None => format!("done {} by {}", clock::local_hm(at), by.unwrap_or_default()),
+        }),
+        StepStatus::Skipped { at_ms, by, reason } => Some(format!(
+            "skipped {} by {by}: {reason}",
+            clock::local_hm(at_ms)
+        )),
+    };
+    let toggle_id = id.clone();
+    let checkbox = view! {
+        <input
+            type="checkbox"
+            class="task-check step-check"
+            aria-label=plan_step.text.clone()
+            prop:checked=move || matches!(status.get(), StepStatus::Done { .. })
+            prop:indeterminate=move || matches!(status.get(), StepStatus::Skipped { .. })
+            disabled=finished
+            on:change=move |ev| {
+                // The state decides, not the box: put it back until it has.
+                let input: web_sys::HtmlInputElement = event_target(&ev);
+                input.set_checked(matches!(status.get_untracked(), StepStatus::Done { .. }));
+                toggle(state, &toggle_id);
+            }
+        />
+    };
+    let open_form = {
+        let id = id.clone();
+        move |edit: Edit| {
+            let id = id.clone();
+            move |_| {
+                state.cursor.set(Some(id.clone()));
+                state.editing.set(Some((id.clone(), edit.clone())));
+            }
+        }
+    };
+    let wait = plan_step
+        .wait_s
+        .map(|secs| wait_control(id.clone(), secs, plan_step.text.clone()));
+    let copy = (shape == Shape::Item)
+        .then_some(code)
+        .flatten()
+        .map(copy_button);
+    let controls = view! {
+        <span class="step-meta">{meta}</span>
+        <Show when=move || !finished()>
+            <span class="step-actions">
+                <button type="button" class="small" on:click=open_form(Edit::Skip)>"Skip"</button>
+                <button type="button" class="small" on:click=open_form(Edit::Note)>"Note"</button>
+            </span>
+        </Show>
+        {wait}
+        {copy}
+    };
+    let notes = {
+        let id = id.clone();
+        move || {
+            let notes: Vec<_> = state
+                .run_state
+                .with(|st| st.notes_for(&id).cloned().collect());
+            (!notes.is_empty()).then(|| {
+                view! {
+                    <ul class="step-notes" aria-label="Notes">
+                        {notes
+                            .into_iter()
+                            .map(|n| {
+                                view! {
+                                    <li>
+                                        <span class="note-meta">
+                                            {format!("{} {}", clock::local_hm(n.at_ms), n.by)}
+                                        </span>
+                                        " "
+                                        {n.text}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+            })
+        }
+    };
+    let form = {
+        let id = id.clone();
+        move || {
+            let edit = state
+                .editing
+                .with(|e| e.as_ref().filter(|(s, _)| *s == id).map(|(_, e)| e.clone()))?;
+            Some(edit_form(id.clone(), edit))
+        }
+    };
+    let dom_id = format!("step-{id}");
+    let kind = format!("step kind-{}", kind_name(plan_step.kind));
+    let status_class = move || match status.get() {
+        StepStatus::Pending => "pending",
+        StepStatus::Done { .. } => "done",
+        StepStatus::Skipped { .. } => "skipped",
+    };
+    let body = view! {
+        <div class="step-main">
+            <label class="task-label">{checkbox} <span class="task-text">{label}</span></label>
+            {controls}
+        </div>
+        {form}
+        {notes}
+        {rest}
+    };
+    let focus_id = id.clone();
+    let on_focus = move |_| state.cursor.set(Some(focus_id.clone()));
+    match shape {
+        Shape::Item => view! {
+            <li
+                id=dom_id
+                class=kind
+                data-status=status_class
+                data-step=id
+                class:current=move || is_current.get()
+                class:cursor=is_cursor
+                tabindex="-1"
+                on:focusin=on_focus
+            >
+                {body}
+            </li>
+        }
+        .into_any(),
+        Shape::Block => view! {
+            <div
+                id=dom_id
+                class=kind
+                data-status=status_class
+                data-step=id
+                class:current=move || is_current.get()
+                class:cursor=is_cursor
+                tabindex="-1"
+                on:focusin=on_focus
+            >
+                {body}
+            </div>
+        }
+        .into_any(),
+    }
+}
+
+/// A command's name: "Run" when the step is named by its first line
+/// (already shown in the code), else "Run: <name>".
+fn command_label(text: &str, code: Option<&str>) -> AnyView {
+    let named_by_code = code.is_some_and(|c| c.trim_start().starts_with(text.trim()));
+    let name = (!named_by_code).then(|| text.to_owned());
+    view! {
+        <span class="step-kind">{if name.is_some() { "Run: " } else { "Run" }}</span>
+        {name}
+    }
+    .into_any()
+}
+
+fn kind_name(kind: preflight_core::guide::StepKind) -> &'static str {
+    use preflight_core::guide::StepKind;
+    match kind {
+        StepKind::Task => "task",
+        StepKind::Action => "action",
+        StepKind::Command => "command",
+        StepKind::Wait => "wait",
+    }
+}
+
+/// The skip, note or override form of a step.
+fn edit_form(id: String, edit: Edit) -> AnyView {
+    let state = expect_context::<AppState>();
+    let text = RwSignal::new(String::new());
+    let (prompt, button, hint) = match &edit {
+        Edit::Skip => ("Why skip this step?", "Skip step", None),
+        Edit::Note => ("Note", "Add note", None),
+        Edit::Override(why) => (
+            "Reason to check it now",
+            "Check anyway",
+            Some(format!("Not checked: {why}.")),
+        ),
+    };
+    let submit = {
+        let id = id.clone();
+        let edit = edit.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let words = text.get_untracked();
+            let action = match edit {
+                Edit::Skip => Action::Skip {
+                    step: id.clone(),
+                    reason: words,
+                },
+                Edit::Note => Action::Note {
+                    step: Some(id.clone()),
+                    text: words,
+                },
+                Edit::Override(_) => Action::Check {
+                    step: id.clone(),
+                    overridden: Some(words),
+                },
+            };
+            match state.record(action) {
+                Ok(()) => {
+                    state.editing.set(None);
+                    focus_step(&id);
+                }
+                Err(why) => report(state, Err(why)),
+            }
+        }
+    };
+    let cancel = move |_| {
+        state.editing.set(None);
+        focus_step(&id);
+    };
+    let input = NodeRef::<leptos::html::Input>::new();
+    // Focus the field as soon as it is in the page.
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            let _ = el.focus();
+        }
+    });
+    view! {
+        <form class="step-form" on:submit=submit>
+            {hint.map(|h| view! { <p class="form-hint" role="alert">{h}</p> })}
+            <label>
+                <span class="visually-hidden">{prompt}</span>
+                <input
+                    type="text"
+                    node_ref=input
+                    placeholder=prompt
+                    required
+                    on:input=move |ev| text.set(event_target_value(&ev))
+                    on:keydown=move |ev: web_sys::KeyboardEvent| {
+                        if ev.key() == "Escape" {
+                            state.editing.set(None);
+                        }
+                    }
+                />
+            </label>
+            <button type="submit" class="small primary">{button}</button>
+            <button type="button" class="small" on:click=cancel>"Cancel"</button>
+        </form>
+    }
+    .into_any()
+}
+
+/// Moves keyboard focus to a step's row.
+pub fn focus_step(id: &str) {
+    let el = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(&format!("step-{id}")));
+    if let Some(el) = el {
+        use wasm_bindgen::JsCast;
+        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+            let _ = el.focus();
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Center);
+            el.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    }
+}
+
+/// A button that copies `text` and says so.
+pub fn copy_button(text: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let copied = RwSignal::new(false);
+    let copy = move |_| {
+        let text = text.clone();
+        spawn_local(async move {
+            match clipboard::copy(&text).await {
+                Ok(()) => {
+                    copied.set(true);
+                    set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
+                }
+                Err(why) => state.notify(NoticeKind::Warning, format!("Not copied: {why}.")),
+            }
+        });
+    };
+    view! {
+        <button type="button" class="small copy" class:copied=move || copied.get() on:click=copy>
+            {move || if copied.get() { "Copied ✓" } else { "Copy" }}
+        </button>
+        <span class="visually-hidden" role="status">
+            {move || if copied.get() { "Copied to the clipboard" } else { "" }}
+        </span>
+    }
+}
