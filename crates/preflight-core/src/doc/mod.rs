@@ -366,7 +366,8 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     depth: usize,
     tasks: Vec<Task>,
-    task_ids: HashMap<String, usize>,
+    /// Occurrences of each task id base, by [`crate::text::id_key`].
+    task_ids: HashMap<u64, usize>,
     title: Option<(u8, String)>,
     diagnostics: Vec<Diagnostic>,
     /// Line of the event being handled.
@@ -778,16 +779,21 @@ impl<'a> Builder<'a> {
     }
 
     fn assign_id(&mut self, index: usize, text: String) {
-        let base = format!(
-            "t{}",
-            crate::text::short_hash(&crate::text::normalise(&text), 12)
-        );
-        let seen = self.task_ids.entry(base.clone()).or_insert(0);
-        let id = format!("{base}-{seen}");
+        let hash = crate::text::normalised_hash(&text);
+        let seen = self
+            .task_ids
+            .entry(crate::text::id_key(b't', hash, 12))
+            .or_insert(0);
+        let id = occurrence_id('t', hash, 12, *seen);
         *seen += 1;
         if let Some(task) = self.tasks.get_mut(index) {
             task.id = id;
-            task.text = text.trim().to_owned();
+            let trimmed = text.trim();
+            task.text = if trimmed.len() == text.len() {
+                text
+            } else {
+                trimmed.to_owned()
+            };
         }
     }
 
@@ -849,6 +855,16 @@ impl<'a> Builder<'a> {
             _ => {}
         }
     }
+}
+
+/// `prefix` + the first `digits` hex digits of `hash` + `-` + `seen`.
+pub(crate) fn occurrence_id(prefix: char, hash: u64, digits: usize, seen: usize) -> String {
+    use std::fmt::Write;
+    let mut id = String::with_capacity(digits + 4);
+    id.push(prefix);
+    crate::text::push_hex(&mut id, hash, digits);
+    let _ = write!(id, "-{seen}");
+    id
 }
 
 fn inlines(kind: InlinesKind, line: usize) -> Frame {

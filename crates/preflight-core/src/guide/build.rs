@@ -5,7 +5,8 @@
 use super::*;
 use crate::doc::{self, Document, ListItem, Severity};
 use crate::text::{
-    contains_any, duration, mojibake, normalise, secrets, short_hash, slug, threshold, truncate,
+    contains_any, duration, fnv1a, id_key, mojibake, normalised_hash, secrets, slug, threshold,
+    truncate,
 };
 use std::collections::HashMap;
 
@@ -58,7 +59,8 @@ impl Ctx {
 struct Builder<'a> {
     tasks: &'a [Task],
     placed: Vec<bool>,
-    ids: HashMap<String, usize>,
+    /// Occurrences of each id base, by [`id_key`].
+    ids: HashMap<u64, usize>,
     phase_ids: HashMap<String, usize>,
     metadata: Vec<Meta>,
     estimate: Option<duration::Range>,
@@ -599,13 +601,15 @@ fn comment_text(line: &str) -> Option<&str> {
 
 impl Builder<'_> {
     fn hashed_id(&mut self, prefix: char, text: &str) -> String {
-        self.occurrence_id(format!("{prefix}{}", short_hash(&normalise(text), 10)))
+        self.occurrence_id(prefix, normalised_hash(text))
     }
 
-    /// `base-N`, N counting earlier ids with the same base.
-    fn occurrence_id(&mut self, base: String) -> String {
-        let seen = self.ids.entry(base.clone()).or_insert(0);
-        let id = format!("{base}-{seen}");
+    /// `prefix` + 10 hex digits of `hash` + `-N`, N counting earlier ids
+    /// with the same beginning.
+    fn occurrence_id(&mut self, prefix: char, hash: u64) -> String {
+        let key = id_key(prefix as u8, hash, 10);
+        let seen = self.ids.entry(key).or_insert(0);
+        let id = doc::occurrence_id(prefix, hash, 10, *seen);
         *seen += 1;
         id
     }
@@ -1102,7 +1106,7 @@ impl Builder<'_> {
 
     fn command(&mut self, lang: Option<String>, code: &str, line: usize) -> Step {
         // Code is case-sensitive and long: its id hashes it as written.
-        let id = self.occurrence_id(format!("c{}", short_hash(code.trim(), 10)));
+        let id = self.occurrence_id('c', fnv1a(code.trim()));
         let mut substeps: Vec<Step> = Vec::new();
         let mut first_comment: Option<String> = None;
         let mut first_command: Option<String> = None;
