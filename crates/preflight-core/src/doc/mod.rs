@@ -194,22 +194,29 @@ pub fn safe_href(url: &str) -> Option<String> {
 
 /// Parses guide text into a [`Document`]. Never panics and never fails.
 pub fn parse(text: &str) -> Document {
+    parse_indexed(text, LineIndex::new(text)).0
+}
+
+/// [`parse`] with the line index of `text` already built, handed back
+/// with the document so that later passes over the lines can reuse it.
+pub(crate) fn parse_indexed(text: &str, lines: LineIndex) -> (Document, LineIndex) {
+    let Some(first_capped) = lines
+        .lines(text)
+        .position(|l| container_markers(l).0 > MAX_DEPTH)
+    else {
+        let (doc, lines) = Builder::new(text, lines).run();
+        return (doc, lines);
+    };
     let capped = cap_nesting(text);
-    let mut doc = Builder::new(&capped).run();
-    if let std::borrow::Cow::Owned(_) = capped {
-        let line = text
-            .lines()
-            .position(|l| container_markers(l).0 > MAX_DEPTH)
-            .map_or(1, |i| i + 1);
-        doc.diagnostics.push(Diagnostic {
-            line,
-            severity: Severity::Warning,
-            message: format!(
-                "quotes or lists nested more than {MAX_DEPTH} deep on one line were cut to {MAX_DEPTH} levels"
-            ),
-        });
-    }
-    doc
+    let (mut doc, _) = Builder::new(&capped, LineIndex::new(&capped)).run();
+    doc.diagnostics.push(Diagnostic {
+        line: first_capped + 1,
+        severity: Severity::Warning,
+        message: format!(
+            "quotes or lists nested more than {MAX_DEPTH} deep on one line were cut to {MAX_DEPTH} levels"
+        ),
+    });
+    (doc, lines)
 }
 
 /// Counts the block-quote and list markers that open a line:
@@ -248,14 +255,8 @@ fn container_markers(line: &str) -> (usize, usize, usize) {
 /// opening thousands of quotes or lists followed by many lines takes
 /// quadratic time. Lines with more than [`MAX_DEPTH`] opening markers keep
 /// the first `MAX_DEPTH` of them; line breaks are untouched, so line
-/// numbers stay true. Almost every guide comes back borrowed, unchanged.
-fn cap_nesting(text: &str) -> std::borrow::Cow<'_, str> {
-    // Cheap test first: a capped line starts with MAX_DEPTH markers, so it
-    // is at least MAX_DEPTH bytes of `>`, `-`, `*`, `+`, digits and blanks.
-    let suspicious = text.lines().any(|l| container_markers(l).0 > MAX_DEPTH);
-    if !suspicious {
-        return std::borrow::Cow::Borrowed(text);
-    }
+/// numbers stay true. Called only when such a line exists.
+fn cap_nesting(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for piece in text.split_inclusive('\n') {
         let (count, cut, all) = container_markers(piece);
@@ -270,7 +271,7 @@ fn cap_nesting(text: &str) -> std::borrow::Cow<'_, str> {
             out.push_str(piece);
         }
     }
-    std::borrow::Cow::Owned(out)
+    out
 }
 
 /// Maps byte offsets to 1-based line numbers.
@@ -283,6 +284,24 @@ impl LineIndex {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { starts }
+    }
+
+    /// The lines of `text` (which this index was built from), exactly as
+    /// `str::lines` gives them, without searching for line breaks again.
+    pub(crate) fn lines<'t>(&'t self, text: &'t str) -> impl Iterator<Item = &'t str> + 't {
+        self.starts
+            .iter()
+            .enumerate()
+            .map_while(move |(i, &start)| {
+                match self.starts.get(i + 1) {
+                    Some(&next) => {
+                        let line = &text[start..next - 1];
+                        Some(line.strip_suffix('\r').unwrap_or(line))
+                    }
+                    // The last line has no break; `lines` gives no empty one.
+                    None => (start < text.len()).then(|| &text[start..]),
+                }
+            })
     }
 
     pub(crate) fn line(&self, offset: usize) -> usize {
@@ -379,10 +398,10 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, lines: LineIndex) -> Self {
         Builder {
             text,
-            lines: LineIndex::new(text),
+            lines,
             stack: vec![Frame::Blocks {
                 kind: BlocksKind::Root,
                 blocks: Vec::new(),
@@ -399,7 +418,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn run(mut self) -> Document {
+    fn run(mut self) -> (Document, LineIndex) {
         for (event, range) in markdown::parser(self.text).into_offset_iter() {
             let line = self.lines.line(range.start);
             self.line = line;
@@ -444,12 +463,13 @@ impl<'a> Builder<'a> {
             }
             _ => Vec::new(),
         };
-        Document {
+        let doc = Document {
             title: self.title.map(|(_, t)| t),
             blocks,
             tasks: self.tasks,
             diagnostics: self.diagnostics,
-        }
+        };
+        (doc, self.lines)
     }
 
     fn start(&mut self, tag: Tag<'_>, line: usize) {

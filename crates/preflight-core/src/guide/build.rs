@@ -3,7 +3,7 @@
 //! amount of context (the section's kind, the label of the list at hand).
 
 use super::*;
-use crate::doc::{self, Document, ListItem, Severity};
+use crate::doc::{self, Document, LineIndex, ListItem, Severity};
 use crate::text::{
     contains_any, duration, fnv1a, id_key, mojibake, normalised_hash, secrets, slug, threshold,
     truncate,
@@ -74,12 +74,13 @@ struct Builder<'a> {
 pub(super) fn build(input: &str) -> Guide {
     let repair = mojibake::repair(input);
     let text = repair.as_ref().map_or(input, |r| r.text.as_str());
+    let (document, lines) = doc::parse_indexed(text, LineIndex::new(text));
     let Document {
         title,
         blocks,
         tasks,
         diagnostics,
-    } = doc::parse(text);
+    } = document;
 
     let mut b = Builder {
         tasks: &tasks,
@@ -164,8 +165,7 @@ pub(super) fn build(input: &str) -> Guide {
     phases.extend(built);
 
     b.place_missing_tasks(&mut phases);
-    let secrets = secret_findings(text);
-    b.diagnose_text(text, input, &phases, &secrets);
+    let secrets = b.diagnose_text(text, &lines, input, &phases);
 
     let mut guide = Guide {
         schema: GUIDE_SCHEMA,
@@ -1357,16 +1357,23 @@ impl Builder<'_> {
         }
     }
 
+    /// Reads the text line by line once for what the document tree does
+    /// not show: unclosed fences, shortcodes, very long lines and secrets.
+    /// Returns the lines holding a secret, with what it seems to be.
     fn diagnose_text(
         &mut self,
         text: &str,
+        lines: &LineIndex,
         original: &str,
         phases: &[Phase],
-        secrets: &[(usize, &'static str)],
-    ) {
+    ) -> Vec<(usize, &'static str)> {
         let mut fence: Option<(char, usize, usize)> = None;
-        for (i, line) in text.lines().enumerate() {
+        let mut secrets = Vec::new();
+        for (i, line) in lines.lines(text).enumerate() {
             let n = i + 1;
+            if let Some(secret) = secrets::scan_line(line).first() {
+                secrets.push((n, secret.kind));
+            }
             let t = line.trim_start();
             let marker = t.chars().next().filter(|c| *c == '`' || *c == '~');
             if let Some(c) = marker {
@@ -1410,7 +1417,7 @@ impl Builder<'_> {
                         .to_owned(),
             });
         }
-        for &(line, kind) in secrets {
+        for &(line, kind) in &secrets {
             self.diagnostics.push(Diagnostic {
                 line,
                 severity: Severity::Warning,
@@ -1446,6 +1453,7 @@ impl Builder<'_> {
                 message: "the text contains replacement characters (\u{FFFD}): some characters were lost before Preflight read it".to_owned(),
             });
         }
+        secrets
     }
 }
 
@@ -1541,11 +1549,4 @@ fn deepest_phase_at(phases: &mut [Phase], line: usize) -> &mut Phase {
     } else {
         phase
     }
-}
-
-fn secret_findings(text: &str) -> Vec<(usize, &'static str)> {
-    text.lines()
-        .enumerate()
-        .filter_map(|(i, l)| secrets::scan_line(l).first().map(|s| (i + 1, s.kind)))
-        .collect()
 }
