@@ -6,7 +6,7 @@ use super::*;
 use crate::doc::{self, Document, LineIndex, ListItem, Severity};
 use crate::text::{
     contains_any, duration, fnv1a, id_key, mojibake, normalised_hash, secrets, slug, threshold,
-    truncate,
+    truncate, Words,
 };
 use std::collections::HashMap;
 
@@ -270,134 +270,111 @@ fn partition(blocks: Vec<Block>) -> (Option<String>, Vec<Block>, Vec<Raw>) {
 
 fn classify(title: &str, inherit: Inherit) -> PhaseKind {
     let t = title.to_lowercase();
+    let w = Words::new(&t);
     if inherit.rollback
-        || contains_any(
-            &t,
-            &[
-                "rollback",
-                "roll back",
-                "roll-back",
-                "revert",
-                "backout",
-                "back out",
-            ],
-        )
+        || w.contains_any(&[
+            "rollback",
+            "roll back",
+            "roll-back",
+            "revert",
+            "backout",
+            "back out",
+        ])
     {
         PhaseKind::Rollback
     } else if inherit.troubleshooting
-        || contains_any(
-            &t,
-            &[
-                "troubleshoot",
-                "common issues",
-                "known issues",
-                "faq",
-                "issue:",
-                "problem:",
-            ],
-        )
+        || w.contains_any(&[
+            "troubleshoot",
+            "common issues",
+            "known issues",
+            "faq",
+            "issue:",
+            "problem:",
+        ])
     {
         PhaseKind::Troubleshooting
     } else if t.starts_with("post")
-        || contains_any(
-            &t,
-            &[
-                "post-deploy",
-                "post deploy",
-                "after full",
-                "after deploy",
-                "after release",
-                "cleanup",
-                "clean up",
-                "clean-up",
-                "follow-up",
-                "follow up",
-                "retrospective",
-                "lessons learned",
-                "wrap up",
-            ],
-        )
+        || w.contains_any(&[
+            "post-deploy",
+            "post deploy",
+            "after full",
+            "after deploy",
+            "after release",
+            "cleanup",
+            "clean up",
+            "clean-up",
+            "follow-up",
+            "follow up",
+            "retrospective",
+            "lessons learned",
+            "wrap up",
+        ])
     {
         PhaseKind::PostDeployment
     } else if t.starts_with("pre")
-        || contains_any(
-            &t,
-            &[
-                "prerequisite",
-                "preparation",
-                "prepare",
-                "before you",
-                "readiness",
-                "checklist",
-            ],
-        )
+        || w.contains_any(&[
+            "prerequisite",
+            "preparation",
+            "prepare",
+            "before you",
+            "readiness",
+            "checklist",
+        ])
     {
         PhaseKind::Preparation
-    } else if contains_any(
-        &t,
-        &[
-            "success criteria",
-            "success metrics",
-            "verif",
-            "validat",
-            "smoke",
-            "health check",
-            "acceptance",
-            "complete when",
-            "ready when",
-        ],
-    ) {
+    } else if w.contains_any(&[
+        "success criteria",
+        "success metrics",
+        "verif",
+        "validat",
+        "smoke",
+        "health check",
+        "acceptance",
+        "complete when",
+        "ready when",
+    ]) {
         PhaseKind::Verification
-    } else if contains_any(
-        &t,
-        &["monitor", "alert", "dashboard", "metrics", "observab"],
-    ) {
+    } else if w.contains_any(&["monitor", "alert", "dashboard", "metrics", "observab"]) {
         PhaseKind::Monitoring
-    } else if contains_any(
-        &t,
-        &[
-            "deploy",
-            "rollout",
-            "roll out",
-            "release",
-            "step",
-            "migrat",
-            "install",
-            "upgrade",
-            "canary",
-            "staging",
-            "production",
-            "cutover",
-            "switch",
-            "phase",
-            "week",
-            "day ",
-            "option",
-            "restart",
-            "backup",
-        ],
-    ) {
+    } else if w.contains_any(&[
+        "deploy",
+        "rollout",
+        "roll out",
+        "release",
+        "step",
+        "migrat",
+        "install",
+        "upgrade",
+        "canary",
+        "staging",
+        "production",
+        "cutover",
+        "switch",
+        "phase",
+        "week",
+        "day ",
+        "option",
+        "restart",
+        "backup",
+    ]) {
         PhaseKind::Deployment
-    } else if contains_any(
-        &t,
-        &[
-            "overview",
-            "resource",
-            "support",
-            "contact",
-            "appendix",
-            "reference",
-            "revision",
-            "history",
-            "glossary",
-            "introduction",
-            "about",
-            "summary",
-            "quick start",
-            "links",
-            "notes",
-        ],
-    ) {
+    } else if w.contains_any(&[
+        "overview",
+        "resource",
+        "support",
+        "contact",
+        "appendix",
+        "reference",
+        "revision",
+        "history",
+        "glossary",
+        "introduction",
+        "about",
+        "summary",
+        "quick start",
+        "links",
+        "notes",
+    ]) {
         PhaseKind::Reference
     } else {
         PhaseKind::Section
@@ -407,63 +384,51 @@ fn classify(title: &str, inherit: Inherit) -> PhaseKind {
 /// The role a label or section title gives to the lists under it.
 fn role_of(label: &str, troubleshooting: bool) -> Role {
     let l = label.to_lowercase();
-    let rollback = contains_any(
-        &l,
-        &[
-            "rollback",
-            "roll back",
-            "roll-back",
-            "abort",
-            "halt",
-            "stop the rollout",
-        ],
-    );
-    if rollback && contains_any(&l, &["when", " if", "trigger", "criteria", "conditions"]) {
+    let w = Words::new(&l);
+    let rollback = w.contains_any(&[
+        "rollback",
+        "roll back",
+        "roll-back",
+        "abort",
+        "halt",
+        "stop the rollout",
+    ]);
+    if rollback && w.contains_any(&["when", " if", "trigger", "criteria", "conditions"]) {
         return Role::Triggers(TriggerAction::Rollback);
     }
-    if l.contains("pause")
-        && contains_any(&l, &["criteria", "when", " if", "trigger", "conditions"])
+    if l.contains("pause") && w.contains_any(&["criteria", "when", " if", "trigger", "conditions"])
     {
         return Role::Triggers(TriggerAction::Pause);
     }
-    if contains_any(
-        &l,
-        &[
-            "success criteria",
-            "success metrics",
-            "complete when",
-            "ready when",
-            "successful when",
-            "considered successful",
-            "acceptance criteria",
-            "exit criteria",
-            "definition of done",
-            "go/no-go",
-            "go / no-go",
-        ],
-    ) {
+    if w.contains_any(&[
+        "success criteria",
+        "success metrics",
+        "complete when",
+        "ready when",
+        "successful when",
+        "considered successful",
+        "acceptance criteria",
+        "exit criteria",
+        "definition of done",
+        "go/no-go",
+        "go / no-go",
+    ]) {
         return Role::Gates(GateSource::SuccessCriteria);
     }
-    if contains_any(&l, &["performance criteria", "performance targets", "slos"]) {
+    if w.contains_any(&["performance criteria", "performance targets", "slos"]) {
         return Role::Gates(GateSource::PerformanceCriteria);
     }
-    if contains_any(
-        &l,
-        &["verification", "verify", "validation", "health check"],
-    ) {
+    if w.contains_any(&["verification", "verify", "validation", "health check"]) {
         return Role::Gates(GateSource::Verification);
     }
-    if contains_any(
-        &l,
-        &[
-            "action",
-            "solution",
-            "fix",
-            "resolution",
-            "what to do",
-            "remediation",
-        ],
-    ) {
+    if w.contains_any(&[
+        "action",
+        "solution",
+        "fix",
+        "resolution",
+        "what to do",
+        "remediation",
+    ]) {
         return if troubleshooting {
             Role::Solutions
         } else {
@@ -471,10 +436,7 @@ fn role_of(label: &str, troubleshooting: bool) -> Role {
         };
     }
     if !l.contains("next steps")
-        && contains_any(
-            &l,
-            &["steps", "monitor at each", "procedure", "instructions"],
-        )
+        && w.contains_any(&["steps", "monitor at each", "procedure", "instructions"])
     {
         return Role::Actions;
     }

@@ -16,6 +16,52 @@ mod tests {
     }
 
     #[test]
+    fn words_agree_with_contains_any() {
+        use super::{contains_any, Words};
+        let long = format!("{} roll back if needed", "x".repeat(70));
+        let needles: &[&[&str]] = &[
+            &["verif"],
+            &["deploy"],
+            &[" if"],
+            &["slos"],
+            &["day "],
+            &["roll back"],
+            &[""],
+        ];
+        for text in [
+            "post-deployment verification",
+            "unverified",
+            "slowest query",
+            "holiday schedule",
+            "",
+            &long,
+        ] {
+            for n in needles {
+                assert_eq!(
+                    Words::new(text).contains_any(n),
+                    contains_any(text, n),
+                    "{text:?} {n:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn normalised_hash_hashes_the_normalised_text() {
+        for text in [
+            "  Run the   Migration\t\x0bnow ",
+            "",
+            "Ünïcode  Text",
+            "a\r\nb",
+        ] {
+            assert_eq!(
+                super::normalised_hash(text),
+                super::fnv1a(&super::normalise(text))
+            );
+        }
+    }
+
+    #[test]
     fn short_hash_is_fnv1a() {
         // Reference values of 64-bit FNV-1a.
         assert_eq!(super::short_hash("", 16), "cbf29ce484222325");
@@ -120,33 +166,72 @@ pub fn id_key(prefix: u8, hash: u64, n: usize) -> u64 {
 /// and labels, where checking word starts only is cheaper than any search.
 pub fn contains_any(haystack: &str, needles: &[&str]) -> bool {
     let h = haystack.as_bytes();
-    // The first bytes of the needles, as a set: most word starts begin
-    // with a byte no needle begins with and are passed over at once.
-    let firsts = needles
-        .iter()
-        .filter_map(|n| n.as_bytes().first())
-        .fold(0u128, |set, &b| set | bit(b));
-    let mut prev_alnum = false;
-    for (i, &b) in h.iter().enumerate() {
-        let alnum = b.is_ascii_alphanumeric();
-        let word_start = !prev_alnum || !alnum;
-        prev_alnum = alnum;
-        if word_start && firsts & bit(b) != 0 {
-            let rest = &h[i..];
-            if needles
-                .iter()
-                .any(|n| !n.is_empty() && rest.starts_with(n.as_bytes()))
-            {
+    (0..h.len())
+        .filter(|&i| is_word_start(h, i))
+        .any(|i| starts_with_any(&h[i..], needles))
+}
+
+fn is_word_start(h: &[u8], i: usize) -> bool {
+    i == 0 || !h[i - 1].is_ascii_alphanumeric() || !h[i].is_ascii_alphanumeric()
+}
+
+fn starts_with_any(rest: &[u8], needles: &[&str]) -> bool {
+    needles.iter().any(|n| {
+        let n = n.as_bytes();
+        // First byte before the full comparison: almost every pair
+        // differs there, and a byte compare is far cheaper than memcmp.
+        n.first() == rest.first() && rest.starts_with(n)
+    })
+}
+
+/// A lowercase string with its word starts found once, for testing many
+/// keyword lists against the same title or label: classifying a section
+/// asks a dozen such questions of a few dozen keywords each, and comparing
+/// every keyword at every word start was most of their cost.
+pub struct Words<'a> {
+    bytes: &'a [u8],
+    /// Word starts among the first 64 bytes (bit `i` for byte `i`), by
+    /// the low five bits of their byte: a keyword is compared only where
+    /// a word begins with a byte that could be its first.
+    by_first: [u64; 32],
+}
+
+impl<'a> Words<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
+        let mut by_first = [0u64; 32];
+        let mut prev_alnum = false;
+        for (i, &b) in bytes.iter().take(64).enumerate() {
+            let alnum = b.is_ascii_alphanumeric();
+            if !prev_alnum || !alnum {
+                by_first[usize::from(b & 31)] |= 1 << i;
+            }
+            prev_alnum = alnum;
+        }
+        Words { bytes, by_first }
+    }
+
+    /// Whether any of `needles` (lowercase ASCII) occurs at a word start.
+    pub fn contains_any(&self, needles: &[&str]) -> bool {
+        needles.iter().any(|n| self.contains(n.as_bytes()))
+    }
+
+    fn contains(&self, needle: &[u8]) -> bool {
+        let Some(&first) = needle.first() else {
+            return false;
+        };
+        let mut at = self.by_first[usize::from(first & 31)];
+        while at != 0 {
+            let i = at.trailing_zeros() as usize;
+            at &= at - 1;
+            if self.bytes[i..].starts_with(needle) {
                 return true;
             }
         }
+        // Past the first 64 bytes (long titles are rare): scan.
+        let h = self.bytes;
+        (64..h.len()).any(|i| is_word_start(h, i) && h[i..].starts_with(needle))
     }
-    false
-}
-
-/// `b` as a member of a set of ASCII bytes; other bytes are in no set.
-fn bit(b: u8) -> u128 {
-    1u128.checked_shl(u32::from(b)).unwrap_or(0)
 }
 
 /// `text` cut to `max` characters, with `…` when something was cut.
