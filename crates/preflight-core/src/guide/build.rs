@@ -5,8 +5,8 @@
 use super::*;
 use crate::doc::{self, Document, LineIndex, ListItem, Severity};
 use crate::text::{
-    contains_any, duration, fnv1a, id_key, mojibake, normalised_hash, secrets, slug, threshold,
-    truncate, Words,
+    contains_any, duration, fnv1a, id_key, mojibake, normalised_hash, push_slug, secrets,
+    threshold, truncate, Words,
 };
 use std::collections::HashMap;
 
@@ -576,15 +576,26 @@ impl Builder<'_> {
         id
     }
 
+    /// `p-` + slug of the title, then `-2`, `-3`… for repeats.
     fn phase_id(&mut self, title: &str) -> String {
-        let base = format!("p-{}", slug(title));
-        let seen = self.phase_ids.entry(base.clone()).or_insert(0);
-        *seen += 1;
-        if *seen == 1 {
-            base
-        } else {
-            format!("{base}-{seen}")
+        let mut id = String::with_capacity(24);
+        id.push_str("p-");
+        push_slug(&mut id, title);
+        let seen = match self.phase_ids.get_mut(&id) {
+            Some(seen) => {
+                *seen += 1;
+                *seen
+            }
+            None => {
+                self.phase_ids.insert(id.clone(), 1);
+                1
+            }
+        };
+        if seen > 1 {
+            use std::fmt::Write;
+            let _ = write!(id, "-{seen}");
         }
+        id
     }
 
     fn phase(&mut self, raw: Raw, inherit: Inherit) -> Phase {

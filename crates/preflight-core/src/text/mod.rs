@@ -62,6 +62,16 @@ mod tests {
     }
 
     #[test]
+    fn slugs() {
+        assert_eq!(
+            super::slug("Phase 1: Déploiement — Canary!"),
+            "phase-1-d-ploiement-canary"
+        );
+        assert_eq!(super::slug("✅ --- "), "section");
+        assert_eq!(super::slug(&"ab ".repeat(40)).len(), 47);
+    }
+
+    #[test]
     fn short_hash_is_fnv1a() {
         // Reference values of 64-bit FNV-1a.
         assert_eq!(super::short_hash("", 16), "cbf29ce484222325");
@@ -248,20 +258,29 @@ pub fn truncate(text: &str, max: usize) -> String {
 /// Lowercase ASCII words joined by `-`, at most 48 characters.
 pub fn slug(text: &str) -> String {
     let mut out = String::new();
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
+    push_slug(&mut out, text);
+    out
+}
+
+/// Appends [`slug`]`(text)` to `out`, so that an id's prefix and its slug
+/// share one allocation. Bytes stand for characters here: every non-ASCII
+/// byte, like every non-ASCII character, only separates words.
+pub fn push_slug(out: &mut String, text: &str) {
+    let start = out.len();
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() {
+            out.push(char::from(b.to_ascii_lowercase()));
+        } else if out.len() > start && !out.ends_with('-') {
             out.push('-');
         }
-        if out.len() >= 48 {
+        if out.len() - start >= 48 {
             break;
         }
     }
-    let out = out.trim_end_matches('-').to_owned();
-    if out.is_empty() {
-        "section".to_owned()
-    } else {
-        out
+    while out.len() > start && out.ends_with('-') {
+        out.pop();
+    }
+    if out.len() == start {
+        out.push_str("section");
     }
 }
