@@ -194,22 +194,29 @@ pub fn safe_href(url: &str) -> Option<String> {
 
 /// Parses guide text into a [`Document`]. Never panics and never fails.
 pub fn parse(text: &str) -> Document {
+    parse_indexed(text, LineIndex::new(text)).0
+}
+
+/// [`parse`] with the line index of `text` already built, handed back
+/// with the document so that later passes over the lines can reuse it.
+pub(crate) fn parse_indexed(text: &str, lines: LineIndex) -> (Document, LineIndex) {
+    let Some(first_capped) = lines
+        .lines(text)
+        .position(|l| container_markers(l).0 > MAX_DEPTH)
+    else {
+        let (doc, lines) = Builder::new(text, lines).run();
+        return (doc, lines);
+    };
     let capped = cap_nesting(text);
-    let mut doc = Builder::new(&capped).run();
-    if let std::borrow::Cow::Owned(_) = capped {
-        let line = text
-            .lines()
-            .position(|l| container_markers(l).0 > MAX_DEPTH)
-            .map_or(1, |i| i + 1);
-        doc.diagnostics.push(Diagnostic {
-            line,
-            severity: Severity::Warning,
-            message: format!(
-                "quotes or lists nested more than {MAX_DEPTH} deep on one line were cut to {MAX_DEPTH} levels"
-            ),
-        });
-    }
-    doc
+    let (mut doc, _) = Builder::new(&capped, LineIndex::new(&capped)).run();
+    doc.diagnostics.push(Diagnostic {
+        line: first_capped + 1,
+        severity: Severity::Warning,
+        message: format!(
+            "quotes or lists nested more than {MAX_DEPTH} deep on one line were cut to {MAX_DEPTH} levels"
+        ),
+    });
+    (doc, lines)
 }
 
 /// Counts the block-quote and list markers that open a line:
@@ -248,14 +255,8 @@ fn container_markers(line: &str) -> (usize, usize, usize) {
 /// opening thousands of quotes or lists followed by many lines takes
 /// quadratic time. Lines with more than [`MAX_DEPTH`] opening markers keep
 /// the first `MAX_DEPTH` of them; line breaks are untouched, so line
-/// numbers stay true. Almost every guide comes back borrowed, unchanged.
-fn cap_nesting(text: &str) -> std::borrow::Cow<'_, str> {
-    // Cheap test first: a capped line starts with MAX_DEPTH markers, so it
-    // is at least MAX_DEPTH bytes of `>`, `-`, `*`, `+`, digits and blanks.
-    let suspicious = text.lines().any(|l| container_markers(l).0 > MAX_DEPTH);
-    if !suspicious {
-        return std::borrow::Cow::Borrowed(text);
-    }
+/// numbers stay true. Called only when such a line exists.
+fn cap_nesting(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for piece in text.split_inclusive('\n') {
         let (count, cut, all) = container_markers(piece);
@@ -270,7 +271,7 @@ fn cap_nesting(text: &str) -> std::borrow::Cow<'_, str> {
             out.push_str(piece);
         }
     }
-    std::borrow::Cow::Owned(out)
+    out
 }
 
 /// Maps byte offsets to 1-based line numbers.
@@ -283,6 +284,24 @@ impl LineIndex {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { starts }
+    }
+
+    /// The lines of `text` (which this index was built from), exactly as
+    /// `str::lines` gives them, without searching for line breaks again.
+    pub(crate) fn lines<'t>(&'t self, text: &'t str) -> impl Iterator<Item = &'t str> + 't {
+        self.starts
+            .iter()
+            .enumerate()
+            .map_while(move |(i, &start)| {
+                match self.starts.get(i + 1) {
+                    Some(&next) => {
+                        let line = &text[start..next - 1];
+                        Some(line.strip_suffix('\r').unwrap_or(line))
+                    }
+                    // The last line has no break; `lines` gives no empty one.
+                    None => (start < text.len()).then(|| &text[start..]),
+                }
+            })
     }
 
     pub(crate) fn line(&self, offset: usize) -> usize {
@@ -366,7 +385,8 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     depth: usize,
     tasks: Vec<Task>,
-    task_ids: HashMap<String, usize>,
+    /// Occurrences of each task id base, by [`crate::text::id_key`].
+    task_ids: HashMap<u64, usize>,
     title: Option<(u8, String)>,
     diagnostics: Vec<Diagnostic>,
     /// Line of the event being handled.
@@ -378,10 +398,10 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, lines: LineIndex) -> Self {
         Builder {
             text,
-            lines: LineIndex::new(text),
+            lines,
             stack: vec![Frame::Blocks {
                 kind: BlocksKind::Root,
                 blocks: Vec::new(),
@@ -398,7 +418,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn run(mut self) -> Document {
+    fn run(mut self) -> (Document, LineIndex) {
         for (event, range) in markdown::parser(self.text).into_offset_iter() {
             let line = self.lines.line(range.start);
             self.line = line;
@@ -443,12 +463,13 @@ impl<'a> Builder<'a> {
             }
             _ => Vec::new(),
         };
-        Document {
+        let doc = Document {
             title: self.title.map(|(_, t)| t),
             blocks,
             tasks: self.tasks,
             diagnostics: self.diagnostics,
-        }
+        };
+        (doc, self.lines)
     }
 
     fn start(&mut self, tag: Tag<'_>, line: usize) {
@@ -778,16 +799,21 @@ impl<'a> Builder<'a> {
     }
 
     fn assign_id(&mut self, index: usize, text: String) {
-        let base = format!(
-            "t{}",
-            crate::text::short_hash(&crate::text::normalise(&text), 12)
-        );
-        let seen = self.task_ids.entry(base.clone()).or_insert(0);
-        let id = format!("{base}-{seen}");
+        let hash = crate::text::normalised_hash(&text);
+        let seen = self
+            .task_ids
+            .entry(crate::text::id_key(b't', hash, 12))
+            .or_insert(0);
+        let id = occurrence_id('t', hash, 12, *seen);
         *seen += 1;
         if let Some(task) = self.tasks.get_mut(index) {
             task.id = id;
-            task.text = text.trim().to_owned();
+            let trimmed = text.trim();
+            task.text = if trimmed.len() == text.len() {
+                text
+            } else {
+                trimmed.to_owned()
+            };
         }
     }
 
@@ -849,6 +875,16 @@ impl<'a> Builder<'a> {
             _ => {}
         }
     }
+}
+
+/// `prefix` + the first `digits` hex digits of `hash` + `-` + `seen`.
+pub(crate) fn occurrence_id(prefix: char, hash: u64, digits: usize, seen: usize) -> String {
+    use std::fmt::Write;
+    let mut id = String::with_capacity(digits + 4);
+    id.push(prefix);
+    crate::text::push_hex(&mut id, hash, digits);
+    let _ = write!(id, "-{seen}");
+    id
 }
 
 fn inlines(kind: InlinesKind, line: usize) -> Frame {

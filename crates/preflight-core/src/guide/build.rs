@@ -3,9 +3,10 @@
 //! amount of context (the section's kind, the label of the list at hand).
 
 use super::*;
-use crate::doc::{self, Document, ListItem, Severity};
+use crate::doc::{self, Document, LineIndex, ListItem, Severity};
 use crate::text::{
-    contains_any, duration, mojibake, normalise, secrets, short_hash, slug, threshold, truncate,
+    contains_any, duration, fnv1a, id_key, mojibake, normalised_hash, push_slug, secrets,
+    threshold, truncate, Words,
 };
 use std::collections::HashMap;
 
@@ -58,7 +59,8 @@ impl Ctx {
 struct Builder<'a> {
     tasks: &'a [Task],
     placed: Vec<bool>,
-    ids: HashMap<String, usize>,
+    /// Occurrences of each id base, by [`id_key`].
+    ids: HashMap<u64, usize>,
     phase_ids: HashMap<String, usize>,
     metadata: Vec<Meta>,
     estimate: Option<duration::Range>,
@@ -72,12 +74,13 @@ struct Builder<'a> {
 pub(super) fn build(input: &str) -> Guide {
     let repair = mojibake::repair(input);
     let text = repair.as_ref().map_or(input, |r| r.text.as_str());
+    let (document, lines) = doc::parse_indexed(text, LineIndex::new(text));
     let Document {
         title,
         blocks,
         tasks,
         diagnostics,
-    } = doc::parse(text);
+    } = document;
 
     let mut b = Builder {
         tasks: &tasks,
@@ -162,8 +165,7 @@ pub(super) fn build(input: &str) -> Guide {
     phases.extend(built);
 
     b.place_missing_tasks(&mut phases);
-    let secrets = secret_findings(text);
-    b.diagnose_text(text, input, &phases, &secrets);
+    let secrets = b.diagnose_text(text, &lines, input, &phases);
 
     let mut guide = Guide {
         schema: GUIDE_SCHEMA,
@@ -268,134 +270,111 @@ fn partition(blocks: Vec<Block>) -> (Option<String>, Vec<Block>, Vec<Raw>) {
 
 fn classify(title: &str, inherit: Inherit) -> PhaseKind {
     let t = title.to_lowercase();
+    let w = Words::new(&t);
     if inherit.rollback
-        || contains_any(
-            &t,
-            &[
-                "rollback",
-                "roll back",
-                "roll-back",
-                "revert",
-                "backout",
-                "back out",
-            ],
-        )
+        || w.contains_any(&[
+            "rollback",
+            "roll back",
+            "roll-back",
+            "revert",
+            "backout",
+            "back out",
+        ])
     {
         PhaseKind::Rollback
     } else if inherit.troubleshooting
-        || contains_any(
-            &t,
-            &[
-                "troubleshoot",
-                "common issues",
-                "known issues",
-                "faq",
-                "issue:",
-                "problem:",
-            ],
-        )
+        || w.contains_any(&[
+            "troubleshoot",
+            "common issues",
+            "known issues",
+            "faq",
+            "issue:",
+            "problem:",
+        ])
     {
         PhaseKind::Troubleshooting
     } else if t.starts_with("post")
-        || contains_any(
-            &t,
-            &[
-                "post-deploy",
-                "post deploy",
-                "after full",
-                "after deploy",
-                "after release",
-                "cleanup",
-                "clean up",
-                "clean-up",
-                "follow-up",
-                "follow up",
-                "retrospective",
-                "lessons learned",
-                "wrap up",
-            ],
-        )
+        || w.contains_any(&[
+            "post-deploy",
+            "post deploy",
+            "after full",
+            "after deploy",
+            "after release",
+            "cleanup",
+            "clean up",
+            "clean-up",
+            "follow-up",
+            "follow up",
+            "retrospective",
+            "lessons learned",
+            "wrap up",
+        ])
     {
         PhaseKind::PostDeployment
     } else if t.starts_with("pre")
-        || contains_any(
-            &t,
-            &[
-                "prerequisite",
-                "preparation",
-                "prepare",
-                "before you",
-                "readiness",
-                "checklist",
-            ],
-        )
+        || w.contains_any(&[
+            "prerequisite",
+            "preparation",
+            "prepare",
+            "before you",
+            "readiness",
+            "checklist",
+        ])
     {
         PhaseKind::Preparation
-    } else if contains_any(
-        &t,
-        &[
-            "success criteria",
-            "success metrics",
-            "verif",
-            "validat",
-            "smoke",
-            "health check",
-            "acceptance",
-            "complete when",
-            "ready when",
-        ],
-    ) {
+    } else if w.contains_any(&[
+        "success criteria",
+        "success metrics",
+        "verif",
+        "validat",
+        "smoke",
+        "health check",
+        "acceptance",
+        "complete when",
+        "ready when",
+    ]) {
         PhaseKind::Verification
-    } else if contains_any(
-        &t,
-        &["monitor", "alert", "dashboard", "metrics", "observab"],
-    ) {
+    } else if w.contains_any(&["monitor", "alert", "dashboard", "metrics", "observab"]) {
         PhaseKind::Monitoring
-    } else if contains_any(
-        &t,
-        &[
-            "deploy",
-            "rollout",
-            "roll out",
-            "release",
-            "step",
-            "migrat",
-            "install",
-            "upgrade",
-            "canary",
-            "staging",
-            "production",
-            "cutover",
-            "switch",
-            "phase",
-            "week",
-            "day ",
-            "option",
-            "restart",
-            "backup",
-        ],
-    ) {
+    } else if w.contains_any(&[
+        "deploy",
+        "rollout",
+        "roll out",
+        "release",
+        "step",
+        "migrat",
+        "install",
+        "upgrade",
+        "canary",
+        "staging",
+        "production",
+        "cutover",
+        "switch",
+        "phase",
+        "week",
+        "day ",
+        "option",
+        "restart",
+        "backup",
+    ]) {
         PhaseKind::Deployment
-    } else if contains_any(
-        &t,
-        &[
-            "overview",
-            "resource",
-            "support",
-            "contact",
-            "appendix",
-            "reference",
-            "revision",
-            "history",
-            "glossary",
-            "introduction",
-            "about",
-            "summary",
-            "quick start",
-            "links",
-            "notes",
-        ],
-    ) {
+    } else if w.contains_any(&[
+        "overview",
+        "resource",
+        "support",
+        "contact",
+        "appendix",
+        "reference",
+        "revision",
+        "history",
+        "glossary",
+        "introduction",
+        "about",
+        "summary",
+        "quick start",
+        "links",
+        "notes",
+    ]) {
         PhaseKind::Reference
     } else {
         PhaseKind::Section
@@ -405,63 +384,51 @@ fn classify(title: &str, inherit: Inherit) -> PhaseKind {
 /// The role a label or section title gives to the lists under it.
 fn role_of(label: &str, troubleshooting: bool) -> Role {
     let l = label.to_lowercase();
-    let rollback = contains_any(
-        &l,
-        &[
-            "rollback",
-            "roll back",
-            "roll-back",
-            "abort",
-            "halt",
-            "stop the rollout",
-        ],
-    );
-    if rollback && contains_any(&l, &["when", " if", "trigger", "criteria", "conditions"]) {
+    let w = Words::new(&l);
+    let rollback = w.contains_any(&[
+        "rollback",
+        "roll back",
+        "roll-back",
+        "abort",
+        "halt",
+        "stop the rollout",
+    ]);
+    if rollback && w.contains_any(&["when", " if", "trigger", "criteria", "conditions"]) {
         return Role::Triggers(TriggerAction::Rollback);
     }
-    if l.contains("pause")
-        && contains_any(&l, &["criteria", "when", " if", "trigger", "conditions"])
+    if l.contains("pause") && w.contains_any(&["criteria", "when", " if", "trigger", "conditions"])
     {
         return Role::Triggers(TriggerAction::Pause);
     }
-    if contains_any(
-        &l,
-        &[
-            "success criteria",
-            "success metrics",
-            "complete when",
-            "ready when",
-            "successful when",
-            "considered successful",
-            "acceptance criteria",
-            "exit criteria",
-            "definition of done",
-            "go/no-go",
-            "go / no-go",
-        ],
-    ) {
+    if w.contains_any(&[
+        "success criteria",
+        "success metrics",
+        "complete when",
+        "ready when",
+        "successful when",
+        "considered successful",
+        "acceptance criteria",
+        "exit criteria",
+        "definition of done",
+        "go/no-go",
+        "go / no-go",
+    ]) {
         return Role::Gates(GateSource::SuccessCriteria);
     }
-    if contains_any(&l, &["performance criteria", "performance targets", "slos"]) {
+    if w.contains_any(&["performance criteria", "performance targets", "slos"]) {
         return Role::Gates(GateSource::PerformanceCriteria);
     }
-    if contains_any(
-        &l,
-        &["verification", "verify", "validation", "health check"],
-    ) {
+    if w.contains_any(&["verification", "verify", "validation", "health check"]) {
         return Role::Gates(GateSource::Verification);
     }
-    if contains_any(
-        &l,
-        &[
-            "action",
-            "solution",
-            "fix",
-            "resolution",
-            "what to do",
-            "remediation",
-        ],
-    ) {
+    if w.contains_any(&[
+        "action",
+        "solution",
+        "fix",
+        "resolution",
+        "what to do",
+        "remediation",
+    ]) {
         return if troubleshooting {
             Role::Solutions
         } else {
@@ -469,10 +436,7 @@ fn role_of(label: &str, troubleshooting: bool) -> Role {
         };
     }
     if !l.contains("next steps")
-        && contains_any(
-            &l,
-            &["steps", "monitor at each", "procedure", "instructions"],
-        )
+        && w.contains_any(&["steps", "monitor at each", "procedure", "instructions"])
     {
         return Role::Actions;
     }
@@ -599,26 +563,39 @@ fn comment_text(line: &str) -> Option<&str> {
 
 impl Builder<'_> {
     fn hashed_id(&mut self, prefix: char, text: &str) -> String {
-        self.occurrence_id(format!("{prefix}{}", short_hash(&normalise(text), 10)))
+        self.occurrence_id(prefix, normalised_hash(text))
     }
 
-    /// `base-N`, N counting earlier ids with the same base.
-    fn occurrence_id(&mut self, base: String) -> String {
-        let seen = self.ids.entry(base.clone()).or_insert(0);
-        let id = format!("{base}-{seen}");
+    /// `prefix` + 10 hex digits of `hash` + `-N`, N counting earlier ids
+    /// with the same beginning.
+    fn occurrence_id(&mut self, prefix: char, hash: u64) -> String {
+        let key = id_key(prefix as u8, hash, 10);
+        let seen = self.ids.entry(key).or_insert(0);
+        let id = doc::occurrence_id(prefix, hash, 10, *seen);
         *seen += 1;
         id
     }
 
+    /// `p-` + slug of the title, then `-2`, `-3`… for repeats.
     fn phase_id(&mut self, title: &str) -> String {
-        let base = format!("p-{}", slug(title));
-        let seen = self.phase_ids.entry(base.clone()).or_insert(0);
-        *seen += 1;
-        if *seen == 1 {
-            base
-        } else {
-            format!("{base}-{seen}")
+        let mut id = String::with_capacity(24);
+        id.push_str("p-");
+        push_slug(&mut id, title);
+        let seen = match self.phase_ids.get_mut(&id) {
+            Some(seen) => {
+                *seen += 1;
+                *seen
+            }
+            None => {
+                self.phase_ids.insert(id.clone(), 1);
+                1
+            }
+        };
+        if seen > 1 {
+            use std::fmt::Write;
+            let _ = write!(id, "-{seen}");
         }
+        id
     }
 
     fn phase(&mut self, raw: Raw, inherit: Inherit) -> Phase {
@@ -1102,7 +1079,7 @@ impl Builder<'_> {
 
     fn command(&mut self, lang: Option<String>, code: &str, line: usize) -> Step {
         // Code is case-sensitive and long: its id hashes it as written.
-        let id = self.occurrence_id(format!("c{}", short_hash(code.trim(), 10)));
+        let id = self.occurrence_id('c', fnv1a(code.trim()));
         let mut substeps: Vec<Step> = Vec::new();
         let mut first_comment: Option<String> = None;
         let mut first_command: Option<String> = None;
@@ -1353,16 +1330,23 @@ impl Builder<'_> {
         }
     }
 
+    /// Reads the text line by line once for what the document tree does
+    /// not show: unclosed fences, shortcodes, very long lines and secrets.
+    /// Returns the lines holding a secret, with what it seems to be.
     fn diagnose_text(
         &mut self,
         text: &str,
+        lines: &LineIndex,
         original: &str,
         phases: &[Phase],
-        secrets: &[(usize, &'static str)],
-    ) {
+    ) -> Vec<(usize, &'static str)> {
         let mut fence: Option<(char, usize, usize)> = None;
-        for (i, line) in text.lines().enumerate() {
+        let mut secrets = Vec::new();
+        for (i, line) in lines.lines(text).enumerate() {
             let n = i + 1;
+            if let Some(secret) = secrets::scan_line(line).first() {
+                secrets.push((n, secret.kind));
+            }
             let t = line.trim_start();
             let marker = t.chars().next().filter(|c| *c == '`' || *c == '~');
             if let Some(c) = marker {
@@ -1406,7 +1390,7 @@ impl Builder<'_> {
                         .to_owned(),
             });
         }
-        for &(line, kind) in secrets {
+        for &(line, kind) in &secrets {
             self.diagnostics.push(Diagnostic {
                 line,
                 severity: Severity::Warning,
@@ -1442,6 +1426,7 @@ impl Builder<'_> {
                 message: "the text contains replacement characters (\u{FFFD}): some characters were lost before Preflight read it".to_owned(),
             });
         }
+        secrets
     }
 }
 
@@ -1537,11 +1522,4 @@ fn deepest_phase_at(phases: &mut [Phase], line: usize) -> &mut Phase {
     } else {
         phase
     }
-}
-
-fn secret_findings(text: &str) -> Vec<(usize, &'static str)> {
-    text.lines()
-        .enumerate()
-        .filter_map(|(i, l)| secrets::scan_line(l).first().map(|s| (i + 1, s.kind)))
-        .collect()
 }
