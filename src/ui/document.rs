@@ -221,7 +221,14 @@ fn block(block: &Block, ctx: RenderCtx) -> AnyView {
                 .collect_view();
             view! { <div class="meta">{rows}</div> }.into_any()
         }
-        Block::Paragraph { content, .. } => view! { <p>{inlines(content, ctx)}</p> }.into_any(),
+        Block::Paragraph { content, line } => match ctx.step_at_line(*line) {
+            // A sentence that is a step ("Watch the node for 10 minutes").
+            Some(id) => {
+                let label = Some(inlines(content, ctx));
+                run::step(id, run::Shape::Block, label, ().into_any(), None)
+            }
+            None => view! { <p>{inlines(content, ctx)}</p> }.into_any(),
+        },
         Block::Code { lang, text, line } => {
             if let Some(subs) = ctx.subs_at(*line) {
                 // One row per `# Step N:` part, each with its own commands.

@@ -1,0 +1,40 @@
+// End-to-end: every real guide and runbook can be run: each step of the
+// run's checklist has its row in the page, and checking the current step
+// moves the run on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, appReady, openPage } from './harness.mjs';
+
+const GUIDES = [
+  ...readdirSync(join(ROOT, 'tests', 'fixtures', 'guides')).map((f) => `guides/${f}`),
+  ...readdirSync(join(ROOT, 'tests', 'fixtures', 'runbooks')).map((f) => `runbooks/${f}`),
+].filter((f) => f.endsWith('.md'));
+
+for (const guide of GUIDES) {
+  test(`a run of ${guide} shows one row per checklist step`, async () => {
+    const { page, context, errors } = await openPage(`/?guide=fixtures/${guide}`);
+    await appReady(page);
+    await page.getByLabel('Your name').fill('Ana');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForSelector('.run-header');
+    const [, done, total] = (await page.locator('.run-progress').textContent()).match(/^(\d+) of (\d+) steps done$/);
+    assert.ok(Number(total) > 0, 'the run has steps');
+    assert.equal(await page.locator('.step').count(), Number(total));
+    assert.equal(await page.locator('.step[data-status="done"]').count(), Number(done));
+    const current = page.locator('.step.current');
+    assert.equal(await current.count(), 1);
+    const id = await current.getAttribute('data-step');
+    await current.locator('input[type="checkbox"]').first().click();
+    const after = await page.locator(`[data-step="${id}"]`).getAttribute('data-status');
+    // A wait step asks for its wait (or a reason) instead of being checked.
+    if (after !== 'done') {
+      assert.ok(await page.locator(`[data-step="${id}"] .form-hint`).count() === 1);
+    } else {
+      assert.equal(await page.locator('.run-progress').textContent(), `${Number(done) + 1} of ${total} steps done`);
+    }
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
