@@ -8,10 +8,14 @@
 //!
 //! Time is milliseconds since the Unix epoch (`i64`), as browsers give it.
 
+pub mod decide;
+mod gate;
 mod plan;
 #[cfg(test)]
 mod tests;
 
+pub use decide::{Answer, Decision};
+pub use gate::{parse_observed, phase_gates, trim_number, PlanGate, ValueError, Verdict};
 pub use plan::{AltGroup, Plan, PlanPhase, PlanStep};
 
 use crate::guide::Guide;
@@ -93,6 +97,27 @@ pub enum Action {
         target: String,
         seconds: u64,
     },
+    /// An observed value for a numeric gate check, in its unit.
+    Measure {
+        gate: String,
+        value: f64,
+    },
+    /// A yes/no gate check answered.
+    Confirm {
+        gate: String,
+        ok: bool,
+    },
+    /// A gate check let through although not met, and why.
+    OverrideGate {
+        gate: String,
+        reason: String,
+    },
+    /// A walk through the rollback decision tree and where it ended.
+    /// Ending in [`Decision::RollBack`] puts the run in rollback mode.
+    Decide {
+        path: Vec<Answer>,
+        decision: Decision,
+    },
     Finish {
         outcome: Outcome,
         note: String,
@@ -131,6 +156,17 @@ pub enum Refusal {
     /// Skips, overrides and notes need words.
     ReasonRequired,
     NotOptional,
+    UnknownGate(String),
+    /// An earlier phase's success criteria are not met yet.
+    Locked {
+        by: String,
+    },
+    /// A time-based criterion checked before its time.
+    NotDue {
+        remaining_ms: i64,
+    },
+    /// A number gate needs a value, a yes/no gate an answer.
+    WrongCheck,
 }
 
 impl fmt::Display for Refusal {
@@ -149,6 +185,17 @@ impl fmt::Display for Refusal {
             }
             Refusal::ReasonRequired => write!(f, "a reason is required"),
             Refusal::NotOptional => write!(f, "only optional sections can be skipped"),
+            Refusal::UnknownGate(id) => write!(f, "no criterion {id} in this guide"),
+            Refusal::Locked { by } => write!(
+                f,
+                "locked until the success criteria of “{by}” are met or overridden"
+            ),
+            Refusal::NotDue { remaining_ms } => write!(
+                f,
+                "this check is due in {}; override it with a reason to decide now",
+                format_ms(*remaining_ms)
+            ),
+            Refusal::WrongCheck => write!(f, "this criterion is not checked that way"),
         }
     }
 }
@@ -195,6 +242,65 @@ pub struct RunState {
     touched: HashMap<String, (i64, i64)>,
     pub notes: Vec<Note>,
     pub outcome: Option<(Outcome, i64, String, String)>,
+    /// Gate check → its latest record.
+    gates: HashMap<String, GateRecord>,
+    /// Every walk through the decision tree: (at, by, path, decision).
+    pub decisions: Vec<(i64, String, Vec<Answer>, Decision)>,
+    /// When and by whom rollback mode began.
+    pub rollback: Option<(i64, String)>,
+}
+
+fn gate_record(e: &Event, kind: GateAnswer) -> GateRecord {
+    GateRecord {
+        at_ms: e.at_ms,
+        by: e.by.clone(),
+        kind,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct GateRecord {
+    at_ms: i64,
+    by: String,
+    kind: GateAnswer,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum GateAnswer {
+    Value(f64),
+    YesNo(bool),
+    Override(String),
+}
+
+/// Where a gate check stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GateStatus {
+    Open,
+    /// Met, with the value observed for numeric checks.
+    Met {
+        value: Option<f64>,
+        verdict: Verdict,
+        at_ms: Option<i64>,
+        by: Option<String>,
+    },
+    Failed {
+        value: Option<f64>,
+        verdict: Verdict,
+        at_ms: i64,
+        by: String,
+    },
+    Overridden {
+        reason: String,
+        at_ms: i64,
+        by: String,
+    },
+}
+
+impl GateStatus {
+    /// Met or overridden: the run may move past it.
+    pub fn is_resolved(&self) -> bool {
+        matches!(self, GateStatus::Met { .. } | GateStatus::Overridden { .. })
+    }
 }
 
 impl RunState {
@@ -418,12 +524,170 @@ impl Run {
                     touch(target);
                     st.waits.insert(target.clone(), (e.at_ms, *seconds));
                 }
+                Action::Measure { gate, value } => {
+                    touch(gate);
+                    st.gates
+                        .insert(gate.clone(), gate_record(e, GateAnswer::Value(*value)));
+                }
+                Action::Confirm { gate, ok } => {
+                    touch(gate);
+                    st.gates
+                        .insert(gate.clone(), gate_record(e, GateAnswer::YesNo(*ok)));
+                }
+                Action::OverrideGate { gate, reason } => {
+                    touch(gate);
+                    st.gates.insert(
+                        gate.clone(),
+                        gate_record(e, GateAnswer::Override(reason.clone())),
+                    );
+                }
+                Action::Decide { path, decision } => {
+                    st.decisions
+                        .push((e.at_ms, e.by.clone(), path.clone(), *decision));
+                    if *decision == Decision::RollBack && st.rollback.is_none() {
+                        st.rollback = Some((e.at_ms, e.by.clone()));
+                    }
+                }
                 Action::Finish { outcome, note } => {
                     st.outcome = Some((*outcome, e.at_ms, e.by.clone(), note.clone()));
                 }
             }
         }
         st
+    }
+
+    /// Where gate check `gate` stands.
+    pub fn gate_status(&self, state: &RunState, gate: &PlanGate) -> GateStatus {
+        let Some(rec) = state.gates.get(&gate.id) else {
+            // A yes/no criterion written as a task is met by checking it.
+            let step_done = gate
+                .step
+                .as_ref()
+                .is_some_and(|id| matches!(state.changed.get(id), Some(StepStatus::Done { .. })));
+            return if step_done && !gate.numeric {
+                GateStatus::Met {
+                    value: None,
+                    verdict: Verdict::Pass,
+                    at_ms: None,
+                    by: None,
+                }
+            } else {
+                GateStatus::Open
+            };
+        };
+        let (value, verdict) = match &rec.kind {
+            GateAnswer::Override(reason) => {
+                return GateStatus::Overridden {
+                    reason: reason.clone(),
+                    at_ms: rec.at_ms,
+                    by: rec.by.clone(),
+                }
+            }
+            GateAnswer::Value(v) => (Some(*v), gate.evaluate(*v)),
+            GateAnswer::YesNo(ok) => (None, if *ok { Verdict::Pass } else { Verdict::Fail }),
+        };
+        if verdict.passes() {
+            GateStatus::Met {
+                value,
+                verdict,
+                at_ms: Some(rec.at_ms),
+                by: Some(rec.by.clone()),
+            }
+        } else {
+            GateStatus::Failed {
+                value,
+                verdict,
+                at_ms: rec.at_ms,
+                by: rec.by.clone(),
+            }
+        }
+    }
+
+    /// The earlier phase whose unmet criteria lock `phase`, if any.
+    pub fn locked_by<'a>(
+        &self,
+        plan: &'a Plan,
+        state: &RunState,
+        phase: &str,
+    ) -> Option<&'a PlanPhase> {
+        for q in plan.run_phases() {
+            if q.id == phase {
+                return None;
+            }
+            if q.gates.is_empty() || state.phase_skipped(&q.id) || plan.contains(&q.id, phase) {
+                continue;
+            }
+            if q.gates
+                .iter()
+                .any(|g| !self.gate_status(state, g).is_resolved())
+            {
+                return Some(q);
+            }
+        }
+        None
+    }
+
+    /// Gate checks that failed and were not overridden, for the decision
+    /// tree.
+    pub fn failed_gates(&self, plan: &Plan, state: &RunState) -> Vec<decide::FailedGate> {
+        plan.run_phases()
+            .flat_map(|p| &p.gates)
+            .filter_map(|g| match self.gate_status(state, g) {
+                GateStatus::Failed { verdict, .. } => Some(decide::FailedGate {
+                    text: g.text.clone(),
+                    critical: verdict == Verdict::Critical,
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// When a time-based check is due: its phase's start (or its wait's,
+    /// or the run's) plus the criterion's time.
+    pub fn gate_due_ms(&self, plan: &Plan, state: &RunState, gate: &PlanGate) -> Option<i64> {
+        let after = gate.due_after_s? as i64 * 1000;
+        let phase = plan.phase(&gate.phase)?;
+        let anchor = state
+            .wait(&phase.id)
+            .map(|(started, _)| started)
+            .or_else(|| {
+                self.phase_timer(phase, state, i64::MAX)
+                    .map(|t| t.started_ms)
+            })
+            .unwrap_or(self.started_ms);
+        Some(anchor + after)
+    }
+
+    /// Rollback steps resolved out of all of them.
+    pub fn rollback_progress(&self, plan: &Plan, state: &RunState) -> Progress {
+        let mut p = Progress {
+            resolved: 0,
+            total: 0,
+        };
+        for (ph, s) in plan.rollback_steps() {
+            p.total += 1;
+            if state.status_in(ph, s).is_resolved() {
+                p.resolved += 1;
+            }
+        }
+        p
+    }
+
+    /// Time since rollback began, and whether it is past the guide's
+    /// rollback estimate.
+    pub fn rollback_timer(
+        &self,
+        state: &RunState,
+        estimate_s: Option<Range>,
+        now_ms: i64,
+    ) -> Option<(i64, bool)> {
+        let (started, _) = state.rollback.as_ref()?;
+        let end = state.outcome.as_ref().map_or(now_ms, |o| o.1);
+        let running = (end - started).max(0);
+        Some((
+            running,
+            estimate_s.is_some_and(|[_, hi]| running > hi as i64 * 1000),
+        ))
     }
 
     pub fn outcome(&self) -> Option<Outcome> {
@@ -456,14 +720,30 @@ impl Run {
                 Ok(())
             }
         };
+        let state = self.state();
         let step_of = |id: &str| plan.step(id).ok_or(Refusal::UnknownStep(id.to_owned()));
+        // Steps of a phase behind unmet criteria wait; rollback never does.
+        let unlocked = |phase: &PlanPhase| match self.locked_by(plan, &state, &phase.id) {
+            Some(by) if state.rollback.is_none() => Err(Refusal::Locked {
+                by: by.title.clone(),
+            }),
+            _ => Ok(()),
+        };
+        let gate_of = |id: &str| plan.gate(id).ok_or(Refusal::UnknownGate(id.to_owned()));
+        let due = |gate: &PlanGate| match self.gate_due_ms(plan, &state, gate) {
+            Some(due) if due > now_ms => Err(Refusal::NotDue {
+                remaining_ms: due - now_ms,
+            }),
+            _ => Ok(()),
+        };
         let action = match action {
             Action::Check { step, overridden } => {
-                let (_, s) = step_of(&step)?;
+                let (phase, s) = step_of(&step)?;
+                unlocked(phase)?;
                 let overridden = overridden.map(|r| r.trim().to_owned());
                 match (&overridden, s.wait_s) {
                     (Some(reason), _) => need_words(reason)?,
-                    (None, Some(_)) => match wait_status(&self.state(), &s.id, s.wait_s, now_ms) {
+                    (None, Some(_)) => match wait_status(&state, &s.id, s.wait_s, now_ms) {
                         Some(WaitStatus::Running { remaining_ms, .. }) => {
                             return Err(Refusal::WaitRunning { remaining_ms })
                         }
@@ -479,7 +759,7 @@ impl Run {
                 Action::Uncheck { step }
             }
             Action::Skip { step, reason } => {
-                step_of(&step)?;
+                unlocked(step_of(&step)?.0)?;
                 need_words(&reason)?;
                 Action::Skip {
                     step,
@@ -512,6 +792,39 @@ impl Run {
                 }
                 Action::StartWait { target, seconds }
             }
+            Action::Measure { gate, value } => {
+                let g = gate_of(&gate)?;
+                if !g.numeric || !value.is_finite() {
+                    return Err(Refusal::WrongCheck);
+                }
+                unlocked(
+                    plan.phase(&g.phase)
+                        .ok_or(Refusal::UnknownGate(gate.clone()))?,
+                )?;
+                due(g)?;
+                Action::Measure { gate, value }
+            }
+            Action::Confirm { gate, ok } => {
+                let g = gate_of(&gate)?;
+                if g.numeric {
+                    return Err(Refusal::WrongCheck);
+                }
+                unlocked(
+                    plan.phase(&g.phase)
+                        .ok_or(Refusal::UnknownGate(gate.clone()))?,
+                )?;
+                due(g)?;
+                Action::Confirm { gate, ok }
+            }
+            Action::OverrideGate { gate, reason } => {
+                gate_of(&gate)?;
+                need_words(&reason)?;
+                Action::OverrideGate {
+                    gate,
+                    reason: reason.trim().to_owned(),
+                }
+            }
+            Action::Decide { path, decision } => Action::Decide { path, decision },
             Action::Finish { outcome, note } => Action::Finish {
                 outcome,
                 note: note.trim().to_owned(),
@@ -605,8 +918,15 @@ impl Run {
         p
     }
 
-    /// The first step of the checklist still pending.
+    /// The first step of the checklist still pending: of the rollback
+    /// checklist once rolling back.
     pub fn current_step<'a>(&self, plan: &'a Plan, state: &RunState) -> Option<&'a PlanStep> {
+        if state.rollback.is_some() {
+            return plan
+                .rollback_steps()
+                .find(|(ph, s)| !state.status_in(ph, s).is_resolved())
+                .map(|(_, s)| s);
+        }
         plan.run_steps()
             .find(|(ph, s)| !state.status_in(ph, s).is_resolved())
             .map(|(_, s)| s)

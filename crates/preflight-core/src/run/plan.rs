@@ -6,6 +6,7 @@
 //! are not part of the run's checklist: rollback steps run as their own
 //! checklist when a run is rolled back.
 
+use super::gate::{phase_gates, PlanGate};
 use crate::guide::{Guide, Phase, PhaseKind, Step, StepKind};
 use crate::text::duration::{self, Range};
 use std::collections::BTreeMap;
@@ -16,6 +17,8 @@ pub struct Plan {
     pub phases: Vec<PlanPhase>,
     /// The alternative groups of the guide, each with its options.
     pub groups: Vec<AltGroup>,
+    /// The leaf steps to run when rolling back, in order.
+    pub rollback: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +39,8 @@ pub struct PlanPhase {
     /// The leaf steps directly in this phase (sub-steps replace their
     /// command), in guide order.
     pub steps: Vec<PlanStep>,
+    /// Its success criteria: they must be met before later phases.
+    pub gates: Vec<PlanGate>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +74,7 @@ impl Plan {
         let mut plan = Plan {
             phases: Vec::new(),
             groups: Vec::new(),
+            rollback: Vec::new(),
         };
         collect_groups(&guide.phases, &mut plan.groups);
         let chosen: BTreeMap<&str, &str> = plan
@@ -88,7 +94,43 @@ impl Plan {
             out: &mut plan.phases,
         };
         walk.phases(&guide.phases, 0, false, true);
+        // Rollback steps as leaves: a command split into parts is its parts.
+        for id in &guide.rollback.steps {
+            let leaves: Vec<String> = plan
+                .phases
+                .iter()
+                .filter(|p| !p.hidden)
+                .flat_map(|p| &p.steps)
+                .filter(|s| s.id == *id || s.parent.as_deref() == Some(id))
+                .map(|s| s.id.clone())
+                .collect();
+            plan.rollback.extend(leaves);
+        }
         plan
+    }
+
+    /// The rollback checklist, in order.
+    pub fn rollback_steps(&self) -> impl Iterator<Item = (&PlanPhase, &PlanStep)> {
+        self.rollback.iter().filter_map(|id| self.step(id))
+    }
+
+    pub fn gate(&self, id: &str) -> Option<&PlanGate> {
+        self.phases
+            .iter()
+            .flat_map(|p| &p.gates)
+            .find(|g| g.id == id)
+    }
+
+    /// Whether `ancestor` contains `phase` (both ids of this plan).
+    pub fn contains(&self, ancestor: &str, phase: &str) -> bool {
+        let Some(a) = self.phases.iter().position(|p| p.id == ancestor) else {
+            return false;
+        };
+        let depth = self.phases[a].depth;
+        self.phases[a + 1..]
+            .iter()
+            .take_while(|p| p.depth > depth)
+            .any(|p| p.id == phase)
     }
 
     /// Visible, runnable phases: the run's checklist.
@@ -174,6 +216,7 @@ impl Walk<'_> {
                 estimate_s: p.estimate_s,
                 wait_s: duration::wait(&p.title).map(|[lo, _]| lo),
                 steps,
+                gates: phase_gates(p),
             });
             self.phases(&p.sections, depth + 1, hidden, runnable);
         }

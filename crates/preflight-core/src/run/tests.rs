@@ -537,3 +537,249 @@ proptest! {
         prop_assert_eq!(Run::decode(&run.encode()), Ok(run.clone()));
     }
 }
+
+fn gated() -> Guide {
+    Guide::parse(
+        "# Gated\n\n**Estimated Time:** 30 minutes\n\n## Deploy\n\n- [ ] ship it\n\n**Success Criteria:**\n- Database lock errors < 0.1%\n- Dashboards reviewed by on-call\n\n## Verify\n\n- [ ] smoke tests pass\n\n### Soak\n\n**Success Criteria:**\n- 1 hour: no new alerts\n\n## Rollback\n\n**Estimated Time:** 30 seconds\n\n```bash\n# Step 1: Switch traffic back\nkubectl rollout undo deploy/api\n# Step 2: Confirm\nkubectl rollout status deploy/api\n```\n\n- [ ] Incident channel informed\n",
+    )
+}
+
+#[test]
+fn a_failed_gate_locks_the_next_phase_until_met_or_overridden() {
+    let g = gated();
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    let deploy = plan.phase("p-deploy").unwrap();
+    assert_eq!(deploy.gates.len(), 2);
+    let (lock, seen) = (deploy.gates[0].id.clone(), deploy.gates[1].id.clone());
+    let smoke = step_id(&plan, "smoke tests");
+    assert_eq!(
+        run.record(&plan, T0, "Ana", check(&smoke)),
+        Err(Refusal::Locked {
+            by: "Deploy".into()
+        })
+    );
+    // 0.3 % against "< 0.1%": failed, still locked.
+    run.record(
+        &plan,
+        T0 + MIN,
+        "Ana",
+        Action::Measure {
+            gate: lock.clone(),
+            value: 0.3,
+        },
+    )
+    .unwrap();
+    run.record(
+        &plan,
+        T0 + MIN,
+        "Ana",
+        Action::Confirm {
+            gate: seen.clone(),
+            ok: true,
+        },
+    )
+    .unwrap();
+    let st = run.state();
+    assert!(matches!(
+        run.gate_status(&st, plan.gate(&lock).unwrap()),
+        GateStatus::Failed { value: Some(v), verdict: Verdict::Fail, .. } if v == 0.3
+    ));
+    assert_eq!(
+        run.locked_by(&plan, &st, "p-verify").map(|p| p.id.as_str()),
+        Some("p-deploy")
+    );
+    assert_eq!(run.failed_gates(&plan, &st).len(), 1);
+    // Re-measured at 0.05 %: met, unlocked.
+    run.record(
+        &plan,
+        T0 + 2 * MIN,
+        "Ana",
+        Action::Measure {
+            gate: lock.clone(),
+            value: 0.05,
+        },
+    )
+    .unwrap();
+    assert_eq!(run.locked_by(&plan, &run.state(), "p-verify"), None);
+    run.record(&plan, T0 + 3 * MIN, "Ana", check(&smoke))
+        .unwrap();
+    // Failing again and then overridden with a reason also unlocks.
+    run.record(
+        &plan,
+        T0 + 4 * MIN,
+        "Ben",
+        Action::Measure {
+            gate: lock.clone(),
+            value: 1.0,
+        },
+    )
+    .unwrap();
+    assert!(run.locked_by(&plan, &run.state(), "p-verify").is_some());
+    assert_eq!(
+        run.record(
+            &plan,
+            T0,
+            "Ben",
+            Action::OverrideGate {
+                gate: lock.clone(),
+                reason: " ".into()
+            }
+        ),
+        Err(Refusal::ReasonRequired)
+    );
+    run.record(
+        &plan,
+        T0 + 5 * MIN,
+        "Ben",
+        Action::OverrideGate {
+            gate: lock.clone(),
+            reason: "known noisy metric, DBA agrees".into(),
+        },
+    )
+    .unwrap();
+    let st = run.state();
+    assert_eq!(
+        run.gate_status(&st, plan.gate(&lock).unwrap()),
+        GateStatus::Overridden {
+            reason: "known noisy metric, DBA agrees".into(),
+            at_ms: T0 + 5 * MIN,
+            by: "Ben".into()
+        }
+    );
+    assert_eq!(run.locked_by(&plan, &st, "p-verify"), None);
+    // Wrong kinds of answers are refused.
+    assert_eq!(
+        run.record(
+            &plan,
+            T0,
+            "Ana",
+            Action::Confirm {
+                gate: lock,
+                ok: true
+            }
+        ),
+        Err(Refusal::WrongCheck)
+    );
+    assert_eq!(
+        run.record(
+            &plan,
+            T0,
+            "Ana",
+            Action::Measure {
+                gate: seen,
+                value: 1.0
+            }
+        ),
+        Err(Refusal::WrongCheck)
+    );
+}
+
+#[test]
+fn a_time_based_criterion_is_due_after_its_time() {
+    let g = gated();
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    for gate in plan.phase("p-deploy").unwrap().gates.clone() {
+        let action = if gate.numeric {
+            Action::Measure {
+                gate: gate.id,
+                value: 0.0,
+            }
+        } else {
+            Action::Confirm {
+                gate: gate.id,
+                ok: true,
+            }
+        };
+        run.record(&plan, T0, "Ana", action).unwrap();
+    }
+    let soak = plan.phase("p-soak").unwrap().gates[0].clone();
+    assert_eq!(soak.due_after_s, Some(3600));
+    // The soak section has no steps: it is due an hour after the run began.
+    assert_eq!(
+        run.gate_due_ms(&plan, &run.state(), &soak),
+        Some(T0 + 60 * MIN)
+    );
+    assert_eq!(
+        run.record(
+            &plan,
+            T0 + 20 * MIN,
+            "Ana",
+            Action::Confirm {
+                gate: soak.id.clone(),
+                ok: true
+            }
+        ),
+        Err(Refusal::NotDue {
+            remaining_ms: 40 * MIN
+        })
+    );
+    run.record(
+        &plan,
+        T0 + 61 * MIN,
+        "Ana",
+        Action::Confirm {
+            gate: soak.id,
+            ok: true,
+        },
+    )
+    .unwrap();
+}
+
+#[test]
+fn rolling_back_makes_the_rollback_steps_the_checklist() {
+    let g = gated();
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    let rollback: Vec<&str> = plan
+        .rollback_steps()
+        .map(|(_, s)| s.text.as_str())
+        .collect();
+    assert_eq!(
+        rollback,
+        [
+            "Step 1: Switch traffic back",
+            "Step 2: Confirm",
+            "Incident channel informed"
+        ]
+    );
+    let path = vec![Answer {
+        question: "Is this happening: lock errors above 1%?".into(),
+        yes: true,
+    }];
+    run.record(
+        &plan,
+        T0 + MIN,
+        "Ana",
+        Action::Decide {
+            path: path.clone(),
+            decision: Decision::RollBack,
+        },
+    )
+    .unwrap();
+    let st = run.state();
+    assert_eq!(st.rollback, Some((T0 + MIN, "Ana".into())));
+    assert_eq!(st.decisions[0].2, path);
+    // Locks do not hold up a rollback.
+    assert_eq!(
+        run.current_step(&plan, &st).unwrap().text,
+        "Step 1: Switch traffic back"
+    );
+    assert_eq!(
+        run.rollback_timer(&st, g.rollback.estimate_s, T0 + MIN + 20_000),
+        Some((20_000, false))
+    );
+    assert_eq!(
+        run.rollback_timer(&st, g.rollback.estimate_s, T0 + 2 * MIN),
+        Some((MIN, true))
+    );
+    for (_, s) in plan.rollback_steps() {
+        run.record(&plan, T0 + 2 * MIN, "Ana", check(&s.id))
+            .unwrap();
+    }
+    let st = run.state();
+    let p = run.rollback_progress(&plan, &st);
+    assert!(p.complete() && p.total == 3);
+    assert_eq!(run.current_step(&plan, &st), None);
+}

@@ -78,7 +78,7 @@ const WORD_OPS: &[(&str, Op)] = &[
     ("exceeds", Op::Gt),
 ];
 
-fn canonical_unit(raw: &str) -> Option<&'static str> {
+pub(crate) fn canonical_unit(raw: &str) -> Option<&'static str> {
     Some(match raw.to_ascii_lowercase().as_str() {
         "%" | "percent" | "pct" => "%",
         "ms" | "msec" | "millisecond" | "milliseconds" => "ms",
