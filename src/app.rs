@@ -128,6 +128,8 @@ pub struct AppState {
     pub editing: RwSignal<Option<(String, Edit)>>,
     /// The keyboard shortcuts list is shown.
     pub help: RwSignal<bool>,
+    /// The rollback decision tree is open.
+    pub deciding: RwSignal<bool>,
     pub notices: RwSignal<Vec<Notice>>,
     /// What is loading, while something is.
     pub loading: RwSignal<Option<String>>,
@@ -157,6 +159,7 @@ impl AppState {
             cursor: RwSignal::new(None),
             editing: RwSignal::new(None),
             help: RwSignal::new(false),
+            deciding: RwSignal::new(false),
             notices: RwSignal::new(Vec::new()),
             loading: RwSignal::new(None),
             storage_ok: RwSignal::new(true),
@@ -486,9 +489,31 @@ impl AppState {
             if starts_wait {
                 notify::request_permission();
             }
+            self.finish_rollback_when_done(now, &by);
             self.save_run();
         }
         result
+    }
+
+    /// A rollback whose steps are all resolved ends the run as rolled back.
+    fn finish_rollback_when_done(&self, now: i64, by: &str) {
+        self.run.update(|r| {
+            let Some(active) = r else {
+                return;
+            };
+            let state = active.run.state();
+            if state.rollback.is_none() || state.outcome.is_some() {
+                return;
+            }
+            let progress = active.run.rollback_progress(&active.plan, &state);
+            if progress.total > 0 && progress.complete() {
+                let finish = Action::Finish {
+                    outcome: preflight_core::Outcome::RolledBack,
+                    note: "All rollback steps done.".into(),
+                };
+                let _ = active.run.record(&active.plan, now, by, finish);
+            }
+        });
     }
 
     fn save_run(&self) {
@@ -607,7 +632,18 @@ pub fn App() -> impl IntoView {
     let mut alerted = HashSet::new();
     Effect::new(move |_| state.announce_waits(&mut alerted));
     ui::keys::install(state);
-    let open_run = Memo::new(move |_| state.run.with(|r| r.as_ref().map(|r| r.run.id.clone())));
+    // The run view is rebuilt when another run opens or a run starts
+    // rolling back (its checklist changes), not on every change.
+    let open_run = Memo::new(move |_| {
+        state.run.with(|r| {
+            r.as_ref().map(|r| {
+                (
+                    r.run.id.clone(),
+                    state.run_state.with(|st| st.rollback.is_some()),
+                )
+            })
+        })
+    });
 
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();

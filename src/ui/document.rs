@@ -87,9 +87,15 @@ pub struct StepMap {
 
 impl StepMap {
     /// The run's checklist steps (visible, runnable) placed in the text.
-    pub fn new(guide: &Guide, plan: &Plan) -> StepMap {
-        let run: HashMap<&str, &PlanStep> =
-            plan.run_steps().map(|(_, s)| (s.id.as_str(), s)).collect();
+    /// With `rolling_back`, the rollback steps are the checklist.
+    pub fn new(guide: &Guide, plan: &Plan, rolling_back: bool) -> StepMap {
+        let run: HashMap<&str, &PlanStep> = if rolling_back {
+            plan.rollback_steps()
+                .map(|(_, s)| (s.id.as_str(), s))
+                .collect()
+        } else {
+            plan.run_steps().map(|(_, s)| (s.id.as_str(), s)).collect()
+        };
         let mut map = StepMap::default();
         for (index, task) in guide.tasks.iter().enumerate() {
             if run.contains_key(task.id.as_str()) {

@@ -4,7 +4,7 @@
 
 use crate::app::{AppState, OpenGuide};
 use crate::ui::document::{self, Marks, RenderCtx, StepMap};
-use crate::ui::run;
+use crate::ui::{gates, run};
 use leptos::prelude::*;
 use preflight_core::guide::{Phase, PhaseKind};
 use preflight_core::run::Plan;
@@ -21,9 +21,10 @@ pub fn GuideView(guide: OpenGuide) -> impl IntoView {
     let ctx = RenderCtx {
         guide: StoredValue::new(model.clone()),
         marks: StoredValue::new(Arc::new(Marks::from_guide(&model))),
-        steps: plan
-            .as_ref()
-            .map(|plan| StoredValue::new(Arc::new(StepMap::new(&model, plan)))),
+        steps: plan.as_ref().map(|plan| {
+            let rolling_back = state.run_state.with_untracked(|st| st.rollback.is_some());
+            StoredValue::new(Arc::new(StepMap::new(&model, plan, rolling_back)))
+        }),
     };
     let plan = StoredValue::new(plan);
 
@@ -132,6 +133,7 @@ fn phase(p: &Phase, ctx: RenderCtx, plan: StoredValue<Option<Arc<Plan>>>) -> Any
         .into_any();
     }
     let heading = document::heading(p.level, document::inlines(&p.heading, ctx));
+    let runnable = planned.filter(|pp| pp.runnable);
     // Badges only say what the heading does not already say.
     let kind = kind_label(p.kind)
         .filter(|label| p.level <= 2 && !p.title.to_lowercase().contains(&label.to_lowercase()));
@@ -165,9 +167,11 @@ fn phase(p: &Phase, ctx: RenderCtx, plan: StoredValue<Option<Arc<Plan>>>) -> Any
             <header class="phase-header">
                 {heading}
                 <div class="badges">{badges}</div>
-                {planned.filter(|pp| pp.runnable).map(run::phase_bar)}
+                {runnable.clone().map(run::phase_bar)}
             </header>
+            {runnable.as_ref().map(|pp| gates::lock_banner(pp.id.clone()))}
             {document::blocks(&p.blocks, ctx)}
+            {runnable.as_ref().and_then(gates::gate_panel)}
             {p.sections.iter().map(|s| phase(s, ctx, plan)).collect_view()}
         </section>
     }

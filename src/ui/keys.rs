@@ -67,9 +67,16 @@ fn typing(ev: &web_sys::KeyboardEvent) -> bool {
 
 /// The run's visible steps, in order, and where the cursor is among them.
 fn steps(state: AppState) -> (Vec<String>, Option<usize>) {
+    let rolling_back = state.run_state.with_untracked(|st| st.rollback.is_some());
     let ids: Vec<String> = state.run.with_untracked(|r| {
         r.as_ref()
-            .map(|r| r.plan.run_steps().map(|(_, s)| s.id.clone()).collect())
+            .map(|r| {
+                if rolling_back {
+                    r.plan.rollback_steps().map(|(_, s)| s.id.clone()).collect()
+                } else {
+                    r.plan.run_steps().map(|(_, s)| s.id.clone()).collect()
+                }
+            })
             .unwrap_or_default()
     });
     let cursor = state

@@ -1,7 +1,9 @@
 //! Leptos components. They read [`crate::app::AppState`] and call its
 //! actions; they hold no state of their own beyond what a form needs.
 
+pub mod decide;
 pub mod document;
+pub mod gates;
 pub mod guide;
 pub mod home;
 pub mod keys;

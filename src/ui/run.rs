@@ -95,6 +95,35 @@ fn RunHeader() -> impl IntoView {
         })
     };
     let finishing = RwSignal::new(false);
+    // Rolling back: the rollback checklist's progress and its own timer.
+    let rollback_bar = move || {
+        let now = state.now.get();
+        let estimate = state
+            .guide
+            .with(|g| g.as_ref().and_then(|g| g.guide.rollback.estimate_s));
+        state.run.with(|r| {
+            let r = r.as_ref()?;
+            state.run_state.with(|st| {
+                let (running, over) = r.run.rollback_timer(st, estimate, now)?;
+                let p = r.run.rollback_progress(&r.plan, st);
+                let estimate = estimate
+                    .map(|e| format!(" of {}", format_range(e)))
+                    .unwrap_or_default();
+                Some(view! {
+                    <p class="rollback-bar" class:overrun=over role="status">
+                        <strong>"Rolling back"</strong>
+                        {format!(
+                            " · {} of {} rollback steps done · {}{estimate}{}",
+                            p.resolved,
+                            p.total,
+                            format_ms(running),
+                            if over { " — over the estimate" } else { "" }
+                        )}
+                    </p>
+                })
+            })
+        })
+    };
     let finished = move || {
         state
             .run
@@ -125,6 +154,14 @@ fn RunHeader() -> impl IntoView {
                 <Show when=move || !finished()>
                     <button
                         type="button"
+                        class="danger"
+                        aria-expanded=move || state.deciding.get().to_string()
+                        on:click=move |_| state.deciding.update(|d| *d = !*d)
+                    >
+                        "Something wrong?"
+                    </button>
+                    <button
+                        type="button"
                         class="primary"
                         aria-expanded=move || finishing.get().to_string()
                         on:click=move |_| finishing.update(|f| *f = !*f)
@@ -136,7 +173,9 @@ fn RunHeader() -> impl IntoView {
             <Show when=move || finishing.get() && !finished()>
                 <FinishForm on_done=Callback::new(move |_| finishing.set(false)) />
             </Show>
+            {rollback_bar}
             <crate::ui::keys::Help />
+            <crate::ui::decide::DecisionPanel />
         </section>
     }
 }
@@ -224,6 +263,44 @@ fn Summary() -> impl IntoView {
             .iter()
             .map(|(text, by, why)| format!("{text} — checked early by {by}: {why}"))
             .collect();
+        let gate_overrides = s
+            .gate_overrides
+            .iter()
+            .map(|(text, by, why)| format!("{text} — let through by {by}: {why}"))
+            .collect();
+        let gates_failed = s
+            .gates_failed
+            .iter()
+            .map(|(text, verdict, value)| {
+                format!(
+                    "{text} — {}{}",
+                    verdict.label(),
+                    value
+                        .map(|v| format!(" (observed {})", preflight_core::run::trim_number(v)))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        let decisions = s
+            .decisions
+            .iter()
+            .map(|(at, by, path, decision)| {
+                let path: Vec<String> = path
+                    .iter()
+                    .map(|a| format!("{} {}", a.question, if a.yes { "yes" } else { "no" }))
+                    .collect();
+                format!(
+                    "{} {by}: {} — {}",
+                    clock::local_hm(*at),
+                    decision.label(),
+                    if path.is_empty() {
+                        "no questions".to_owned()
+                    } else {
+                        path.join("; ")
+                    }
+                )
+            })
+            .collect();
         let notes = s
             .notes
             .iter()
@@ -242,6 +319,9 @@ fn Summary() -> impl IntoView {
                 </p>
                 {list("Skipped", skipped)}
                 {list("Overridden", overridden)}
+                {list("Criteria let through", gate_overrides)}
+                {list("Criteria not met", gates_failed)}
+                {list("Decisions", decisions)}
                 {list("Not done", s.open.clone())}
                 {list("Notes", notes)}
             </section>
@@ -481,6 +561,18 @@ pub fn step(
             .run
             .with(|r| r.as_ref().is_some_and(|r| r.run.outcome().is_some()))
     };
+    let locked = {
+        let phase_id = phase.id.clone();
+        Memo::new(move |_| {
+            state.run.with(|r| {
+                r.as_ref().is_some_and(|r| {
+                    state.run_state.with(|st| {
+                        st.rollback.is_none() && r.run.locked_by(&r.plan, st, &phase_id).is_some()
+                    })
+                })
+            })
+        })
+    };
     let meta = move || match status.get() {
         StepStatus::Pending => None,
         StepStatus::Done { at_ms: None, .. } => Some("checked in the guide".to_owned()),
@@ -509,7 +601,7 @@ pub fn step(
             aria-label=plan_step.text.clone()
             prop:checked=move || matches!(status.get(), StepStatus::Done { .. })
             prop:indeterminate=move || matches!(status.get(), StepStatus::Skipped { .. })
-            disabled=finished
+            disabled=move || finished() || locked.get()
             on:change=move |ev| {
                 // The state decides, not the box: put it back until it has.
                 let input: web_sys::HtmlInputElement = event_target(&ev);

@@ -91,3 +91,44 @@ export function countTasks(markdown) {
 export function fixture(name) {
   return readFileSync(join(ROOT, 'tests', 'fixtures', name), 'utf8');
 }
+
+// 2026-11-25 09:00:00 UTC: a fixed start so timers read the same every run.
+export const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
+
+/**
+ * A fresh context whose clock starts at T0 and only moves when a test
+ * moves it. Clipboard permissions are granted for the server's origin.
+ */
+export async function openRunPage(path = '/', { viewport, colorScheme } = {}) {
+  const context = await env.browser.newContext({
+    viewport: viewport ?? { width: 1280, height: 900 },
+    colorScheme: colorScheme ?? 'light',
+    timezoneId: 'UTC',
+  });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+    origin: env.server.url,
+  });
+  await context.clock.install({ time: T0 });
+  await context.clock.pauseAt(T0);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  await page.goto(env.server.url + path);
+  await appReady(page);
+  return { page, context, errors };
+}
+
+/** Starts a run from the start form, as `name`, with an optional option. */
+export async function startRun(page, { name = 'Ana', option } = {}) {
+  await page.getByLabel('Your name').fill(name);
+  if (option) await page.getByRole('radio', { name: option }).check();
+  await page.getByRole('button', { name: 'Start run' }).click();
+  await page.waitForSelector('.run-header');
+}
+
+export const step = (page, text) => page.locator('.step', { hasText: text }).first();
+export const status = (page, text) => step(page, text).getAttribute('data-status');
+

@@ -29,6 +29,8 @@ pub struct PlanGate {
     pub due_after_s: Option<u64>,
     /// The task step that states it, confirmed by checking that step.
     pub step: Option<String>,
+    /// That step is checked in the guide itself (`- [x]`).
+    pub step_checked_in_guide: bool,
     pub line: usize,
 }
 
@@ -92,10 +94,20 @@ pub fn phase_gates(phase: &Phase) -> Vec<PlanGate> {
             numeric,
             due_after_s: due_after(&g.text),
             step: g.step.clone(),
+            step_checked_in_guide: g
+                .step
+                .as_deref()
+                .is_some_and(|id| checked_in_guide(&phase.steps, id)),
             line: g.line,
         });
     }
     out
+}
+
+fn checked_in_guide(steps: &[crate::guide::Step], id: &str) -> bool {
+    steps
+        .iter()
+        .any(|s| (s.id == id && s.checked) || checked_in_guide(&s.substeps, id))
 }
 
 /// "1 hour: no errors", "24 hours — stable": a leading time and a colon.

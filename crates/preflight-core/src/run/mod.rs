@@ -412,6 +412,12 @@ pub struct Summary {
     /// Steps left pending.
     pub open: Vec<String>,
     pub notes: Vec<Note>,
+    /// (criterion, who, reason) for gate checks let through unmet.
+    pub gate_overrides: Vec<(String, String, String)>,
+    /// (criterion, verdict, observed value) for checks that failed.
+    pub gates_failed: Vec<(String, Verdict, Option<f64>)>,
+    /// Walks through the decision tree: (at, by, path, decision).
+    pub decisions: Vec<(i64, String, Vec<Answer>, Decision)>,
 }
 
 impl Run {
@@ -563,7 +569,10 @@ impl Run {
             let step_done = gate
                 .step
                 .as_ref()
-                .is_some_and(|id| matches!(state.changed.get(id), Some(StepStatus::Done { .. })));
+                .is_some_and(|id| match state.changed.get(id) {
+                    Some(status) => matches!(status, StepStatus::Done { .. }),
+                    None => gate.step_checked_in_guide,
+                });
             return if step_done && !gate.numeric {
                 GateStatus::Met {
                     value: None,
@@ -729,6 +738,7 @@ impl Run {
             }),
             _ => Ok(()),
         };
+        // Criteria can be measured at any time: observing is not moving on.
         let gate_of = |id: &str| plan.gate(id).ok_or(Refusal::UnknownGate(id.to_owned()));
         let due = |gate: &PlanGate| match self.gate_due_ms(plan, &state, gate) {
             Some(due) if due > now_ms => Err(Refusal::NotDue {
@@ -797,10 +807,6 @@ impl Run {
                 if !g.numeric || !value.is_finite() {
                     return Err(Refusal::WrongCheck);
                 }
-                unlocked(
-                    plan.phase(&g.phase)
-                        .ok_or(Refusal::UnknownGate(gate.clone()))?,
-                )?;
                 due(g)?;
                 Action::Measure { gate, value }
             }
@@ -809,10 +815,6 @@ impl Run {
                 if g.numeric {
                     return Err(Refusal::WrongCheck);
                 }
-                unlocked(
-                    plan.phase(&g.phase)
-                        .ok_or(Refusal::UnknownGate(gate.clone()))?,
-                )?;
                 due(g)?;
                 Action::Confirm { gate, ok }
             }
@@ -947,7 +949,21 @@ impl Run {
             overridden: Vec::new(),
             open: Vec::new(),
             notes: state.notes.clone(),
+            gate_overrides: Vec::new(),
+            gates_failed: Vec::new(),
+            decisions: state.decisions.clone(),
         };
+        for g in plan.run_phases().flat_map(|p| &p.gates) {
+            match self.gate_status(&state, g) {
+                GateStatus::Overridden { reason, by, .. } => {
+                    summary.gate_overrides.push((g.text.clone(), by, reason))
+                }
+                GateStatus::Failed { verdict, value, .. } => {
+                    summary.gates_failed.push((g.text.clone(), verdict, value))
+                }
+                _ => {}
+            }
+        }
         for (ph, s) in plan.run_steps() {
             summary.total += 1;
             match state.status_in(ph, s) {

@@ -783,3 +783,34 @@ fn rolling_back_makes_the_rollback_steps_the_checklist() {
     assert!(p.complete() && p.total == 3);
     assert_eq!(run.current_step(&plan, &st), None);
 }
+
+#[test]
+fn yes_no_criteria_written_as_tasks_follow_their_task() {
+    let g = Guide::parse(
+        "# G\n\n## Validate\n\n**Success Criteria:**\n- [x] Memory usage stable under load\n- [ ] Logs are clean\n\n## Ship\n\n- [ ] ship\n",
+    );
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    let gates = &plan.phase("p-validate").unwrap().gates;
+    assert_eq!(gates.len(), 2);
+    let st = run.state();
+    assert!(
+        run.gate_status(&st, &gates[0]).is_resolved(),
+        "pre-checked in the guide"
+    );
+    assert_eq!(run.gate_status(&st, &gates[1]), GateStatus::Open);
+    assert!(run.locked_by(&plan, &st, "p-ship").is_some());
+    let logs = gates[1].step.clone().unwrap();
+    run.record(&plan, T0, "Ana", check(&logs)).unwrap();
+    assert_eq!(run.locked_by(&plan, &run.state(), "p-ship"), None);
+    run.record(
+        &plan,
+        T0,
+        "Ana",
+        Action::Uncheck {
+            step: gates[0].step.clone().unwrap(),
+        },
+    )
+    .unwrap();
+    assert!(run.locked_by(&plan, &run.state(), "p-ship").is_some());
+}
