@@ -73,6 +73,28 @@ pub fn DecisionPanel() -> impl IntoView {
         let path = answers.get();
         let node = tree.root.follow(&path).clone();
         let steps = path.len();
+        // The answers so far, so the path can be checked before acting.
+        let mut at = &tree.root;
+        let mut answered = Vec::new();
+        for &yes in &path {
+            if let Node::Ask {
+                question,
+                yes: y,
+                no: n,
+                ..
+            } = at
+            {
+                answered.push(format!("{question} {}", if yes { "Yes" } else { "No" }));
+                at = if yes { y } else { n };
+            }
+        }
+        let answered = (!answered.is_empty()).then(|| {
+            view! {
+                <ol class="decide-path" aria-label="Your answers">
+                    {answered.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}
+                </ol>
+            }
+        });
         let back = (steps > 0).then(|| {
             view! {
                 <button type="button" class="small" on:click=move |_| answers.update(|a| { a.pop(); })>
@@ -160,6 +182,7 @@ pub fn DecisionPanel() -> impl IntoView {
                 </header>
                 <p class="hint">{origin}</p>
                 <ul class="diagnostics-inline">{diagnostics}</ul>
+                {answered}
                 {body}
             </section>
         })

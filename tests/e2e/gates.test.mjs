@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ARTIFACTS, appReady, openRunPage, startRun, status, step } from './harness.mjs';
+import { ARTIFACTS, ROOT, appReady, openRunPage, startRun, status, step } from './harness.mjs';
 
 const gate = (page, text) => page.locator('.gate-check', { hasText: text }).first();
 
@@ -48,7 +48,11 @@ test('a failing observed value locks the next phase; an override with a reason u
   assert.equal(await post.locator('.locked-banner').count(), 0);
   await step(page, 'Freeze lifted in #deployments').getByRole('checkbox').click();
   assert.equal(await status(page, 'Freeze lifted in #deployments'), 'done');
+  await gate(page, 'Error rate').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(ARTIFACTS, 'gates.png') });
+  if (process.env.UPDATE_SCREENSHOTS) {
+    await page.screenshot({ path: join(ROOT, 'docs', 'run-gates.png') });
+  }
   // The override is in the summary.
   await page.getByRole('button', { name: 'Finish run…' }).click();
   await page.getByRole('button', { name: 'Finish run', exact: true }).click();
@@ -112,6 +116,9 @@ test('the decision tree leads to rollback mode, and rollback steps end the run a
   await panel.getByRole('button', { name: 'Yes' }).click();
   assert.equal(await panel.locator('.decide-outcome').textContent(), 'Roll back now');
   assert.match(await panel.textContent(), /The guide's rollback takes about 5 min\./);
+  if (process.env.UPDATE_SCREENSHOTS) {
+    await page.screenshot({ path: join(ROOT, 'docs', 'run-decision.png') });
+  }
   await panel.getByRole('button', { name: 'Start rollback' }).click();
   // Rollback mode: its steps are the checklist, with their own timer.
   const bar = page.locator('.rollback-bar');
@@ -153,6 +160,22 @@ test('pause ends with the matching troubleshooting solutions, and is recorded', 
   await page.getByRole('radio', { name: 'Abandoned' }).check();
   await page.getByRole('button', { name: 'Finish run', exact: true }).click();
   assert.match(await page.getByRole('region', { name: 'Run summary' }).textContent(), /Decisions \(1\)09:00 Ana: Pause and investigate — Are you seeing: .* yes/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a guide with a decision block gets its own tree', async () => {
+  const { page, context, errors } = await openRunPage('/?guide=fixtures/runbooks/k8s-node-upgrade.md');
+  await startRun(page);
+  await page.getByRole('button', { name: 'Something wrong?' }).click();
+  const panel = page.getByRole('dialog', { name: 'Rollback decision' });
+  assert.match(await panel.textContent(), /The guide's own decision tree\./);
+  assert.equal(await panel.locator('.decide-question').textContent(), 'Is the node NotReady for more than 10 minutes?');
+  await panel.getByRole('button', { name: 'No' }).click();
+  await panel.getByRole('button', { name: 'No' }).click();
+  await panel.getByRole('button', { name: 'Yes' }).click();
+  assert.equal(await panel.locator('.decide-outcome').textContent(), 'Pause and investigate');
+  assert.equal(await panel.locator('.decide-advice').textContent(), 'check taints with kubectl describe node and the kubelet log');
   assert.deepEqual(errors, []);
   await context.close();
 });

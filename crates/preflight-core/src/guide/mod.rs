@@ -247,7 +247,14 @@ pub struct Counts {
 impl Guide {
     /// Builds the model of a guide. Never panics, never fails.
     pub fn parse(text: &str) -> Guide {
-        build::build(text)
+        let mut guide = build::build(text);
+        // A `decision` block that does not read is reported with the rest.
+        let tree = crate::run::decide::diagnostics(&guide);
+        if !tree.is_empty() {
+            guide.diagnostics.extend(tree);
+            guide.diagnostics.sort_by_key(|d| d.line);
+        }
+        guide
     }
 
     /// Every phase and nested section, depth first.

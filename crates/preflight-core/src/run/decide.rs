@@ -148,6 +148,11 @@ pub fn tree(guide: &Guide, failed: &[FailedGate]) -> Tree {
     derive(guide, failed)
 }
 
+/// What is wrong with the guide's `decision` block, if it has one.
+pub fn diagnostics(guide: &Guide) -> Vec<Diagnostic> {
+    decision_block(guide).map_or_else(Vec::new, |(text, line)| parse_explicit(&text, line).1)
+}
+
 fn decision_block(guide: &Guide) -> Option<(String, usize)> {
     fn find(blocks: &[Block]) -> Option<(String, usize)> {
         blocks.iter().find_map(|b| match b {
@@ -434,6 +439,11 @@ mod tests {
         let t = tree(&guide, &[]);
         assert!(!t.explicit);
         assert_eq!(t.diagnostics.len(), 1);
+        // The guide's own notes carry it too, for `preflight check`.
+        assert!(guide
+            .diagnostics
+            .iter()
+            .any(|d| d.line == 8 && d.message.starts_with("decision tree:")));
         assert_eq!(t.root.questions(), ["Is this happening: Error rate > 5%?"]);
     }
 
@@ -495,6 +505,37 @@ mod tests {
                 assert_eq!(*decision, Decision::Pause);
                 assert!(!advice.is_empty());
             }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_k8s_runbook_carries_its_own_tree() {
+        let text = include_str!("../../../../tests/fixtures/runbooks/k8s-node-upgrade.md");
+        let t = tree(&Guide::parse(text), &[]);
+        assert!(t.explicit, "{:?}", t.diagnostics);
+        assert_eq!(
+            t.root.questions(),
+            [
+                "Is the node NotReady for more than 10 minutes?",
+                "Does kubelet restart more than 3 times in 5 minutes?",
+                "Are pods failing to schedule on the node?"
+            ]
+        );
+        assert_eq!(
+            t.root.outcomes(),
+            [
+                Decision::RollBack,
+                Decision::RollBack,
+                Decision::Pause,
+                Decision::Continue
+            ]
+        );
+        match t.root.follow(&[false, false, true]) {
+            Node::End { advice, .. } => assert_eq!(
+                advice,
+                &["check taints with kubectl describe node and the kubelet log"]
+            ),
             other => panic!("{other:?}"),
         }
     }
