@@ -13,7 +13,7 @@ const GUIDES = [
 ].filter((f) => f.endsWith('.md'));
 
 for (const guide of GUIDES) {
-  test(`a run of ${guide} shows one row per checklist step`, async () => {
+  test(`a run of ${guide} shows one row per checklist step, its gates and its tree`, async () => {
     const { page, context, errors } = await openPage(`/?guide=fixtures/${guide}`);
     await appReady(page);
     await page.getByLabel('Your name').fill('Ana');
@@ -23,6 +23,20 @@ for (const guide of GUIDES) {
     assert.ok(Number(total) > 0, 'the run has steps');
     assert.equal(await page.locator('.step').count(), Number(total));
     assert.equal(await page.locator('.step[data-status="done"]').count(), Number(done));
+    // Its gates: one check per criterion (levels of one metric share one).
+    const facts = await page.locator('.guide-status .facts').textContent();
+    const criteria = Number(facts.match(/(\d+) gates/)[1]);
+    const checks = await page.locator('.gate-check').count();
+    assert.ok(checks <= criteria, `${checks} checks for ${criteria} criteria`);
+    if (criteria > 0) assert.ok(checks > 0, 'criteria become gate checks');
+    // Its decision tree: answering no to every question reaches "continue".
+    await page.getByRole('button', { name: 'Something wrong?' }).click();
+    const panel = page.getByRole('dialog', { name: 'Rollback decision' });
+    for (let i = 0; i < 200 && (await panel.locator('.decide-question').count()) > 0; i++) {
+      await panel.getByRole('button', { name: 'No' }).click();
+    }
+    assert.equal(await panel.locator('.decide-outcome').textContent(), 'Continue');
+    await panel.getByRole('button', { name: 'Close' }).click();
     const current = page.locator('.step.current');
     assert.equal(await current.count(), 1);
     const id = await current.getAttribute('data-step');
