@@ -11,6 +11,7 @@
 pub mod decide;
 mod gate;
 mod plan;
+pub mod store;
 #[cfg(test)]
 mod tests;
 
@@ -25,7 +26,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 /// The schema version of a stored [`Run`].
-pub const RUN_SCHEMA: u32 = 1;
+///
+/// 1: events without ids, the whole run in one record.
+/// 2: every event has an id; events are stored one per key and merged.
+pub const RUN_SCHEMA: u32 = 2;
 
 /// Share of the deploy window after which the window timer warns.
 pub const WINDOW_WARN_AT: f64 = 0.8;
@@ -45,7 +49,12 @@ pub struct Run {
     pub started_ms: i64,
     /// The planned deploy window.
     pub window: Window,
+    /// In order of time, then id ([`Run::merge`] keeps it so).
     pub events: Vec<Event>,
+    /// Who writes new events here (one per browser tab), so that ids made
+    /// in two tabs at once never collide. Not stored.
+    #[serde(skip)]
+    pub writer: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +65,9 @@ pub struct Window {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
+    /// Unique within the run: `<time in hex>-<writer>-<n>`.
+    #[serde(default)]
+    pub id: String,
     pub at_ms: i64,
     pub by: String,
     #[serde(flatten)]
@@ -446,6 +458,7 @@ impl Run {
             started_ms: now_ms,
             window,
             events: Vec::new(),
+            writer: String::new(),
         }
     }
 
@@ -832,12 +845,48 @@ impl Run {
                 note: note.trim().to_owned(),
             },
         };
-        self.events.push(Event {
+        let writer = if self.writer.is_empty() {
+            "w"
+        } else {
+            &self.writer
+        };
+        let event = Event {
+            id: format!("{now_ms:x}-{writer}-{}", self.events.len()),
             at_ms: now_ms,
             by: by.trim().to_owned(),
             action,
-        });
+        };
+        self.merge([event]);
         Ok(())
+    }
+
+    /// Adds events written elsewhere (another tab, an older copy) that the
+    /// run does not have yet. Events are kept in order of time, then id, so
+    /// any two tabs that saw the same events fold them to the same state,
+    /// whatever order they arrived in. Returns how many were new.
+    pub fn merge(&mut self, events: impl IntoIterator<Item = Event>) -> usize {
+        let known: std::collections::HashSet<String> =
+            self.events.iter().map(|e| e.id.clone()).collect();
+        let before = self.events.len();
+        let mut seen = known;
+        for e in events {
+            if seen.insert(e.id.clone()) {
+                self.events.push(e);
+            }
+        }
+        let added = self.events.len() - before;
+        if added > 0 {
+            self.events
+                .sort_by(|a, b| (a.at_ms, &a.id).cmp(&(b.at_ms, &b.id)));
+        }
+        added
+    }
+
+    /// The newest event, which is what a check-off writes.
+    pub fn last_event(&self) -> Option<&Event> {
+        self.events
+            .iter()
+            .max_by(|a, b| (a.at_ms, &a.id).cmp(&(b.at_ms, &b.id)))
     }
 
     pub fn window_timer(&self, now_ms: i64) -> WindowTimer {
@@ -1002,12 +1051,31 @@ impl Run {
                 u32::try_from(schema).unwrap_or(u32::MAX),
             ));
         }
-        serde_json::from_value(value).map_err(|e| ProgressError::Corrupt(e.to_string()))
+        let mut run: Run =
+            serde_json::from_value(value).map_err(|e| ProgressError::Corrupt(e.to_string()))?;
+        if schema < 2 {
+            migrate_v1(&mut run);
+        }
+        if run.events.iter().any(|e| e.id.is_empty()) {
+            return Err(ProgressError::Corrupt("an event has no id".into()));
+        }
+        Ok(run)
     }
 
     pub fn storage_key(id: &str) -> String {
         format!("preflight.run.{id}")
     }
+}
+
+/// Schema 1 → 2: events get ids from their place in the log, which was
+/// the order they happened in.
+fn migrate_v1(run: &mut Run) {
+    for (i, e) in run.events.iter_mut().enumerate() {
+        e.id = format!("{:x}-v1-{i}", e.at_ms);
+    }
+    run.schema = RUN_SCHEMA;
+    let events = std::mem::take(&mut run.events);
+    run.merge(events);
 }
 
 /// A wait's reading for a step or phase with a wait of `seconds`.

@@ -381,13 +381,13 @@ fn run_codec_round_trips_and_refuses_newer_or_damaged_records() {
     let encoded = run.encode();
     assert!(encoded.contains(r#""type":"check""#), "{encoded}");
     assert_eq!(Run::decode(&encoded), Ok(run.clone()));
-    let newer = encoded.replace(r#""schema":1"#, r#""schema":9"#);
+    let newer = encoded.replace(r#""schema":2"#, r#""schema":9"#);
     assert_eq!(
         Run::decode(&newer),
         Err(crate::ProgressError::FromNewerVersion(9))
     );
     assert!(matches!(
-        Run::decode("{\"schema\":1}"),
+        Run::decode("{\"schema\":2}"),
         Err(crate::ProgressError::Corrupt(_))
     ));
     assert!(Run::decode("not json").is_err());

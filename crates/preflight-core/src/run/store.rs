@@ -1,0 +1,422 @@
+//! How runs are kept in a key-value store (the browser's `localStorage`),
+//! and how one travels as a file.
+//!
+//! A run is a **snapshot** under `preflight.run.<id>` (the run with the
+//! events compacted into it) plus one small key per newer event,
+//! `preflight.ev.<id>.<event id>`. A check-off writes only its event's key;
+//! loading merges the snapshot with every event key, by event id, so two
+//! tabs writing at once both keep their check-offs. Compaction folds event
+//! keys into the snapshot and removes only the keys it folded.
+//!
+//! Nothing here touches storage: the shell reads keys and hands them in,
+//! and writes what comes out.
+
+use super::{Event, Run};
+use crate::{guide_hash, Guide, ProgressError};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// Event keys a snapshot may gather before it is worth compacting.
+pub const COMPACT_AFTER: usize = 64;
+
+pub fn event_prefix(run_id: &str) -> String {
+    format!("preflight.ev.{run_id}.")
+}
+
+pub fn event_key(run_id: &str, event_id: &str) -> String {
+    format!("{}{event_id}", event_prefix(run_id))
+}
+
+/// The run a key belongs to: its snapshot or one of its events.
+pub fn run_of_key(key: &str) -> Option<&str> {
+    if let Some(rest) = key.strip_prefix("preflight.ev.") {
+        return rest.split_once('.').map(|(run, _)| run);
+    }
+    key.strip_prefix("preflight.run.")
+}
+
+/// A run read back from its snapshot and event keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub run: Run,
+    /// Event keys now in the run, removable once a snapshot holding them
+    /// has been written.
+    pub folded: Vec<String>,
+    /// Event keys that could not be read: (key, raw text, why). The shell
+    /// sets them aside; they are never merged or deleted unseen.
+    pub corrupt: Vec<(String, String, String)>,
+}
+
+/// Merges a snapshot with the event keys found for its run.
+pub fn load(snapshot: &str, events: Vec<(String, String)>) -> Result<Loaded, ProgressError> {
+    let mut run = Run::decode(snapshot)?;
+    let mut folded = Vec::new();
+    let mut corrupt = Vec::new();
+    let mut fresh = Vec::new();
+    for (key, raw) in events {
+        match serde_json::from_str::<Event>(&raw) {
+            Ok(e) if !e.id.is_empty() && key.ends_with(&e.id) => {
+                folded.push(key);
+                fresh.push(e);
+            }
+            Ok(_) => corrupt.push((key, raw, "the event does not match its key".into())),
+            Err(err) => corrupt.push((key, raw, err.to_string())),
+        }
+    }
+    run.merge(fresh);
+    folded.sort();
+    Ok(Loaded {
+        run,
+        folded,
+        corrupt,
+    })
+}
+
+/// The stored form of one event.
+pub fn encode_event(event: &Event) -> String {
+    serde_json::to_string(event).unwrap_or_default()
+}
+
+/// The format name of an exported run.
+pub const EXPORT_FORMAT: &str = "preflight-run";
+pub const EXPORT_VERSION: u32 = 1;
+
+/// A run as a file: the guide text it follows, the run, and a checksum of
+/// both, so that a damaged or edited file is refused whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Export {
+    pub format: String,
+    pub version: u32,
+    pub guide: ExportedGuide,
+    pub run: Run,
+    /// SHA-256 (hex) of the canonical JSON of `guide` and `run`.
+    pub checksum: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedGuide {
+    /// Where it came from: `url`, `file`, `pasted`, `example`.
+    pub origin: String,
+    pub name: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportError {
+    NotJson(String),
+    NotARun,
+    FromNewerVersion(u32),
+    ChecksumMismatch,
+    GuideMismatch,
+    Run(String),
+    UnknownSteps(Vec<String>),
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImportError::NotJson(why) => write!(f, "the file is not JSON ({why})"),
+            ImportError::NotARun => write!(f, "the file is not a Preflight run export"),
+            ImportError::FromNewerVersion(v) => write!(
+                f,
+                "the file was exported by a newer Preflight (format {v}); update Preflight to import it"
+            ),
+            ImportError::ChecksumMismatch => write!(
+                f,
+                "the file was changed or damaged after it was exported (its checksum does not match)"
+            ),
+            ImportError::GuideMismatch => {
+                write!(f, "the run does not belong to the guide text in the file")
+            }
+            ImportError::Run(why) => write!(f, "the run in the file cannot be read ({why})"),
+            ImportError::UnknownSteps(ids) => write!(
+                f,
+                "the run refers to {} step(s) the guide does not have ({})",
+                ids.len(),
+                ids.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+}
+
+fn checksum(guide: &ExportedGuide, run: &Run) -> String {
+    let canonical = serde_json::to_string(&(guide, run)).unwrap_or_default();
+    crate::source::hex(&Sha256::digest(canonical.as_bytes()))
+}
+
+/// A run and its guide as one JSON file.
+pub fn export(run: &Run, origin: &str, name: Option<String>, text: &str) -> String {
+    let guide = ExportedGuide {
+        origin: origin.to_owned(),
+        name,
+        text: text.to_owned(),
+    };
+    let checksum = checksum(&guide, run);
+    let file = Export {
+        format: EXPORT_FORMAT.to_owned(),
+        version: EXPORT_VERSION,
+        guide,
+        run: run.clone(),
+        checksum,
+    };
+    serde_json::to_string_pretty(&file).unwrap_or_default()
+}
+
+/// Reads an exported run, refusing anything not exactly as exported.
+pub fn import(file: &str) -> Result<Export, ImportError> {
+    let value: serde_json::Value =
+        serde_json::from_str(file).map_err(|e| ImportError::NotJson(e.to_string()))?;
+    if value.get("format").and_then(|f| f.as_str()) != Some(EXPORT_FORMAT) {
+        return Err(ImportError::NotARun);
+    }
+    let version = value
+        .get("version")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or(ImportError::NotARun)?;
+    if version > u64::from(EXPORT_VERSION) {
+        return Err(ImportError::FromNewerVersion(
+            u32::try_from(version).unwrap_or(u32::MAX),
+        ));
+    }
+    let run_json = value.get("run").ok_or(ImportError::NotARun)?.to_string();
+    let run = Run::decode(&run_json).map_err(|e| ImportError::Run(e.to_string()))?;
+    let guide: ExportedGuide = value
+        .get("guide")
+        .cloned()
+        .and_then(|g| serde_json::from_value(g).ok())
+        .ok_or(ImportError::NotARun)?;
+    let stated = value
+        .get("checksum")
+        .and_then(|c| c.as_str())
+        .ok_or(ImportError::NotARun)?;
+    if checksum(&guide, &run) != stated {
+        return Err(ImportError::ChecksumMismatch);
+    }
+    if guide_hash(&guide.text) != run.guide_hash {
+        return Err(ImportError::GuideMismatch);
+    }
+    let model = Guide::parse(&guide.text);
+    let plan = run.plan(&model);
+    let unknown: Vec<String> = run
+        .events
+        .iter()
+        .filter_map(|e| match &e.action {
+            super::Action::Check { step, .. }
+            | super::Action::Uncheck { step }
+            | super::Action::Skip { step, .. } => Some(step),
+            _ => None,
+        })
+        .filter(|id| plan.step(id).is_none())
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ImportError::UnknownSteps(unknown));
+    }
+    Ok(Export {
+        format: EXPORT_FORMAT.to_owned(),
+        version: EXPORT_VERSION,
+        guide,
+        run,
+        checksum: stated.to_owned(),
+    })
+}
+
+/// Bytes a set of keys and values takes in `localStorage` (UTF-16).
+pub fn stored_bytes<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> usize {
+    entries
+        .into_iter()
+        .map(|(k, v)| (k.encode_utf16().count() + v.encode_utf16().count()) * 2)
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::{Action, Plan};
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    const EXAMPLE: &str = include_str!("../../../../public/example-guide.md");
+    const V1: &str = include_str!("../../../../tests/fixtures/storage/run-v1.json");
+    const T0: i64 = 1_764_000_000_000;
+
+    fn new_run(writer: &str) -> (Guide, Plan, Run) {
+        let g = Guide::parse(EXAMPLE);
+        let mut run = Run::new(
+            [1; 16],
+            &g,
+            &guide_hash(EXAMPLE),
+            "Ana",
+            BTreeMap::new(),
+            T0,
+            Run::default_window(&g, T0),
+        );
+        run.writer = writer.into();
+        let plan = run.plan(&g);
+        (g, plan, run)
+    }
+
+    fn ids(plan: &Plan) -> Vec<String> {
+        plan.run_steps().map(|(_, s)| s.id.clone()).collect()
+    }
+
+    #[test]
+    fn a_version_1_record_migrates_with_its_events_in_order() {
+        let run = Run::decode(V1).unwrap();
+        assert_eq!(run.schema, 2);
+        assert_eq!(run.events.len(), 4);
+        assert!(run.events.iter().all(|e| e.id.contains("-v1-")));
+        let kinds: Vec<&str> = run
+            .events
+            .iter()
+            .map(|e| match e.action {
+                Action::Check { .. } => "check",
+                Action::Skip { .. } => "skip",
+                Action::Uncheck { .. } => "uncheck",
+                Action::Note { .. } => "note",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["check", "skip", "uncheck", "note"]);
+        // The same state as the run had before.
+        let g = Guide::parse(EXAMPLE);
+        let plan = run.plan(&g);
+        let st = run.state();
+        assert_eq!(run.progress(&plan, &st, None).resolved, 2);
+        // Stored again, it is version 2 and reads back the same.
+        assert_eq!(Run::decode(&run.encode()), Ok(run.clone()));
+        assert!(run.encode().contains(r#""schema":2"#));
+    }
+
+    #[test]
+    fn a_snapshot_and_its_event_keys_load_as_one_run_and_bad_keys_are_set_aside() {
+        let (_, plan, mut run) = new_run("a");
+        let snapshot = run.encode();
+        let steps = ids(&plan);
+        let mut keys = Vec::new();
+        for (i, step) in steps.iter().take(3).enumerate() {
+            run.record(
+                &plan,
+                T0 + i as i64,
+                "Ana",
+                Action::Check {
+                    step: step.clone(),
+                    overridden: None,
+                },
+            )
+            .unwrap();
+            let e = run.last_event().unwrap();
+            keys.push((event_key(&run.id, &e.id), encode_event(e)));
+        }
+        keys.push((event_key(&run.id, "zz"), "{\"at_ms\":".into()));
+        keys.push((event_key(&run.id, "other"), keys[0].1.clone()));
+        let loaded = load(&snapshot, keys.clone()).unwrap();
+        assert_eq!(loaded.run.events, run.events);
+        assert_eq!(loaded.folded.len(), 3);
+        let corrupt: Vec<&str> = loaded.corrupt.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(corrupt.len(), 2);
+        assert!(corrupt.iter().any(|k| k.ends_with(".zz")));
+        assert_eq!(run_of_key(&keys[0].0), Some(run.id.as_str()));
+        assert_eq!(
+            run_of_key(&Run::storage_key(&run.id)),
+            Some(run.id.as_str())
+        );
+        assert_eq!(run_of_key("preflight.runs"), None);
+    }
+
+    #[test]
+    fn an_export_imports_back_identically_and_tampering_is_refused() {
+        let (_, plan, mut run) = new_run("a");
+        for step in ids(&plan).iter().take(2) {
+            run.record(
+                &plan,
+                T0 + 5,
+                "Ana",
+                Action::Check {
+                    step: step.clone(),
+                    overridden: None,
+                },
+            )
+            .unwrap();
+        }
+        let file = export(&run, "example", None, EXAMPLE);
+        let back = import(&file).unwrap();
+        // Identical, but for the writer of this tab, which is not stored.
+        run.writer.clear();
+        assert_eq!(back.run, run);
+        assert_eq!(back.guide.text, EXAMPLE);
+        assert_eq!(export(&back.run, "example", None, &back.guide.text), file);
+        // One character of the run changed: refused.
+        let tampered = file.replacen("\"by\": \"Ana\"", "\"by\": \"Eve\"", 1);
+        assert_ne!(tampered, file);
+        assert_eq!(import(&tampered), Err(ImportError::ChecksumMismatch));
+        let edited_guide = file.replacen("Orders API v2.4", "Orders API v9.9", 1);
+        assert_eq!(import(&edited_guide), Err(ImportError::ChecksumMismatch));
+        assert!(matches!(import("{"), Err(ImportError::NotJson(_))));
+        assert_eq!(import("{\"format\":\"x\"}"), Err(ImportError::NotARun));
+        let newer = file.replacen("\"version\": 1", "\"version\": 7", 1);
+        assert_eq!(import(&newer), Err(ImportError::FromNewerVersion(7)));
+        assert!(ImportError::ChecksumMismatch
+            .to_string()
+            .contains("changed or damaged"));
+    }
+
+    #[test]
+    fn stored_bytes_count_utf16() {
+        assert_eq!(stored_bytes([("ab", "c")]), 6);
+        assert_eq!(stored_bytes([("k", "🚀")]), 6);
+    }
+
+    fn arb_actions(n: usize) -> impl Strategy<Value = Vec<(i64, usize, bool)>> {
+        proptest::collection::vec((0i64..50, 0usize..30, any::<bool>()), 0..n)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// Two tabs record at the same time; whatever order each sees the
+        /// other's events in, both end with the same log and state.
+        #[test]
+        fn any_interleaving_of_two_tabs_merges_to_the_same_state(
+            a in arb_actions(12),
+            b in arb_actions(12),
+            order in proptest::collection::vec(any::<bool>(), 0..24),
+        ) {
+            let (_, plan, base) = new_run("base");
+            let steps = ids(&plan);
+            let act = |run: &mut Run, (t, i, check): (i64, usize, bool)| {
+                let step = steps[i % steps.len()].clone();
+                let action = if check {
+                    Action::Check { step, overridden: None }
+                } else {
+                    Action::Uncheck { step }
+                };
+                let _ = run.record(&plan, T0 + t, "x", action);
+            };
+            let mut tab_a = base.clone();
+            tab_a.writer = "a".into();
+            let mut tab_b = base.clone();
+            tab_b.writer = "b".into();
+            for x in a { act(&mut tab_a, x); }
+            for x in b { act(&mut tab_b, x); }
+            // Tab A receives B's events one by one in a shuffled order;
+            // tab B receives A's all at once.
+            let mut incoming: Vec<Event> = tab_b.events.clone();
+            let mut merged_a = tab_a.clone();
+            let mut k = 0;
+            while !incoming.is_empty() {
+                let pick = if order.get(k).copied().unwrap_or(false) { incoming.len() - 1 } else { 0 };
+                merged_a.merge([incoming.remove(pick)]);
+                k += 1;
+            }
+            let mut merged_b = tab_b.clone();
+            merged_b.merge(tab_a.events.clone());
+            prop_assert_eq!(&merged_a.events, &merged_b.events);
+            prop_assert_eq!(merged_a.state(), merged_b.state());
+            prop_assert_eq!(merged_a.events.len(), tab_a.events.len() + tab_b.events.len());
+            // Merging again changes nothing.
+            prop_assert_eq!(merged_a.merge(tab_b.events.clone()), 0);
+        }
+    }
+}
