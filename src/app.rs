@@ -4,13 +4,14 @@
 //! guide, toggle a task) call the core for every decision and the effects
 //! for every browser call; views only read the signals.
 
-use crate::effects::{clock, files, http, location, notify, random, storage};
+use crate::effects::{clock, download, files, http, location, notify, random, storage};
+use crate::persist::{self, Opened};
 use crate::ui;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use preflight_core::run::{Refusal, RunState};
 use preflight_core::{
-    Action, Guide, LastGuide, Plan, ProgressError, RecentGuide, RecentGuides, Run, RunIndex, Window,
+    Action, Guide, LastGuide, Plan, RecentGuide, RecentGuides, Run, RunIndex, Window,
 };
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -106,6 +107,8 @@ pub enum NoticeKind {
 pub struct Notice {
     pub kind: NoticeKind,
     pub text: String,
+    /// A file the person can download from the message: (name, content).
+    pub download: Option<(String, String)>,
 }
 
 /// All page state. Cheap to copy: every field is a signal handle.
@@ -130,6 +133,13 @@ pub struct AppState {
     pub help: RwSignal<bool>,
     /// The rollback decision tree is open.
     pub deciding: RwSignal<bool>,
+    /// Events of the open run not written to storage yet (ids), retried
+    /// each second until they are.
+    pub pending: RwSignal<Vec<String>>,
+    /// The list of runs changed and is written at the next tick.
+    index_dirty: StoredValue<bool>,
+    /// This tab's writer id for new events.
+    writer: StoredValue<String>,
     pub notices: RwSignal<Vec<Notice>>,
     /// What is loading, while something is.
     pub loading: RwSignal<Option<String>>,
@@ -160,6 +170,9 @@ impl AppState {
             editing: RwSignal::new(None),
             help: RwSignal::new(false),
             deciding: RwSignal::new(false),
+            pending: RwSignal::new(Vec::new()),
+            index_dirty: StoredValue::new(false),
+            writer: StoredValue::new(String::new()),
             notices: RwSignal::new(Vec::new()),
             loading: RwSignal::new(None),
             storage_ok: RwSignal::new(true),
@@ -173,6 +186,11 @@ impl AppState {
             self.storage_ok.set(false);
         }
         clock::start_ticking(self.now);
+        let tab: String = random::bytes16()[..4]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        self.writer.set_value(tab);
         self.operator.set(
             storage::get(OPERATOR_KEY)
                 .ok()
@@ -369,10 +387,21 @@ impl AppState {
         // The run starts where an earlier check-off left the guide.
         let plan = Arc::new(run.plan(&open.guide));
         self.import_progress(&mut run, &plan, &open.hash, now);
+        run.writer = self.writer.get_value();
         location::set_run_hash(Some(&run.id));
         self.cursor.set(None);
+        self.pending.set(Vec::new());
+        if let Err(err) = persist::save_snapshot(&run) {
+            if self.storage_ok.get_untracked() {
+                self.notify(
+                    NoticeKind::Error,
+                    format!("The run could not be saved: {err}."),
+                );
+            }
+        }
         self.run.set(Some(ActiveRun { run, plan }));
-        self.save_run();
+        self.mark_index();
+        self.flush_index();
     }
 
     /// Checks carried over from progress saved before runs existed.
@@ -393,23 +422,15 @@ impl AppState {
                 Action::Uncheck { step: id }
             };
             let _ = run.record(plan, now, &run.operator.clone(), action);
+            // Saved with the run's first snapshot, right after.
         }
     }
 
     /// Opens a stored run and the guide text it follows; false when it
     /// cannot be (a message says why).
     pub fn open_run(&self, id: &str) -> bool {
-        let key = Run::storage_key(id);
-        let raw = match storage::get(&key) {
-            Ok(Some(raw)) => raw,
-            Ok(None) => {
-                self.notify(
-                    NoticeKind::Warning,
-                    format!("No run {id} is saved in this browser."),
-                );
-                location::set_run_hash(None);
-                return false;
-            }
+        let (opened, set_aside) = match persist::open(id) {
+            Ok(found) => found,
             Err(err) => {
                 self.notify(
                     NoticeKind::Error,
@@ -418,26 +439,35 @@ impl AppState {
                 return false;
             }
         };
-        let run = match Run::decode(&raw) {
-            Ok(run) => run,
-            Err(err @ ProgressError::FromNewerVersion(_)) => {
+        let mut run = match opened {
+            Opened::Run(loaded) => loaded.run,
+            Opened::Missing => {
+                self.notify(
+                    NoticeKind::Warning,
+                    format!("No run {id} is saved in this browser."),
+                );
+                location::set_run_hash(None);
+                return false;
+            }
+            Opened::Newer(err) => {
                 self.notify(NoticeKind::Warning, format!("Run {id}: the {err}."));
                 return false;
             }
-            Err(err) => {
-                let aside = format!("preflight.quarantine.{key}.{}", clock::now_ms());
-                let kept = storage::set(&aside, &raw).is_ok();
-                self.notify(
-                    NoticeKind::Error,
-                    if kept {
-                        format!("Run {id} could not be read ({err}). It was kept under “{aside}”.")
-                    } else {
-                        format!("Run {id} could not be read ({err}); it is left untouched.")
-                    },
-                );
+            Opened::Corrupt {
+                key,
+                aside,
+                raw,
+                why,
+            } => {
+                let text = match &aside {
+                    Some(aside) => format!("Run {id} could not be read ({why}). It was kept under “{aside}”; download it below."),
+                    None => format!("Run {id} could not be read ({why}); it is left untouched under “{key}”."),
+                };
+                self.notify_download(NoticeKind::Error, text, (format!("{key}.json"), raw));
                 return false;
             }
         };
+        run.writer = self.writer.get_value();
         let stored = storage::get(&LastGuide::storage_key_for(&run.guide_hash))
             .ok()
             .flatten()
@@ -456,11 +486,183 @@ impl AppState {
         let Some(open) = self.guide.get_untracked() else {
             return false;
         };
+        // Said after the guide opened, which clears older messages.
+        for (aside, raw, why) in set_aside {
+            self.notify_download(
+                NoticeKind::Warning,
+                format!("A change saved for run {id} could not be read ({why}); it was set aside under “{aside}” and the run opened without it."),
+                (format!("{aside}.json"), raw),
+            );
+        }
         let plan = Arc::new(run.plan(&open.guide));
         location::set_run_hash(Some(&run.id));
         self.cursor.set(None);
+        self.pending.set(Vec::new());
+        persist::compact_soon(&run.id);
+        self.check_guide_changed(&open.origin, &run.guide_hash);
         self.run.set(Some(ActiveRun { run, plan }));
         true
+    }
+
+    /// A run follows the text it started with; if its guide's URL now
+    /// serves other text, say so.
+    fn check_guide_changed(&self, origin: &Origin, hash: &str) {
+        let Origin::Url(url) = origin.clone() else {
+            return;
+        };
+        let (state, hash) = (*self, hash.to_owned());
+        spawn_local(async move {
+            let Ok(bytes) = http::fetch_bytes(&url).await else {
+                return;
+            };
+            let Ok(text) = preflight_core::decode(&bytes) else {
+                return;
+            };
+            if preflight_core::guide_hash(&text) != hash {
+                state.notify(
+                    NoticeKind::Info,
+                    format!("The guide at {url} has changed since this run started. The run follows the text it started with; open the URL again to start a run of the new text."),
+                );
+            }
+        });
+    }
+
+    /// Events another tab wrote to the open run.
+    pub fn on_storage_change(&self, key: &str, value: Option<String>) {
+        if key == RunIndex::STORAGE_KEY {
+            if let Some(index) = value.and_then(|v| RunIndex::decode(&v).ok()) {
+                self.runs.set(index);
+            }
+            return;
+        }
+        let Some(open_id) = self
+            .run
+            .with_untracked(|r| r.as_ref().map(|r| r.run.id.clone()))
+        else {
+            return;
+        };
+        if preflight_core::run::store::run_of_key(key) != Some(open_id.as_str()) {
+            return;
+        }
+        let Some(value) = value else {
+            return;
+        };
+        let events = if key == Run::storage_key(&open_id) {
+            // Another tab compacted: its snapshot holds every event it saw.
+            Run::decode(&value).map(|r| r.events).unwrap_or_default()
+        } else {
+            serde_json::from_str::<preflight_core::run::Event>(&value)
+                .map(|e| vec![e])
+                .unwrap_or_default()
+        };
+        if events.is_empty() {
+            return;
+        }
+        let mut added = 0;
+        self.run.update(|r| {
+            if let Some(active) = r {
+                added = active.run.merge(events);
+            }
+        });
+        if added == 0 {
+            // Nothing new: do not wake the views.
+            return;
+        }
+        self.mark_index();
+    }
+
+    /// Exports the open run and its guide as a file.
+    pub fn export_run(&self) {
+        let (Some(active), Some(open)) = (self.run.get_untracked(), self.guide.get_untracked())
+        else {
+            return;
+        };
+        let (origin, name) = open.origin.stored();
+        let file = preflight_core::run::store::export(&active.run, origin, name, &open.text);
+        let date = clock::local_datetime(active.run.started_ms).replace([' ', ':'], "-");
+        let title: String = active
+            .run
+            .guide_title
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let name = format!("preflight-run-{}-{date}.json", title.trim_matches('-'));
+        if let Err(why) = download::text(&name, &file, "application/json") {
+            self.notify(
+                NoticeKind::Error,
+                format!("Could not export the run: {why}."),
+            );
+        }
+    }
+
+    /// Imports an exported run: stores it with its guide, then opens it.
+    pub fn import_run(&self, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        let export = match preflight_core::run::store::import(&text) {
+            Ok(export) => export,
+            Err(why) => {
+                self.notify(
+                    NoticeKind::Error,
+                    format!("Not imported: {why}. Nothing was changed."),
+                );
+                return;
+            }
+        };
+        let mut run = export.run;
+        // The same run imported twice keeps every event of both copies.
+        if let Ok((Opened::Run(existing), _)) = persist::open(&run.id) {
+            run.merge(existing.run.events);
+        }
+        let guide = LastGuide::new(
+            &export.guide.origin,
+            export.guide.name.clone(),
+            export.guide.text.clone(),
+        );
+        let saved = storage::set(
+            &LastGuide::storage_key_for(&run.guide_hash),
+            &guide.encode(),
+        )
+        .and_then(|()| persist::save_snapshot(&run));
+        if let Err(err) = saved {
+            self.notify(
+                NoticeKind::Error,
+                format!("Not imported: {err}. Nothing was changed."),
+            );
+            return;
+        }
+        if let Some(model) = Some(Guide::parse(&export.guide.text)) {
+            self.runs.update(|index| index.upsert(&run, &model));
+            self.mark_index();
+            self.flush_index();
+        }
+        let id = run.id.clone();
+        if self.open_run(&id) {
+            self.notify(
+                NoticeKind::Info,
+                format!("Imported the run of “{}”.", run.guide_title),
+            );
+        }
+    }
+
+    /// Deletes a stored run (from the storage panel).
+    pub fn delete_run(&self, id: &str) {
+        match persist::delete(id) {
+            Ok(()) => {
+                self.runs.update(|index| index.runs.retain(|e| e.id != id));
+                self.mark_index();
+                self.flush_index();
+            }
+            Err(err) => self.notify(
+                NoticeKind::Error,
+                format!("Could not delete the run: {err}."),
+            ),
+        }
     }
 
     /// Back to the guide's start page; the run stays saved.
@@ -478,25 +680,96 @@ impl AppState {
         let by = self.operator.get_untracked();
         let now = clock::now_ms();
         self.now.set(now);
-        let mut result = Ok(());
+        let mut result = Err(Refusal::Finished);
         let starts_wait = matches!(action, Action::StartWait { .. });
         self.run.update(|r| {
             if let Some(active) = r {
                 result = active.run.record(&active.plan, now, &by, action);
             }
         });
-        if result.is_ok() {
-            if starts_wait {
-                notify::request_permission();
-            }
-            self.finish_rollback_when_done(now, &by);
-            self.save_run();
+        let id = result?;
+        if starts_wait {
+            notify::request_permission();
         }
-        result
+        let finish = self.finish_rollback_when_done(now, &by);
+        // Without storage there is nothing to retry: the banner says so.
+        if self.storage_ok.get_untracked() {
+            self.pending
+                .update(|p| p.extend(std::iter::once(id).chain(finish)));
+        }
+        self.flush_pending();
+        self.mark_index();
+        Ok(())
     }
 
-    /// A rollback whose steps are all resolved ends the run as rolled back.
-    fn finish_rollback_when_done(&self, now: i64, by: &str) {
+    /// Writes the events not saved yet, oldest first; stops at the first
+    /// failure, which stays pending and is retried at the next tick.
+    pub fn flush_pending(&self) {
+        if !self.storage_ok.get_untracked() || self.pending.with_untracked(Vec::is_empty) {
+            return;
+        }
+        let Some(active) = self.run.get_untracked() else {
+            return;
+        };
+        let pending = self.pending.get_untracked();
+        let mut saved = 0;
+        let mut failure = None;
+        for id in &pending {
+            match persist::save_event(&active.run, id) {
+                Ok(()) => saved += 1,
+                Err(err) => {
+                    failure = Some(err);
+                    break;
+                }
+            }
+        }
+        if saved > 0 {
+            self.pending.update(|p| {
+                p.drain(..saved.min(p.len()));
+            });
+        }
+        match failure {
+            Some(err) => {
+                let (used, _) = persist::usage();
+                let n = self.pending.with_untracked(Vec::len);
+                self.notify(
+                    NoticeKind::Error,
+                    format!("{n} change(s) shown but not saved yet: {err} (Preflight uses {} here). Export and delete old runs under Storage to free space; saving is retried every second.", persist::format_bytes(used)),
+                );
+            }
+            None if saved > 0 => {
+                // Saved at last: messages about unsaved changes are stale.
+                self.notices
+                    .update(|all| all.retain(|n| !n.text.contains("not saved yet")));
+                persist::compact_soon(&active.run.id);
+            }
+            None => {}
+        }
+    }
+
+    fn mark_index(&self) {
+        self.index_dirty.set_value(true);
+    }
+
+    /// Writes the list of runs if it changed: each tick, and when the page
+    /// is hidden or closed.
+    pub fn flush_index(&self) {
+        if !self.index_dirty.get_value() || !self.storage_ok.get_untracked() {
+            return;
+        }
+        if let (Some(active), Some(open)) = (self.run.get_untracked(), self.guide.get_untracked()) {
+            self.runs
+                .update(|index| index.upsert(&active.run, &open.guide));
+        }
+        if storage::set(RunIndex::STORAGE_KEY, &self.runs.get_untracked().encode()).is_ok() {
+            self.index_dirty.set_value(false);
+        }
+    }
+
+    /// A rollback whose steps are all resolved ends the run as rolled back;
+    /// returns the finishing event's id.
+    fn finish_rollback_when_done(&self, now: i64, by: &str) -> Option<String> {
+        let mut finished = None;
         self.run.update(|r| {
             let Some(active) = r else {
                 return;
@@ -511,31 +784,10 @@ impl AppState {
                     outcome: preflight_core::Outcome::RolledBack,
                     note: "All rollback steps done.".into(),
                 };
-                let _ = active.run.record(&active.plan, now, by, finish);
+                finished = active.run.record(&active.plan, now, by, finish).ok();
             }
         });
-    }
-
-    fn save_run(&self) {
-        let Some(active) = self.run.get_untracked() else {
-            return;
-        };
-        if !self.storage_ok.get_untracked() {
-            return;
-        }
-        let result = storage::set(&Run::storage_key(&active.run.id), &active.run.encode());
-        if let Err(err) = result {
-            self.notify(
-                NoticeKind::Error,
-                format!("Your last change is shown but not saved: {err}."),
-            );
-            return;
-        }
-        if let Some(open) = self.guide.get_untracked() {
-            self.runs
-                .update(|index| index.upsert(&active.run, &open.guide));
-            let _ = storage::set(RunIndex::STORAGE_KEY, &self.runs.get_untracked().encode());
-        }
+        finished
     }
 
     /// Says once, in the page and on the desktop, that a wait ended.
@@ -591,8 +843,23 @@ impl AppState {
     pub fn notify(&self, kind: NoticeKind, text: String) {
         self.notices.update(|all| {
             if !all.iter().any(|n| n.text == text) {
-                all.push(Notice { kind, text });
+                all.push(Notice {
+                    kind,
+                    text,
+                    download: None,
+                });
             }
+        });
+    }
+
+    /// A message with a file to download (data that was set aside).
+    pub fn notify_download(&self, kind: NoticeKind, text: String, file: (String, String)) {
+        self.notices.update(|all| {
+            all.push(Notice {
+                kind,
+                text,
+                download: Some(file),
+            })
         });
     }
 
@@ -631,6 +898,27 @@ pub fn App() -> impl IntoView {
     state.boot();
     let mut alerted = HashSet::new();
     Effect::new(move |_| state.announce_waits(&mut alerted));
+    // Each tick retries unsaved changes and writes the list of runs.
+    Effect::new(move |_| {
+        state.now.track();
+        state.flush_pending();
+        state.flush_index();
+    });
+    let storage_listener = window_event_listener(leptos::ev::storage, move |ev| {
+        if let Some(key) = ev.key() {
+            state.on_storage_change(&key, ev.new_value());
+        }
+    });
+    let hide_listener = window_event_listener(leptos::ev::pagehide, move |_| {
+        state.flush_pending();
+        state.flush_index();
+    });
+    let visibility_listener = window_event_listener(leptos::ev::visibilitychange, move |_| {
+        state.flush_pending();
+        state.flush_index();
+    });
+    // Listeners for the page's lifetime.
+    std::mem::forget((storage_listener, hide_listener, visibility_listener));
     ui::keys::install(state);
     // The run view is rebuilt when another run opens or a run starts
     // rolling back (its checklist changes), not on every change.

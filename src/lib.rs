@@ -1,13 +1,15 @@
 //! Preflight in the browser: a thin Leptos shell over `preflight-core`.
 //!
-//! * [`app`] owns the state of the page (which guide is open, its progress,
+//! * [`app`] owns the state of the page (which guide and run are open,
 //!   messages) and wires user actions to the core and to effects.
+//! * [`persist`] keeps runs in browser storage with the core's codec.
 //! * [`ui`] turns core data into DOM nodes; it holds no logic of its own.
 //! * [`effects`] is the only code that talks to browser APIs: storage,
 //!   fetch, files, the panic notice.
 
 pub mod app;
 pub mod effects;
+pub mod persist;
 pub mod ui;
 
 /// Installs the panic notice and mounts the app into `#app` (or the body).

@@ -113,9 +113,17 @@ async fn a_started_run_saves_each_check_and_reopens_from_the_address() {
             .get_item(&Run::storage_key(&id))
             .unwrap()
             .expect("run saved");
-        let run = Run::decode(&stored).unwrap();
-        assert_eq!(run.operator, "Ana");
-        assert_eq!(run.events.len(), 1);
+        assert_eq!(Run::decode(&stored).unwrap().operator, "Ana");
+        // The check-off itself is one small event key beside the snapshot.
+        let event_keys = (0..storage().length().unwrap())
+            .filter_map(|i| storage().key(i).unwrap())
+            .filter(|k| k.starts_with(&format!("preflight.ev.{id}.")))
+            .count();
+        assert_eq!(event_keys, 1);
+        let Ok((preflight::persist::Opened::Run(loaded), _)) = preflight::persist::open(&id) else {
+            panic!("the run reads back");
+        };
+        assert_eq!(loaded.run.events.len(), 1);
         (id, step)
     };
     // A reload: the address still names the run.

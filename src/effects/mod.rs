@@ -3,9 +3,11 @@
 
 pub mod clipboard;
 pub mod clock;
+pub mod download;
 pub mod files;
 pub mod http;
 pub mod location;
+pub mod locks;
 pub mod notify;
 pub mod panic;
 pub mod random;

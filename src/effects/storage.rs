@@ -70,3 +70,10 @@ pub fn set(key: &str, value: &str) -> Result<(), StorageError> {
 pub fn remove(key: &str) -> Result<(), StorageError> {
     storage()?.remove_item(key).map_err(classify)
 }
+
+/// Every key in storage, in no particular order.
+pub fn keys() -> Result<Vec<String>, StorageError> {
+    let s = storage()?;
+    let n = s.length().map_err(classify)?;
+    Ok((0..n).filter_map(|i| s.key(i).ok().flatten()).collect())
+}

@@ -14,6 +14,7 @@ pub fn Home() -> impl IntoView {
         <StartRun />
         <RecentRuns />
         <RecentGuidesList />
+        <StoragePanel />
     }
 }
 
@@ -262,5 +263,86 @@ fn RecentGuidesList() -> impl IntoView {
                 </section>
             }
         })
+    }
+}
+
+/// Storage use (total and per run), importing a run, deleting old runs.
+#[component]
+fn StoragePanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let confirm = RwSignal::new(None::<String>);
+    let on_import = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        input.set_value("");
+        leptos::task::spawn_local(async move {
+            match crate::effects::files::read(&file).await {
+                Ok(bytes) => state.import_run(&bytes),
+                Err(why) => state.notify(NoticeKind::Error, format!("Not imported: {why}.")),
+            }
+        });
+    };
+    let rows = move || {
+        // Re-read when the list of runs changes.
+        let runs = state.runs.get();
+        let (total, per_run) = crate::persist::usage();
+        let rows = runs
+            .sorted()
+            .into_iter()
+            .map(|e| {
+                let bytes = per_run.get(&e.id).copied().unwrap_or(0);
+                let id = e.id.clone();
+                let id2 = e.id.clone();
+                let ended = e.outcome.is_some();
+                let asking = move || confirm.with(|c| c.as_deref() == Some(id.as_str()));
+                let delete = move |_| {
+                    if confirm.with_untracked(|c| c.as_deref() == Some(id2.as_str())) {
+                        state.delete_run(&id2);
+                        confirm.set(None);
+                    } else {
+                        confirm.set(Some(id2.clone()));
+                    }
+                };
+                view! {
+                    <li>
+                        <span>{e.guide_title.clone()}</span>
+                        <span class="run-entry-meta">
+                            {format!(
+                                "{} · {} · {}",
+                                crate::effects::clock::local_datetime(e.started_ms),
+                                e.outcome.map_or("in progress", |o| o.label()),
+                                crate::persist::format_bytes(bytes)
+                            )}
+                        </span>
+                        <Show when=move || ended>
+                            <button type="button" class="small danger" on:click=delete.clone()>
+                                {let asking = asking.clone(); move || if asking() { "Really delete?" } else { "Delete" }}
+                            </button>
+                        </Show>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <p class="storage-total">
+                {format!("Preflight uses {} of this browser's storage.", crate::persist::format_bytes(total))}
+            </p>
+            <ul>{rows}</ul>
+        }
+    };
+    view! {
+        <details class="recent storage-panel">
+            <summary>"Storage and import"</summary>
+            <label class="button file-button">
+                "Import run…"
+                <input type="file" class="visually-hidden" accept=".json,application/json" on:change=on_import />
+            </label>
+            <p class="hint">
+                "Runs in progress cannot be deleted here; finish or export them first. Export a run from its header."
+            </p>
+            {rows}
+        </details>
     }
 }

@@ -29,6 +29,21 @@ pub fn Notices() -> impl IntoView {
                         view! {
                             <div class=class role=role>
                                 <span class="notice-text">{notice.text}</span>
+                                {notice.download.map(|(name, content)| {
+                                    view! {
+                                        <button
+                                            type="button"
+                                            class="small"
+                                            on:click=move |_| {
+                                                if let Err(why) = crate::effects::download::text(&name, &content, "application/json") {
+                                                    state.notify(crate::app::NoticeKind::Error, format!("Could not download: {why}."));
+                                                }
+                                            }
+                                        >
+                                            "Download"
+                                        </button>
+                                    }
+                                })}
                                 <button
                                     type="button"
                                     class="notice-dismiss"

@@ -151,6 +151,18 @@ fn RunHeader() -> impl IntoView {
                 <button type="button" on:click=move |_| crate::ui::keys::toggle_help(state)>
                     "Shortcuts (?)"
                 </button>
+                <button type="button" on:click=move |_| state.export_run()>"Export run"</button>
+                {move || {
+                    let n = state.pending.with(Vec::len);
+                    (n > 0)
+                        .then(|| {
+                            view! {
+                                <span class="unsaved" role="status">
+                                    {format!("{n} change(s) not saved yet")}
+                                </span>
+                            }
+                        })
+                }}
                 <Show when=move || !finished()>
                     <button
                         type="button"

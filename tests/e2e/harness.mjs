@@ -99,7 +99,7 @@ export const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
  * A fresh context whose clock starts at T0 and only moves when a test
  * moves it. Clipboard permissions are granted for the server's origin.
  */
-export async function openRunPage(path = '/', { viewport, colorScheme } = {}) {
+export async function openRunPage(path = '/', { viewport, colorScheme, route } = {}) {
   const context = await env.browser.newContext({
     viewport: viewport ?? { width: 1280, height: 900 },
     colorScheme: colorScheme ?? 'light',
@@ -108,6 +108,7 @@ export async function openRunPage(path = '/', { viewport, colorScheme } = {}) {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
     origin: env.server.url,
   });
+  if (route) await context.route(...route);
   await context.clock.install({ time: T0 });
   await context.clock.pauseAt(T0);
   const page = await context.newPage();

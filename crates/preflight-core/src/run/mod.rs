@@ -724,14 +724,15 @@ impl Run {
         self.events.last().map_or(self.started_ms, |e| e.at_ms)
     }
 
-    /// Records `action` by `by` at `now_ms`, if the plan allows it.
+    /// Records `action` by `by` at `now_ms`, if the plan allows it, and
+    /// returns the new event's id.
     pub fn record(
         &mut self,
         plan: &Plan,
         now_ms: i64,
         by: &str,
         action: Action,
-    ) -> Result<(), Refusal> {
+    ) -> Result<String, Refusal> {
         if self.outcome().is_some() {
             return Err(Refusal::Finished);
         }
@@ -850,14 +851,15 @@ impl Run {
         } else {
             &self.writer
         };
+        let id = format!("{now_ms:x}-{writer}-{}", self.events.len());
         let event = Event {
-            id: format!("{now_ms:x}-{writer}-{}", self.events.len()),
+            id: id.clone(),
             at_ms: now_ms,
             by: by.trim().to_owned(),
             action,
         };
         self.merge([event]);
-        Ok(())
+        Ok(id)
     }
 
     /// Adds events written elsewhere (another tab, an older copy) that the
