@@ -743,18 +743,27 @@ impl Run {
                 Ok(())
             }
         };
-        let state = self.state();
+        // The log is folded only when a rule needs it (gates, waits, due
+        // times), so a check-off in a long run without them stays cheap.
+        let folded = std::cell::OnceCell::new();
+        let state = || folded.get_or_init(|| self.state());
+        let gated = plan.run_phases().any(|p| !p.gates.is_empty());
         let step_of = |id: &str| plan.step(id).ok_or(Refusal::UnknownStep(id.to_owned()));
         // Steps of a phase behind unmet criteria wait; rollback never does.
-        let unlocked = |phase: &PlanPhase| match self.locked_by(plan, &state, &phase.id) {
-            Some(by) if state.rollback.is_none() => Err(Refusal::Locked {
-                by: by.title.clone(),
-            }),
-            _ => Ok(()),
+        let unlocked = |phase: &PlanPhase| {
+            if !gated {
+                return Ok(());
+            }
+            match self.locked_by(plan, state(), &phase.id) {
+                Some(by) if state().rollback.is_none() => Err(Refusal::Locked {
+                    by: by.title.clone(),
+                }),
+                _ => Ok(()),
+            }
         };
         // Criteria can be measured at any time: observing is not moving on.
         let gate_of = |id: &str| plan.gate(id).ok_or(Refusal::UnknownGate(id.to_owned()));
-        let due = |gate: &PlanGate| match self.gate_due_ms(plan, &state, gate) {
+        let due = |gate: &PlanGate| match self.gate_due_ms(plan, state(), gate) {
             Some(due) if due > now_ms => Err(Refusal::NotDue {
                 remaining_ms: due - now_ms,
             }),
@@ -767,7 +776,7 @@ impl Run {
                 let overridden = overridden.map(|r| r.trim().to_owned());
                 match (&overridden, s.wait_s) {
                     (Some(reason), _) => need_words(reason)?,
-                    (None, Some(_)) => match wait_status(&state, &s.id, s.wait_s, now_ms) {
+                    (None, Some(_)) => match wait_status(state(), &s.id, s.wait_s, now_ms) {
                         Some(WaitStatus::Running { remaining_ms, .. }) => {
                             return Err(Refusal::WaitRunning { remaining_ms })
                         }
@@ -867,19 +876,17 @@ impl Run {
     /// any two tabs that saw the same events fold them to the same state,
     /// whatever order they arrived in. Returns how many were new.
     pub fn merge(&mut self, events: impl IntoIterator<Item = Event>) -> usize {
-        let known: std::collections::HashSet<String> =
-            self.events.iter().map(|e| e.id.clone()).collect();
-        let before = self.events.len();
-        let mut seen = known;
+        let mut added = 0;
         for e in events {
-            if seen.insert(e.id.clone()) {
-                self.events.push(e);
+            // The log is sorted, so one binary search finds the place and
+            // any copy already there; a new check-off lands at the end.
+            let at = self
+                .events
+                .binary_search_by(|x| (x.at_ms, x.id.as_str()).cmp(&(e.at_ms, e.id.as_str())));
+            if let Err(at) = at {
+                self.events.insert(at, e);
+                added += 1;
             }
-        }
-        let added = self.events.len() - before;
-        if added > 0 {
-            self.events
-                .sort_by(|a, b| (a.at_ms, &a.id).cmp(&(b.at_ms, &b.id)));
         }
         added
     }
@@ -1061,6 +1068,9 @@ impl Run {
         if run.events.iter().any(|e| e.id.is_empty()) {
             return Err(ProgressError::Corrupt("an event has no id".into()));
         }
+        // Kept sorted by time, then id, whoever wrote it.
+        run.events
+            .sort_by(|a, b| (a.at_ms, &a.id).cmp(&(b.at_ms, &b.id)));
         Ok(run)
     }
 
