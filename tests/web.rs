@@ -183,3 +183,60 @@ async fn a_run_from_a_newer_version_is_left_untouched() {
     let text = root.text_content().unwrap();
     assert!(text.contains("newer Preflight"), "{text}");
 }
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn many_event_keys_are_compacted_into_the_snapshot_under_a_lock() {
+    reset();
+    let guide = preflight_core::Guide::parse(EXAMPLE_GUIDE);
+    let mut run = Run::new(
+        [3; 16],
+        &guide,
+        "h",
+        "Ana",
+        Default::default(),
+        1_000,
+        Run::default_window(&guide, 1_000),
+    );
+    run.writer = "t".into();
+    let plan = run.plan(&guide);
+    preflight::persist::save_snapshot(&run).unwrap();
+    let step = plan.run_steps().nth(1).unwrap().1.id.clone();
+    for i in 0..70 {
+        let action = preflight_core::Action::Note {
+            step: Some(step.clone()),
+            text: format!("note {i}"),
+        };
+        let id = run.record(&plan, 2_000 + i, "Ana", action).unwrap();
+        preflight::persist::save_event(&run, &id).unwrap();
+    }
+    let event_keys = || {
+        (0..storage().length().unwrap())
+            .filter_map(|i| storage().key(i).unwrap())
+            .filter(|k| k.starts_with(&format!("preflight.ev.{}.", run.id)))
+            .count()
+    };
+    assert_eq!(event_keys(), 70);
+    preflight::persist::compact_soon(&run.id);
+    sleep_ms(50).await;
+    assert_eq!(event_keys(), 0, "folded into the snapshot");
+    let stored = storage()
+        .get_item(&Run::storage_key(&run.id))
+        .unwrap()
+        .unwrap();
+    let snapshot = Run::decode(&stored).unwrap();
+    assert_eq!(snapshot.events.len(), 70);
+    let Ok((preflight::persist::Opened::Run(loaded), _)) = preflight::persist::open(&run.id) else {
+        panic!("the run reads back");
+    };
+    assert_eq!(loaded.run.events, snapshot.events);
+}

@@ -84,7 +84,7 @@ test('a non-http guide address is refused with a message', async () => {
 test('the file picker opens Markdown and rejects non-UTF-8, binary and empty files', async () => {
   const { page, context, errors } = await openPage('/');
   await appReady(page);
-  const input = page.locator('input[type="file"]');
+  const input = page.locator('.open-controls input[type="file"]');
   await input.setInputFiles({
     name: 'release.md',
     mimeType: 'text/markdown',
