@@ -19,6 +19,7 @@ pub mod progress;
 pub mod run;
 pub mod source;
 pub mod text;
+pub mod webhook;
 
 pub use doc::{parse, safe_href, Block, Diagnostic, Document, Inline, ListItem, Severity, Task};
 pub use guide::Guide;
