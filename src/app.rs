@@ -140,6 +140,8 @@ pub struct AppState {
     index_dirty: StoredValue<bool>,
     /// This tab's writer id for new events.
     writer: StoredValue<String>,
+    /// Webhook settings and outbox.
+    pub hooks: crate::hooks::Hooks,
     pub notices: RwSignal<Vec<Notice>>,
     /// What is loading, while something is.
     pub loading: RwSignal<Option<String>>,
@@ -173,6 +175,7 @@ impl AppState {
             pending: RwSignal::new(Vec::new()),
             index_dirty: StoredValue::new(false),
             writer: StoredValue::new(String::new()),
+            hooks: crate::hooks::Hooks::load(),
             notices: RwSignal::new(Vec::new()),
             loading: RwSignal::new(None),
             storage_ok: RwSignal::new(true),
@@ -402,6 +405,11 @@ impl AppState {
         self.run.set(Some(ActiveRun { run, plan }));
         self.mark_index();
         self.flush_index();
+        if let Some(status) =
+            crate::hooks::status(*self, crate::hooks::Kind::RunStarted, None, None)
+        {
+            self.hooks.queue(&status);
+        }
     }
 
     /// Checks carried over from progress saved before runs existed.
@@ -682,6 +690,7 @@ impl AppState {
         self.now.set(now);
         let mut result = Err(Refusal::Finished);
         let starts_wait = matches!(action, Action::StartWait { .. });
+        let before = self.run_state.get_untracked();
         self.run.update(|r| {
             if let Some(active) = r {
                 result = active.run.record(&active.plan, now, &by, action);
@@ -691,7 +700,12 @@ impl AppState {
         if starts_wait {
             notify::request_permission();
         }
+        self.queue_statuses(&id, &before);
+        let before_finish = self.run_state.get_untracked();
         let finish = self.finish_rollback_when_done(now, &by);
+        if let Some(finish) = &finish {
+            self.queue_statuses(finish, &before_finish);
+        }
         // Without storage there is nothing to retry: the banner says so.
         if self.storage_ok.get_untracked() {
             self.pending
@@ -700,6 +714,17 @@ impl AppState {
         self.flush_pending();
         self.mark_index();
         Ok(())
+    }
+
+    /// Webhook statuses for the event `id` of the open run.
+    fn queue_statuses(&self, id: &str, before: &RunState) {
+        let event = self.run.with_untracked(|r| {
+            r.as_ref()
+                .and_then(|r| r.run.events.iter().find(|e| e.id == id).cloned())
+        });
+        if let Some(event) = event {
+            crate::hooks::after_event(*self, &event, before);
+        }
     }
 
     /// Writes the events not saved yet, oldest first; stops at the first
@@ -815,6 +840,18 @@ impl AppState {
                     let message = format!("Wait over: {text}");
                     notify::show("Preflight", &message);
                     self.notify(NoticeKind::Info, message);
+                    // Only waits that ended while this page was open: a
+                    // reload does not announce them to the team again.
+                    if now - (started + secs as i64 * 1000) < 5_000 {
+                        if let Some(status) = crate::hooks::status(
+                            *self,
+                            crate::hooks::Kind::WaitFinished,
+                            None,
+                            Some(text.to_owned()),
+                        ) {
+                            self.hooks.queue(&status);
+                        }
+                    }
                 }
             }
         }
@@ -903,7 +940,13 @@ pub fn App() -> impl IntoView {
         state.now.track();
         state.flush_pending();
         state.flush_index();
+        state.hooks.pump(state);
     });
+    let online_listener = window_event_listener(leptos::ev::online, move |_| {
+        state.hooks.wake();
+        state.hooks.pump(state);
+    });
+    std::mem::forget(online_listener);
     let storage_listener = window_event_listener(leptos::ev::storage, move |ev| {
         if let Some(key) = ev.key() {
             state.on_storage_change(&key, ev.new_value());

@@ -3,12 +3,14 @@
 //! * [`app`] owns the state of the page (which guide and run are open,
 //!   messages) and wires user actions to the core and to effects.
 //! * [`persist`] keeps runs in browser storage with the core's codec.
+//! * [`hooks`] queues run status for a webhook and delivers it.
 //! * [`ui`] turns core data into DOM nodes; it holds no logic of its own.
 //! * [`effects`] is the only code that talks to browser APIs: storage,
 //!   fetch, files, the panic notice.
 
 pub mod app;
 pub mod effects;
+pub mod hooks;
 pub mod persist;
 pub mod ui;
 

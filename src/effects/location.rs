@@ -67,3 +67,16 @@ pub fn set_run_hash(id: Option<&str>) {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
     }
 }
+
+/// The address of a run, for messages that link back to it.
+pub fn run_link(id: &str) -> String {
+    let Some(href) = web_sys::window().and_then(|w| w.location().href().ok()) else {
+        return format!("#run={id}");
+    };
+    let Ok(url) = web_sys::Url::new(&href) else {
+        return format!("#run={id}");
+    };
+    url.set_search("");
+    url.set_hash(&format!("run={id}"));
+    url.href()
+}

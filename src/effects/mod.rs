@@ -10,5 +10,6 @@ pub mod location;
 pub mod locks;
 pub mod notify;
 pub mod panic;
+pub mod post;
 pub mod random;
 pub mod storage;

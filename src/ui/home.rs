@@ -15,6 +15,7 @@ pub fn Home() -> impl IntoView {
         <RecentRuns />
         <RecentGuidesList />
         <StoragePanel />
+        <crate::ui::webhook::WebhookPanel />
     }
 }
 

@@ -10,3 +10,4 @@ pub mod keys;
 pub mod notices;
 pub mod open;
 pub mod run;
+pub mod webhook;

@@ -153,6 +153,20 @@ fn RunHeader() -> impl IntoView {
                 </button>
                 <button type="button" on:click=move |_| state.export_run()>"Export run"</button>
                 {move || {
+                    let n = state
+                        .hooks
+                        .outbox
+                        .with(|o| o.items.len());
+                    (n > 0)
+                        .then(|| {
+                            view! {
+                                <span class="outbox-count" role="status">
+                                    {format!("{n} webhook message(s) waiting")}
+                                </span>
+                            }
+                        })
+                }}
+                {move || {
                     let n = state.pending.with(Vec::len);
                     (n > 0)
                         .then(|| {
