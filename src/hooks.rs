@@ -158,6 +158,7 @@ pub fn status(
             outcome: r.run.outcome().map(|o| o.label().to_owned()),
             link: location::run_link(&r.run.id),
             at_ms: now,
+            log_head: preflight_core::run::chain::head(&r.run.events),
         })
     })
 }

@@ -202,6 +202,7 @@ fn test_status(config: &Config) -> preflight_core::webhook::Status {
         outcome: None,
         link: crate::effects::location::run_link(""),
         at_ms: now,
+        log_head: String::new(),
     }
 }
 

@@ -8,6 +8,7 @@
 //!
 //! Time is milliseconds since the Unix epoch (`i64`), as browsers give it.
 
+pub mod chain;
 pub mod decide;
 mod gate;
 mod plan;
@@ -49,6 +50,9 @@ pub struct Run {
     pub started_ms: i64,
     /// The planned deploy window.
     pub window: Window,
+    /// An "approved" sign-off by a second person is needed to complete.
+    #[serde(default)]
+    pub four_eyes: bool,
     /// In order of time, then id ([`Run::merge`] keeps it so).
     pub events: Vec<Event>,
     /// Who writes new events here (one per browser tab), so that ids made
@@ -130,10 +134,52 @@ pub enum Action {
         path: Vec<Answer>,
         decision: Decision,
     },
+    /// A signature: `by` (the event's author) signs a phase, or the whole
+    /// run when `phase` is `None`, with a role and a meaning.
+    SignOff {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        phase: Option<String>,
+        role: String,
+        meaning: Meaning,
+        /// The signer's time zone, minutes east of UTC, for the record.
+        tz_offset_min: i32,
+    },
     Finish {
         outcome: Outcome,
         note: String,
     },
+}
+
+/// What a signature means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Meaning {
+    Performed,
+    Verified,
+    Approved,
+}
+
+impl Meaning {
+    pub const ALL: [Meaning; 3] = [Meaning::Performed, Meaning::Verified, Meaning::Approved];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Meaning::Performed => "performed",
+            Meaning::Verified => "verified",
+            Meaning::Approved => "approved",
+        }
+    }
+}
+
+/// One signature, as the log holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    pub at_ms: i64,
+    pub by: String,
+    pub phase: Option<String>,
+    pub role: String,
+    pub meaning: Meaning,
+    pub tz_offset_min: i32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +225,10 @@ pub enum Refusal {
     },
     /// A number gate needs a value, a yes/no gate an answer.
     WrongCheck,
+    /// Approving what one performed oneself.
+    OwnWork,
+    /// The run needs an approval by a second person before it completes.
+    ApprovalRequired,
 }
 
 impl fmt::Display for Refusal {
@@ -208,6 +258,14 @@ impl fmt::Display for Refusal {
                 format_ms(*remaining_ms)
             ),
             Refusal::WrongCheck => write!(f, "this criterion is not checked that way"),
+            Refusal::OwnWork => write!(
+                f,
+                "a second person must approve: you performed this yourself"
+            ),
+            Refusal::ApprovalRequired => write!(
+                f,
+                "this run needs an “approved” sign-off by someone other than its operator before it can complete"
+            ),
         }
     }
 }
@@ -260,6 +318,7 @@ pub struct RunState {
     pub decisions: Vec<(i64, String, Vec<Answer>, Decision)>,
     /// When and by whom rollback mode began.
     pub rollback: Option<(i64, String)>,
+    pub signatures: Vec<Signature>,
 }
 
 fn gate_record(e: &Event, kind: GateAnswer) -> GateRecord {
@@ -457,6 +516,7 @@ impl Run {
             choices: plan.choices(),
             started_ms: now_ms,
             window,
+            four_eyes: false,
             events: Vec::new(),
             writer: String::new(),
         }
@@ -567,12 +627,64 @@ impl Run {
                         st.rollback = Some((e.at_ms, e.by.clone()));
                     }
                 }
+                Action::SignOff {
+                    phase,
+                    role,
+                    meaning,
+                    tz_offset_min,
+                } => st.signatures.push(Signature {
+                    at_ms: e.at_ms,
+                    by: e.by.clone(),
+                    phase: phase.clone(),
+                    role: role.clone(),
+                    meaning: *meaning,
+                    tz_offset_min: *tz_offset_min,
+                }),
                 Action::Finish { outcome, note } => {
                     st.outcome = Some((*outcome, e.at_ms, e.by.clone(), note.clone()));
                 }
             }
         }
         st
+    }
+
+    /// Who performed the work a signature on `phase` (or the run) covers:
+    /// its "performed" signers and whoever checked its steps (for the run:
+    /// its operator).
+    fn performers(&self, plan: &Plan, state: &RunState, phase: Option<&str>) -> Vec<String> {
+        let mut out: Vec<String> = state
+            .signatures
+            .iter()
+            .filter(|s| s.meaning == Meaning::Performed && s.phase.as_deref() == phase)
+            .map(|s| s.by.clone())
+            .collect();
+        let steps: Vec<&str> = match phase {
+            Some(p) => plan
+                .phase(p)
+                .map(|p| p.steps.iter().map(|s| s.id.as_str()).collect())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        for e in &self.events {
+            if let Action::Check { step, .. } = &e.action {
+                if steps.contains(&step.as_str()) {
+                    out.push(e.by.clone());
+                }
+            }
+        }
+        if phase.is_none() {
+            out.push(self.operator.clone());
+        }
+        out
+    }
+
+    /// Whether the run has the approval a four-eyes run needs.
+    pub fn approved(&self, state: &RunState) -> bool {
+        state.signatures.iter().any(|s| {
+            s.phase.is_none()
+                && s.meaning == Meaning::Approved
+                && !s.by.eq_ignore_ascii_case(&self.operator)
+        })
     }
 
     /// Where gate check `gate` stands.
@@ -850,10 +962,41 @@ impl Run {
                 }
             }
             Action::Decide { path, decision } => Action::Decide { path, decision },
-            Action::Finish { outcome, note } => Action::Finish {
-                outcome,
-                note: note.trim().to_owned(),
-            },
+            Action::SignOff {
+                phase,
+                role,
+                meaning,
+                tz_offset_min,
+            } => {
+                if let Some(p) = &phase {
+                    plan.phase(p).ok_or(Refusal::UnknownPhase(p.clone()))?;
+                }
+                need_words(&role)?;
+                need_words(by)?;
+                if meaning == Meaning::Approved
+                    && self
+                        .performers(plan, state(), phase.as_deref())
+                        .iter()
+                        .any(|p| p.trim().eq_ignore_ascii_case(by.trim()))
+                {
+                    return Err(Refusal::OwnWork);
+                }
+                Action::SignOff {
+                    phase,
+                    role: role.trim().to_owned(),
+                    meaning,
+                    tz_offset_min,
+                }
+            }
+            Action::Finish { outcome, note } => {
+                if self.four_eyes && outcome == Outcome::Completed && !self.approved(state()) {
+                    return Err(Refusal::ApprovalRequired);
+                }
+                Action::Finish {
+                    outcome,
+                    note: note.trim().to_owned(),
+                }
+            }
         };
         let writer = if self.writer.is_empty() {
             "w"

@@ -90,6 +90,9 @@ pub struct Export {
     pub version: u32,
     pub guide: ExportedGuide,
     pub run: Run,
+    /// The log's hash chain ([`super::chain`]): one hash per event.
+    #[serde(default)]
+    pub chain: Vec<String>,
     /// SHA-256 (hex) of the canonical JSON of `guide` and `run`.
     pub checksum: String,
 }
@@ -108,6 +111,12 @@ pub enum ImportError {
     NotARun,
     FromNewerVersion(u32),
     ChecksumMismatch,
+    /// The log was edited: entry `index` (0-based) is the first that does
+    /// not match its hash.
+    Tampered {
+        index: usize,
+        entry: String,
+    },
     GuideMismatch,
     Run(String),
     UnknownSteps(Vec<String>),
@@ -125,6 +134,11 @@ impl fmt::Display for ImportError {
             ImportError::ChecksumMismatch => write!(
                 f,
                 "the file was changed or damaged after it was exported (its checksum does not match)"
+            ),
+            ImportError::Tampered { index, entry } => write!(
+                f,
+                "the run's log was tampered with: entry {} ({entry}) does not match its hash",
+                index + 1
             ),
             ImportError::GuideMismatch => {
                 write!(f, "the run does not belong to the guide text in the file")
@@ -158,6 +172,7 @@ pub fn export(run: &Run, origin: &str, name: Option<String>, text: &str) -> Stri
         version: EXPORT_VERSION,
         guide,
         run: run.clone(),
+        chain: super::chain::hashes(&run.events),
         checksum,
     };
     serde_json::to_string_pretty(&file).unwrap_or_default()
@@ -190,6 +205,19 @@ pub fn import(file: &str) -> Result<Export, ImportError> {
         .get("checksum")
         .and_then(|c| c.as_str())
         .ok_or(ImportError::NotARun)?;
+    let chain: Vec<String> = value
+        .get("chain")
+        .cloned()
+        .and_then(|c| serde_json::from_value(c).ok())
+        .unwrap_or_default();
+    // The chain says which entry was changed; the checksum catches the rest.
+    if let Err(index) = super::chain::verify(&run.events, &chain) {
+        let entry = run.events.get(index).map_or_else(
+            || "missing".to_owned(),
+            |e| format!("{} by {}", super::format_ms(e.at_ms - run.started_ms), e.by),
+        );
+        return Err(ImportError::Tampered { index, entry });
+    }
     if checksum(&guide, &run) != stated {
         return Err(ImportError::ChecksumMismatch);
     }
@@ -218,6 +246,7 @@ pub fn import(file: &str) -> Result<Export, ImportError> {
         version: EXPORT_VERSION,
         guide,
         run,
+        chain,
         checksum: stated.to_owned(),
     })
 }
@@ -347,10 +376,19 @@ mod tests {
         assert_eq!(back.run, run);
         assert_eq!(back.guide.text, EXAMPLE);
         assert_eq!(export(&back.run, "example", None, &back.guide.text), file);
-        // One character of the run changed: refused.
-        let tampered = file.replacen("\"by\": \"Ana\"", "\"by\": \"Eve\"", 1);
+        // One entry of the log changed: refused, naming the entry.
+        let tampered = file.replacen("\"by\": \"Ana\"", "\"by\": \"Eve\"", 2);
         assert_ne!(tampered, file);
-        assert_eq!(import(&tampered), Err(ImportError::ChecksumMismatch));
+        assert_eq!(
+            import(&tampered),
+            Err(ImportError::Tampered {
+                index: 0,
+                entry: "0:00 by Eve".into()
+            })
+        );
+        // Anything else changed: refused by the checksum.
+        let renamed = file.replacen("\"operator\": \"Ana\"", "\"operator\": \"Eve\"", 1);
+        assert_eq!(import(&renamed), Err(ImportError::ChecksumMismatch));
         let edited_guide = file.replacen("Orders API v2.4", "Orders API v9.9", 1);
         assert_eq!(import(&edited_guide), Err(ImportError::ChecksumMismatch));
         assert!(matches!(import("{"), Err(ImportError::NotJson(_))));

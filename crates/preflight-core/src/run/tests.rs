@@ -814,3 +814,108 @@ fn yes_no_criteria_written_as_tasks_follow_their_task() {
     .unwrap();
     assert!(run.locked_by(&plan, &run.state(), "p-ship").is_some());
 }
+
+fn sign(phase: Option<&str>, role: &str, meaning: Meaning) -> Action {
+    Action::SignOff {
+        phase: phase.map(str::to_owned),
+        role: role.into(),
+        meaning,
+        tz_offset_min: 60,
+    }
+}
+
+#[test]
+fn sign_offs_need_a_role_and_a_second_person_to_approve() {
+    let g = example();
+    let mut run = start(&g, &[]);
+    run.four_eyes = true;
+    let plan = run.plan(&g);
+    let pre = "p-pre-deployment-checklist";
+    let notes = step_id(&plan, "Release notes reviewed");
+    run.record(&plan, T0, "Ana", check(&notes)).unwrap();
+    assert_eq!(
+        run.record(&plan, T0, "Ana", sign(Some(pre), " ", Meaning::Performed)),
+        Err(Refusal::ReasonRequired)
+    );
+    run.record(
+        &plan,
+        T0,
+        "Ana",
+        sign(Some(pre), "release engineer", Meaning::Performed),
+    )
+    .unwrap();
+    // Ana checked and performed the phase: she cannot approve it.
+    assert_eq!(
+        run.record(
+            &plan,
+            T0,
+            "ana ",
+            sign(Some(pre), "lead", Meaning::Approved)
+        ),
+        Err(Refusal::OwnWork)
+    );
+    // Ben checked a step of it: nor can he.
+    let oncall = step_id(&plan, "On-call engineer");
+    run.record(&plan, T0, "Ben", check(&oncall)).unwrap();
+    assert_eq!(
+        run.record(&plan, T0, "Ben", sign(Some(pre), "lead", Meaning::Approved)),
+        Err(Refusal::OwnWork)
+    );
+    run.record(
+        &plan,
+        T0 + MIN,
+        "Cleo",
+        sign(Some(pre), "change manager", Meaning::Approved),
+    )
+    .unwrap();
+    // Four eyes: the run cannot complete before someone else approves it.
+    let finish = || Action::Finish {
+        outcome: Outcome::Completed,
+        note: String::new(),
+    };
+    assert_eq!(
+        run.record(&plan, T0, "Ana", finish()),
+        Err(Refusal::ApprovalRequired)
+    );
+    assert_eq!(
+        run.record(&plan, T0, "Ana", sign(None, "operator", Meaning::Approved)),
+        Err(Refusal::OwnWork)
+    );
+    run.record(
+        &plan,
+        T0 + 2 * MIN,
+        "Cleo",
+        sign(None, "change manager", Meaning::Approved),
+    )
+    .unwrap();
+    run.record(&plan, T0 + 3 * MIN, "Ana", finish()).unwrap();
+    let st = run.state();
+    let sigs: Vec<(&str, Meaning, Option<&str>)> = st
+        .signatures
+        .iter()
+        .map(|s| (s.by.as_str(), s.meaning, s.phase.as_deref()))
+        .collect();
+    assert_eq!(
+        sigs,
+        [
+            ("Ana", Meaning::Performed, Some(pre)),
+            ("Cleo", Meaning::Approved, Some(pre)),
+            ("Cleo", Meaning::Approved, None)
+        ]
+    );
+    assert_eq!(st.signatures[0].tz_offset_min, 60);
+    // Rolling back or abandoning needs no approval.
+    let mut other = start(&g, &[]);
+    other.four_eyes = true;
+    other
+        .record(
+            &plan,
+            T0,
+            "Ana",
+            Action::Finish {
+                outcome: Outcome::Abandoned,
+                note: String::new(),
+            },
+        )
+        .unwrap();
+}

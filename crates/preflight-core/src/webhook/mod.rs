@@ -189,6 +189,9 @@ pub struct Status {
     /// Link back to the run.
     pub link: String,
     pub at_ms: i64,
+    /// The head of the run's hash-chained log ([`crate::run::chain`]).
+    #[serde(default)]
+    pub log_head: String,
 }
 
 impl Status {

@@ -19,6 +19,7 @@ fn status(kind: Kind) -> Status {
         outcome: None,
         link: "https://preflight.example/#run=r1".into(),
         at_ms: 1_764_000_000_000,
+        log_head: "ab".repeat(32),
     }
 }
 
@@ -124,6 +125,7 @@ fn generic_json_carries_the_status_and_an_idempotency_header() {
     assert_eq!(json["event"], "run_finished");
     assert_eq!(json["status"]["outcome"], "rolled back");
     assert_eq!(json["status"]["done"], 12);
+    assert_eq!(json["status"]["log_head"], "ab".repeat(32));
     assert_eq!(
         json["text"],
         "🏁 Run rolled back — Orders API v2.4\nProgress: 12/24 steps · By: Ana · Elapsed: 25:00 of a 1:00:00 window\nhttps://preflight.example/#run=r1"
