@@ -171,6 +171,20 @@ impl Meaning {
     }
 }
 
+/// A time as a signature states it: local date and time with the
+/// signer's UTC offset, `2026-11-25 10:00 +01:00`.
+pub fn signed_at(at_ms: i64, tz_offset_min: i32) -> String {
+    let offset = chrono::FixedOffset::east_opt(tz_offset_min * 60)
+        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC is a valid offset"));
+    chrono::DateTime::from_timestamp_millis(at_ms)
+        .map(|t| {
+            t.with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M %:z")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 /// One signature, as the log holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature {

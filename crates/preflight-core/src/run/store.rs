@@ -251,6 +251,31 @@ pub fn import(file: &str) -> Result<Export, ImportError> {
     })
 }
 
+/// The largest share link, in characters of its fragment.
+pub const SHARE_MAX: usize = 48_000;
+
+/// An exported run as a URL fragment (`#view=…`): deflated, then
+/// base64url. `None` when it would be too long; share the file then.
+pub fn share_encode(file: &str) -> Option<String> {
+    use base64::Engine;
+    let packed = miniz_oxide::deflate::compress_to_vec(file.as_bytes(), 9);
+    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed);
+    (text.len() <= SHARE_MAX).then_some(text)
+}
+
+/// The exported run a share link carries, checked like an import.
+pub fn share_decode(fragment: &str) -> Result<Export, ImportError> {
+    use base64::Engine;
+    let packed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(fragment.trim())
+        .map_err(|_| ImportError::NotARun)?;
+    let bytes =
+        miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, crate::MAX_GUIDE_BYTES * 2)
+            .map_err(|_| ImportError::NotARun)?;
+    let text = String::from_utf8(bytes).map_err(|_| ImportError::NotARun)?;
+    import(&text)
+}
+
 /// Bytes a set of keys and values takes in `localStorage` (UTF-16).
 pub fn stored_bytes<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> usize {
     entries
@@ -398,6 +423,44 @@ mod tests {
         assert!(ImportError::ChecksumMismatch
             .to_string()
             .contains("changed or damaged"));
+    }
+
+    #[test]
+    fn a_share_link_carries_the_run_and_is_checked_like_a_file() {
+        let (_, plan, mut run) = new_run("a");
+        run.record(
+            &plan,
+            T0 + 5,
+            "Ana",
+            Action::Check {
+                step: ids(&plan)[1].clone(),
+                overridden: None,
+            },
+        )
+        .unwrap();
+        let file = export(&run, "example", None, EXAMPLE);
+        let link = share_encode(&file).unwrap();
+        assert!(
+            link.len() < file.len(),
+            "compressed: {} of {}",
+            link.len(),
+            file.len()
+        );
+        assert!(link
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        run.writer.clear();
+        assert_eq!(share_decode(&link).unwrap().run, run);
+        assert_eq!(share_decode("not-a-link"), Err(ImportError::NotARun));
+        // Text that does not compress, too long for a link: share the file.
+        let mut x: u64 = 1;
+        let noise: String = (0..200_000)
+            .map(|_| {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                char::from(b'a' + (x >> 59) as u8 % 26)
+            })
+            .collect();
+        assert_eq!(share_encode(&format!("{file}{noise}")), None);
     }
 
     #[test]

@@ -919,3 +919,12 @@ fn sign_offs_need_a_role_and_a_second_person_to_approve() {
         )
         .unwrap();
 }
+
+#[test]
+fn signature_times_state_their_offset() {
+    // 2026-11-25 09:00 UTC.
+    let t = 1_795_597_200_000;
+    assert_eq!(signed_at(t, 60), "2026-11-25 10:00 +01:00");
+    assert_eq!(signed_at(t, -300), "2026-11-25 04:00 -05:00");
+    assert_eq!(signed_at(t, 0), "2026-11-25 09:00 +00:00");
+}
