@@ -142,6 +142,10 @@ pub struct AppState {
     writer: StoredValue<String>,
     /// Webhook settings and outbox.
     pub hooks: crate::hooks::Hooks,
+    /// The open run is a shared copy from a link: shown, not changed.
+    pub read_only: RwSignal<bool>,
+    /// The managers' review is shown instead of the guide.
+    pub reviewing: RwSignal<bool>,
     pub notices: RwSignal<Vec<Notice>>,
     /// What is loading, while something is.
     pub loading: RwSignal<Option<String>>,
@@ -176,6 +180,8 @@ impl AppState {
             index_dirty: StoredValue::new(false),
             writer: StoredValue::new(String::new()),
             hooks: crate::hooks::Hooks::load(),
+            read_only: RwSignal::new(false),
+            reviewing: RwSignal::new(false),
             notices: RwSignal::new(Vec::new()),
             loading: RwSignal::new(None),
             storage_ok: RwSignal::new(true),
@@ -201,6 +207,14 @@ impl AppState {
                 .unwrap_or_default(),
         );
         self.load_indexes();
+        if let Some(shared) = location::fragment_value("view") {
+            if self.open_shared(&shared) {
+                return;
+            }
+        }
+        if location::fragment_is("review") {
+            self.reviewing.set(true);
+        }
         if let Some(id) = location::run_in_hash() {
             if self.open_run(&id) {
                 return;
@@ -356,7 +370,13 @@ impl AppState {
     }
 
     /// Starts a run of the open guide and opens it.
-    pub fn start_run(&self, operator: &str, choices: BTreeMap<String, String>, window: Window) {
+    pub fn start_run(
+        &self,
+        operator: &str,
+        choices: BTreeMap<String, String>,
+        window: Window,
+        four_eyes: bool,
+    ) {
         let Some(open) = self.guide.get_untracked() else {
             return;
         };
@@ -391,6 +411,7 @@ impl AppState {
         let plan = Arc::new(run.plan(&open.guide));
         self.import_progress(&mut run, &plan, &open.hash, now);
         run.writer = self.writer.get_value();
+        run.four_eyes = four_eyes;
         location::set_run_hash(Some(&run.id));
         self.cursor.set(None);
         self.pending.set(Vec::new());
@@ -504,6 +525,7 @@ impl AppState {
         }
         let plan = Arc::new(run.plan(&open.guide));
         location::set_run_hash(Some(&run.id));
+        self.reviewing.set(false);
         self.cursor.set(None);
         self.pending.set(Vec::new());
         persist::compact_soon(&run.id);
@@ -658,6 +680,64 @@ impl AppState {
         }
     }
 
+    /// A link that opens the open run read-only, or `None` (with a message)
+    /// when it is too large for a link.
+    pub fn share_link(&self) -> Option<String> {
+        let (active, open) = (self.run.get_untracked()?, self.guide.get_untracked()?);
+        let (origin, name) = open.origin.stored();
+        let file = preflight_core::run::store::export(&active.run, origin, name, &open.text);
+        match preflight_core::run::store::share_encode(&file) {
+            Some(fragment) => Some(location::link_with_fragment(&format!("view={fragment}"))),
+            None => {
+                self.notify(
+                    NoticeKind::Info,
+                    "This run is too large for a link; use Export run and share the file.".into(),
+                );
+                None
+            }
+        }
+    }
+
+    /// Opens a run from a share link, read-only and in memory only.
+    fn open_shared(&self, fragment: &str) -> bool {
+        let export = match preflight_core::run::store::share_decode(fragment) {
+            Ok(export) => export,
+            Err(why) => {
+                self.notify(
+                    NoticeKind::Error,
+                    format!("The shared run could not be opened: {why}."),
+                );
+                return false;
+            }
+        };
+        if !self.open_bytes(Origin::Pasted, export.guide.text.as_bytes()) {
+            return false;
+        }
+        let Some(open) = self.guide.get_untracked() else {
+            return false;
+        };
+        let plan = Arc::new(export.run.plan(&open.guide));
+        self.read_only.set(true);
+        self.run.set(Some(ActiveRun {
+            run: export.run,
+            plan,
+        }));
+        true
+    }
+
+    /// Keeps a shared run in this browser, where it can then be worked on.
+    pub fn save_shared(&self) {
+        let (Some(active), Some(open)) = (self.run.get_untracked(), self.guide.get_untracked())
+        else {
+            return;
+        };
+        let (origin, name) = open.origin.stored();
+        let file = preflight_core::run::store::export(&active.run, origin, name, &open.text);
+        self.read_only.set(false);
+        location::set_fragment(None);
+        self.import_run(file.as_bytes());
+    }
+
     /// Deletes a stored run (from the storage panel).
     pub fn delete_run(&self, id: &str) {
         match persist::delete(id) {
@@ -675,6 +755,10 @@ impl AppState {
 
     /// Back to the guide's start page; the run stays saved.
     pub fn close_run(&self) {
+        if self.read_only.get_untracked() {
+            self.read_only.set(false);
+            location::set_fragment(None);
+        }
         if self.run.get_untracked().is_some() {
             self.run.set(None);
             self.editing.set(None);
@@ -685,7 +769,19 @@ impl AppState {
     /// Records an action in the open run by the person at this browser,
     /// then saves the run.
     pub fn record(&self, action: Action) -> Result<(), Refusal> {
-        let by = self.operator.get_untracked();
+        self.record_as(&self.operator.get_untracked(), action)
+    }
+
+    /// Records an action by `by` (a second person signing on this screen).
+    pub fn record_as(&self, by: &str, action: Action) -> Result<(), Refusal> {
+        if self.read_only.get_untracked() {
+            self.notify(
+                NoticeKind::Info,
+                "This is a shared copy, read-only. Save it to this browser to work on it.".into(),
+            );
+            return Err(Refusal::Finished);
+        }
+        let by = by.to_owned();
         let now = clock::now_ms();
         self.now.set(now);
         let mut result = Err(Refusal::Finished);
@@ -991,6 +1087,21 @@ pub fn App() -> impl IntoView {
         <div class="app" on:dragover=|ev: web_sys::DragEvent| ev.prevent_default() on:drop=on_drop>
             <header class="topbar">
                 <a class="brand" href="./">"Preflight"</a>
+                <button
+                    type="button"
+                    class="review-toggle"
+                    aria-pressed=move || state.reviewing.get().to_string()
+                    on:click=move |_| {
+                        let on = !state.reviewing.get_untracked();
+                        if on {
+                            state.close_run();
+                        }
+                        state.reviewing.set(on);
+                        location::set_fragment(on.then_some("review"));
+                    }
+                >
+                    "Review"
+                </button>
                 <ui::open::OpenControls />
             </header>
             <ui::notices::Notices />
@@ -1002,6 +1113,9 @@ pub fn App() -> impl IntoView {
                         .map(|what| view! { <p class="loading" role="status">{what}</p> })
                 }}
                 {move || {
+                    if state.reviewing.get() {
+                        return Some(view! { <ui::review::Review /> }.into_any());
+                    }
                     let guide = state.guide.get()?;
                     // Rebuilt when another run opens, not on every change.
                     Some(if open_run.get().is_some() {
@@ -1010,6 +1124,7 @@ pub fn App() -> impl IntoView {
                         view! {
                             <ui::home::Home />
                             <ui::guide::GuideView guide />
+                            <ui::review::TreeOutline />
                         }
                             .into_any()
                     })

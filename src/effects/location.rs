@@ -80,3 +80,50 @@ pub fn run_link(id: &str) -> String {
     url.set_hash(&format!("run={id}"));
     url.href()
 }
+
+/// The fragment after `#<name>=`, if the address has one.
+pub fn fragment_value(name: &str) -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    hash.strip_prefix('#')?
+        .strip_prefix(name)?
+        .strip_prefix('=')
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// Whether the address is exactly `#<name>`.
+pub fn fragment_is(name: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .is_some_and(|h| h.strip_prefix('#') == Some(name))
+}
+
+/// Sets the fragment without a new history entry (`None` clears it).
+pub fn set_fragment(value: Option<&str>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(href) = window.location().href() else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::new(&href) else {
+        return;
+    };
+    url.set_hash(value.unwrap_or_default());
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
+    }
+}
+
+/// This page's address with `#<fragment>`, for links to share.
+pub fn link_with_fragment(fragment: &str) -> String {
+    let Some(href) = web_sys::window().and_then(|w| w.location().href().ok()) else {
+        return format!("#{fragment}");
+    };
+    let Ok(url) = web_sys::Url::new(&href) else {
+        return format!("#{fragment}");
+    };
+    url.set_search("");
+    url.set_hash(fragment);
+    url.href()
+}

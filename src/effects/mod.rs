@@ -11,5 +11,6 @@ pub mod locks;
 pub mod notify;
 pub mod panic;
 pub mod post;
+pub mod print;
 pub mod random;
 pub mod storage;

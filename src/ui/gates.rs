@@ -302,3 +302,49 @@ fn report(state: AppState, result: Result<(), preflight_core::run::Refusal>) -> 
         }
     }
 }
+
+/// A phase's criteria as blanks to fill in by hand (printed runbooks).
+pub fn blank_gates(phase: &preflight_core::guide::Phase) -> Option<AnyView> {
+    let checks = preflight_core::run::phase_gates(phase);
+    if checks.is_empty() {
+        return None;
+    }
+    let rows = checks
+        .into_iter()
+        .map(|g| {
+            let threshold = if g.numeric {
+                g.thresholds()
+            } else {
+                "yes / no".to_owned()
+            };
+            view! {
+                <tr>
+                    <td>{g.text}</td>
+                    <td>{threshold}</td>
+                    <td class="blank-cell"></td>
+                    <td class="blank-cell">"☐ met  ☐ not met"</td>
+                    <td class="blank-cell"></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    Some(
+        view! {
+            <div class="blank-gate print-only">
+                <table>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Criterion"</th>
+                            <th scope="col">"Threshold"</th>
+                            <th scope="col">"Observed"</th>
+                            <th scope="col">"Verdict"</th>
+                            <th scope="col">"Initials"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+        .into_any(),
+    )
+}

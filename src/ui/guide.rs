@@ -18,14 +18,39 @@ pub fn GuideView(guide: OpenGuide) -> impl IntoView {
     let plan: Option<Arc<Plan>> = state
         .run
         .with_untracked(|r| r.as_ref().map(|r| r.plan.clone()));
+    // Before a run, the steps of the default path still get rows, blank,
+    // so that the guide prints as a runbook to fill in by hand.
+    let preview_plan = Arc::new(Plan::new(&model, &Default::default()));
+    if plan.is_none() {
+        provide_context(run::PreviewPlan(preview_plan.clone()));
+    }
     let ctx = RenderCtx {
         guide: StoredValue::new(model.clone()),
         marks: StoredValue::new(Arc::new(Marks::from_guide(&model))),
-        steps: plan.as_ref().map(|plan| {
-            let rolling_back = state.run_state.with_untracked(|st| st.rollback.is_some());
-            StoredValue::new(Arc::new(StepMap::new(&model, plan, rolling_back)))
+        steps: Some(match plan.as_ref() {
+            Some(plan) => {
+                let rolling_back = state.run_state.with_untracked(|st| st.rollback.is_some());
+                StoredValue::new(Arc::new(StepMap::new(&model, plan, rolling_back)))
+            }
+            None => StoredValue::new(Arc::new(StepMap::new(&model, &preview_plan, false))),
         }),
     };
+    // The printed header: title, version, and what the printout is.
+    let version = model
+        .metadata
+        .iter()
+        .find(|m| m.key.eq_ignore_ascii_case("version"))
+        .map(|m| format!(" · version {}", m.value))
+        .unwrap_or_default();
+    let title = model.title.clone();
+    Effect::new(move |_| {
+        let what = match state.run.with(|r| r.as_ref().map(|r| r.run.outcome())) {
+            None => " · blank runbook".to_owned(),
+            Some(None) => " · run in progress".to_owned(),
+            Some(Some(outcome)) => format!(" · record of a run ({})", outcome.label()),
+        };
+        crate::effects::print::set_header(&format!("{title}{version}{what}"));
+    });
     let plan = StoredValue::new(plan);
 
     let facts = [
@@ -122,6 +147,7 @@ fn kind_label(kind: PhaseKind) -> Option<&'static str> {
 /// A phase or section: its heading with what the model knows about it,
 /// its own content, then its sub-sections.
 fn phase(p: &Phase, ctx: RenderCtx, plan: StoredValue<Option<Arc<Plan>>>) -> AnyView {
+    let in_run = plan.with_value(Option::is_some);
     let planned = plan.with_value(|plan| plan.as_ref().and_then(|plan| plan.phase(&p.id).cloned()));
     if let Some(planned) = planned.as_ref().filter(|pp| pp.hidden) {
         // An alternative not chosen for this run: named, not shown.
@@ -172,6 +198,7 @@ fn phase(p: &Phase, ctx: RenderCtx, plan: StoredValue<Option<Arc<Plan>>>) -> Any
             {runnable.as_ref().map(|pp| gates::lock_banner(pp.id.clone()))}
             {document::blocks(&p.blocks, ctx)}
             {runnable.as_ref().and_then(gates::gate_panel)}
+            {(!in_run).then(|| gates::blank_gates(p))}
             {p.sections.iter().map(|s| phase(s, ctx, plan)).collect_view()}
         </section>
     }

@@ -33,6 +33,7 @@ fn StartRun() -> impl IntoView {
     let start = RwSignal::new(clock::to_input(window.start_ms));
     let end = RwSignal::new(clock::to_input(window.end_ms));
     let choices = RwSignal::new(plan.choices());
+    let four_eyes = RwSignal::new(false);
     let groups = plan
         .groups
         .iter()
@@ -112,6 +113,7 @@ fn StartRun() -> impl IntoView {
             &name.get_untracked(),
             choices.get_untracked(),
             preflight_core::Window { start_ms, end_ms },
+            four_eyes.get_untracked(),
         );
     };
     view! {
@@ -152,7 +154,21 @@ fn StartRun() -> impl IntoView {
             </div>
             <p class="hint">{estimate}</p>
             {groups}
-            <button type="submit" class="primary">"Start run"</button>
+            <label class="radio">
+                <input
+                    type="checkbox"
+                    name="four-eyes"
+                    prop:checked=move || four_eyes.get()
+                    on:change=move |ev| four_eyes.set(event_target_checked(&ev))
+                />
+                "Require a second person's “approved” sign-off to complete the run"
+            </label>
+            <div class="run-actions">
+                <button type="submit" class="primary">"Start run"</button>
+                <button type="button" on:click=move |_| crate::effects::print::print()>
+                    "Print blank runbook"
+                </button>
+            </div>
         </form>
     }
     .into_any()

@@ -9,5 +9,7 @@ pub mod home;
 pub mod keys;
 pub mod notices;
 pub mod open;
+pub mod review;
 pub mod run;
+pub mod signoff;
 pub mod webhook;

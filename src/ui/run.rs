@@ -28,7 +28,10 @@ pub fn RunView(guide: OpenGuide) -> impl IntoView {
     view! {
         <RunHeader />
         <Summary />
+        <crate::ui::signoff::Signatures />
         <GuideView guide />
+        <crate::ui::review::TreeOutline />
+        <crate::ui::signoff::Timeline />
     }
 }
 
@@ -95,6 +98,22 @@ fn RunHeader() -> impl IntoView {
         })
     };
     let finishing = RwSignal::new(false);
+    let signing = RwSignal::new(false);
+    let share = move |_| {
+        let Some(link) = state.share_link() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match clipboard::copy(&link).await {
+                Ok(()) => state.notify(
+                    NoticeKind::Info,
+                    "A read-only link to this run was copied. It carries the run and its guide."
+                        .into(),
+                ),
+                Err(why) => state.notify(NoticeKind::Warning, format!("Not copied: {why}.")),
+            }
+        });
+    };
     // Rolling back: the rollback checklist's progress and its own timer.
     let rollback_bar = move || {
         let now = state.now.get();
@@ -152,6 +171,17 @@ fn RunHeader() -> impl IntoView {
                     "Shortcuts (?)"
                 </button>
                 <button type="button" on:click=move |_| state.export_run()>"Export run"</button>
+                <button type="button" on:click=share>"Share link"</button>
+                <button type="button" on:click=move |_| crate::effects::print::print()>"Print record"</button>
+                <Show when=move || !state.read_only.get()>
+                    <button
+                        type="button"
+                        aria-expanded=move || signing.get().to_string()
+                        on:click=move |_| signing.update(|s| *s = !*s)
+                    >
+                        "Sign off…"
+                    </button>
+                </Show>
                 {move || {
                     let n = state
                         .hooks
@@ -177,7 +207,7 @@ fn RunHeader() -> impl IntoView {
                             }
                         })
                 }}
-                <Show when=move || !finished()>
+                <Show when=move || !finished() && !state.read_only.get()>
                     <button
                         type="button"
                         class="danger"
@@ -198,6 +228,17 @@ fn RunHeader() -> impl IntoView {
             </div>
             <Show when=move || finishing.get() && !finished()>
                 <FinishForm on_done=Callback::new(move |_| finishing.set(false)) />
+            </Show>
+            <Show when=move || signing.get()>
+                <crate::ui::signoff::SignOffForm on_done=Callback::new(move |_| signing.set(false)) />
+            </Show>
+            <Show when=move || state.read_only.get()>
+                <p class="shared-banner" role="status">
+                    "A shared copy of this run, read-only. "
+                    <button type="button" class="small" on:click=move |_| state.save_shared()>
+                        "Save to this browser"
+                    </button>
+                </p>
             </Show>
             {rollback_bar}
             <crate::ui::keys::Help />
@@ -559,7 +600,7 @@ pub fn step(
         r.as_ref()
             .and_then(|r| r.plan.step(&id).map(|(p, s)| (p.clone(), s.clone())))
     }) else {
-        return view! { {label} {rest} }.into_any();
+        return blank_step(id, shape, label, rest, code);
     };
     let label = label.unwrap_or_else(|| command_label(&plan_step.text, code.as_deref()));
     let status = {
@@ -750,6 +791,52 @@ pub fn step(
             </div>
         }
         .into_any(),
+    }
+}
+
+/// The plan of the guide before a run starts, for blank rows.
+#[derive(Clone)]
+pub struct PreviewPlan(pub std::sync::Arc<preflight_core::run::Plan>);
+
+/// A step before any run: what the guide says, an empty box, and (in
+/// print) room for initials and time.
+fn blank_step(
+    id: String,
+    shape: Shape,
+    label: Option<AnyView>,
+    rest: AnyView,
+    code: Option<String>,
+) -> AnyView {
+    let step = use_context::<PreviewPlan>().and_then(|p| p.0.step(&id).map(|(_, s)| s.clone()));
+    let Some(step) = step else {
+        return view! { {label} {rest} }.into_any();
+    };
+    let label = label.unwrap_or_else(|| command_label(&step.text, code.as_deref()));
+    // Task items keep their checkbox (as the guide wrote it); other steps
+    // get an empty box in print only.
+    let boxed = if step.kind == preflight_core::guide::StepKind::Task {
+        view! {
+            <input type="checkbox" class="task-check" disabled prop:checked=step.checked_in_guide />
+        }
+        .into_any()
+    } else {
+        view! { <span class="blank-box print-only" aria-hidden="true">"☐"</span> }.into_any()
+    };
+    let copy = (shape == Shape::Item)
+        .then_some(code)
+        .flatten()
+        .map(copy_button);
+    let body = view! {
+        <div class="step-main">
+            <label class="task-label">{boxed} <span class="task-text">{label}</span></label>
+            {copy}
+            <span class="blanks print-only">"Initials ______  Time ______"</span>
+        </div>
+        {rest}
+    };
+    match shape {
+        Shape::Item => view! { <li class="step blank task" data-step=id>{body}</li> }.into_any(),
+        Shape::Block => view! { <div class="step blank" data-step=id>{body}</div> }.into_any(),
     }
 }
 

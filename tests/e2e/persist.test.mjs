@@ -162,7 +162,7 @@ test('an exported run imports identically elsewhere; a tampered file changes not
   await second.page.locator('.storage-panel summary').click();
   await second.page.locator('.storage-panel input[type="file"]').setInputFiles(tampered);
   await second.page.waitForSelector('.notice-error');
-  assert.match(await second.page.locator('.notice-error').textContent(), /Not imported: the file was changed or damaged after it was exported .* Nothing was changed\./);
+  assert.match(await second.page.locator('.notice-error').textContent(), /Not imported: the run's log was tampered with: entry 2 \(0:00 by Ana\) does not match its hash\. Nothing was changed\./);
   assert.equal(await second.page.locator('.run-header').count(), 0);
   assert.equal(await second.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('preflight.run.')).length), 0);
   await second.page.locator('.storage-panel input[type="file"]').setInputFiles(file);

@@ -1,0 +1,260 @@
+//! The managers' review: finished runs from this browser (and imported
+//! ones), with who ran and who signed, timings, overrides, failed gates and
+//! notes; filter by outcome and date; open one as its timeline. Also the
+//! rollback decision tree as an outline, for print.
+
+use crate::app::{AppState, NoticeKind};
+use crate::effects::{clock, storage};
+use crate::persist::{self, Opened};
+use leptos::prelude::*;
+use preflight_core::run::decide::{self, Node};
+use preflight_core::run::{chain, format_ms, signed_at, trim_number, Outcome};
+use preflight_core::text::duration::format_range;
+use preflight_core::{Guide, LastGuide};
+
+/// One run as the review shows it.
+#[derive(Clone, PartialEq)]
+struct Reviewed {
+    id: String,
+    title: String,
+    outcome: Option<Outcome>,
+    operator: String,
+    started_ms: i64,
+    ended_ms: Option<i64>,
+    lines: Vec<String>,
+}
+
+fn load(id: &str) -> Option<Reviewed> {
+    let Ok((Opened::Run(loaded), _)) = persist::open(id) else {
+        return None;
+    };
+    let run = loaded.run;
+    let guide = storage::get(&LastGuide::storage_key_for(&run.guide_hash))
+        .ok()
+        .flatten()
+        .and_then(|raw| LastGuide::decode(&raw))
+        .map(|g| Guide::parse(&g.text))?;
+    let plan = run.plan(&guide);
+    let state = run.state();
+    let s = run.summary(&plan, &guide, clock::now_ms());
+    let mut lines = vec![format!(
+        "Took {}{}; {} of {} steps done; window {}.",
+        format_ms(s.duration_ms),
+        s.estimate_s
+            .map(|e| format!(" against an estimate of {}", format_range(e)))
+            .unwrap_or_default(),
+        s.done,
+        s.total,
+        format_ms(s.window_ms)
+    )];
+    let signers: Vec<String> = state
+        .signatures
+        .iter()
+        .map(|g| {
+            format!(
+                "{} {} ({}) {}",
+                g.by,
+                g.meaning.label(),
+                g.role,
+                signed_at(g.at_ms, g.tz_offset_min)
+            )
+        })
+        .collect();
+    lines.push(if signers.is_empty() {
+        "Signed by nobody.".to_owned()
+    } else {
+        format!("Signed: {}.", signers.join("; "))
+    });
+    for (text, by, why) in s.overridden.iter().chain(&s.gate_overrides) {
+        lines.push(format!("Override — {text}, by {by}: {why}"));
+    }
+    for (text, verdict, value) in &s.gates_failed {
+        lines.push(format!(
+            "Failed gate — {text}: {}{}",
+            verdict.label(),
+            value
+                .map(|v| format!(", observed {}", trim_number(v)))
+                .unwrap_or_default()
+        ));
+    }
+    for (text, by, why) in &s.skipped {
+        lines.push(format!("Skipped — {text}, by {by}: {why}"));
+    }
+    for n in &s.notes {
+        lines.push(format!(
+            "Note — {} {}: {}",
+            clock::local_hm(n.at_ms),
+            n.by,
+            n.text
+        ));
+    }
+    lines.push(format!("Log head {}", chain::head(&run.events)));
+    Some(Reviewed {
+        id: run.id.clone(),
+        title: run.guide_title.clone(),
+        outcome: s.outcome,
+        operator: run.operator.clone(),
+        started_ms: run.started_ms,
+        ended_ms: s.ended_ms,
+        lines,
+    })
+}
+
+#[component]
+pub fn Review() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let outcome = RwSignal::new(String::from("ended"));
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let runs = Memo::new(move |_| {
+        state
+            .runs
+            .get()
+            .sorted()
+            .into_iter()
+            .filter_map(|e| load(&e.id))
+            .collect::<Vec<_>>()
+    });
+    let shown = move || {
+        let (outcome, from, to) = (outcome.get(), from.get(), to.get());
+        let from_ms = clock::from_input(&format!("{from}T00:00"));
+        let to_ms = clock::from_input(&format!("{to}T23:59"));
+        runs.get()
+            .into_iter()
+            .filter(|r| match outcome.as_str() {
+                "ended" => r.outcome.is_some(),
+                "all" => true,
+                "in_progress" => r.outcome.is_none(),
+                "completed" => r.outcome == Some(Outcome::Completed),
+                "rolled_back" => r.outcome == Some(Outcome::RolledBack),
+                "abandoned" => r.outcome == Some(Outcome::Abandoned),
+                _ => true,
+            })
+            .filter(|r| from_ms.is_none_or(|f| r.started_ms >= f))
+            .filter(|r| to_ms.is_none_or(|t| r.started_ms <= t))
+            .collect::<Vec<_>>()
+    };
+    let cards = move || {
+        let list = shown();
+        if list.is_empty() {
+            return view! { <p class="hint">"No runs match."</p> }.into_any();
+        }
+        list.into_iter()
+            .map(|r| {
+                let id = r.id.clone();
+                let status = r.outcome.map_or("in progress", Outcome::label);
+                view! {
+                    <article class="review-card" data-run=r.id.clone()>
+                        <h3>{r.title.clone()}</h3>
+                        <p class="run-entry-meta">
+                            {format!(
+                                "{status} · run by {} · {} – {}",
+                                r.operator,
+                                clock::local_datetime(r.started_ms),
+                                r.ended_ms.map(clock::local_datetime).unwrap_or_else(|| "…".into())
+                            )}
+                        </p>
+                        <ul>{r.lines.iter().map(|l| view! { <li>{l.clone()}</li> }).collect_view()}</ul>
+                        <button
+                            type="button"
+                            class="small"
+                            on:click=move |_| {
+                                state.reviewing.set(false);
+                                if !state.open_run(&id) {
+                                    state.notify(NoticeKind::Warning, "That run could not be opened.".into());
+                                }
+                            }
+                        >
+                            "Open timeline"
+                        </button>
+                    </article>
+                }
+            })
+            .collect_view()
+            .into_any()
+    };
+    view! {
+        <section class="review" aria-label="Review">
+            <h2>"Review of runs"</h2>
+            <div class="start-fields review-filters">
+                <label>
+                    "Outcome"
+                    <select on:change=move |ev| outcome.set(event_target_value(&ev))>
+                        <option value="ended" selected>"Ended (any outcome)"</option>
+                        <option value="completed">"Completed"</option>
+                        <option value="rolled_back">"Rolled back"</option>
+                        <option value="abandoned">"Abandoned"</option>
+                        <option value="in_progress">"In progress"</option>
+                        <option value="all">"All"</option>
+                    </select>
+                </label>
+                <label>
+                    "From"
+                    <input type="date" on:input=move |ev| from.set(event_target_value(&ev)) />
+                </label>
+                <label>
+                    "To"
+                    <input type="date" on:input=move |ev| to.set(event_target_value(&ev)) />
+                </label>
+            </div>
+            {cards}
+        </section>
+    }
+}
+
+/// The rollback decision tree as a nested outline: shown in print (blank
+/// runbooks and completed records), where there are no buttons to click.
+#[component]
+pub fn TreeOutline() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let guide = state.guide.with(|g| g.as_ref().map(|g| g.guide.clone()))?;
+        let tree = decide::tree(&guide, &[]);
+        Some(view! {
+            <section class="tree-outline print-only" aria-label="Rollback decision tree">
+                <h2>"Rollback decision"</h2>
+                <ol>{outline(&tree.root)}</ol>
+            </section>
+        })
+    }
+}
+
+/// A chain of questions reads as a numbered list ("if no, the next
+/// one"); a yes that leads to more questions nests them.
+fn outline(node: &Node) -> AnyView {
+    let mut items = Vec::new();
+    let mut at = node;
+    loop {
+        match at {
+            Node::End { decision, advice } => {
+                items.push(
+                    view! {
+                        <li class="tree-end">
+                            "Otherwise: "
+                            <strong>{decision.label()}</strong>
+                            {(!advice.is_empty()).then(|| format!(" — {}", advice.join("; ")))}
+                        </li>
+                    }
+                    .into_any(),
+                );
+                break;
+            }
+            Node::Ask {
+                question, yes, no, ..
+            } => {
+                let answer = match yes.as_ref() {
+                    Node::End { decision, advice } => view! {
+                        " If yes: "
+                        <strong>{decision.label()}</strong>
+                        {(!advice.is_empty()).then(|| format!(" — {}", advice.join("; ")))}
+                    }
+                    .into_any(),
+                    deeper => view! { " If yes:" <ol>{outline(deeper)}</ol> }.into_any(),
+                };
+                items.push(view! { <li>{question.clone()} {answer}</li> }.into_any());
+                at = no;
+            }
+        }
+    }
+    items.into_iter().collect_view().into_any()
+}

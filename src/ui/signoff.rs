@@ -1,0 +1,248 @@
+//! Sign-offs: the form (who, role, meaning, for the run or a phase) and
+//! the list of signatures with their time and time zone, and the run's
+//! timeline with its log head.
+
+use crate::app::{AppState, NoticeKind};
+use crate::effects::clock;
+use leptos::prelude::*;
+use preflight_core::run::{chain, signed_at, Action, Meaning};
+
+/// Minutes east of UTC in this browser, for the record of a signature.
+fn tz_offset_min() -> i32 {
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
+}
+
+#[component]
+pub fn SignOffForm(on_done: Callback<()>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let name = RwSignal::new(state.operator.get_untracked());
+    let role = RwSignal::new(String::new());
+    let meaning = RwSignal::new(Meaning::Performed);
+    let scope = RwSignal::new(String::new());
+    let phases: Vec<(String, String)> = state.run.with_untracked(|r| {
+        r.as_ref()
+            .map(|r| {
+                r.plan
+                    .run_phases()
+                    .filter(|p| !p.steps.is_empty() || !p.gates.is_empty())
+                    .map(|p| (p.id.clone(), p.title.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let phase = Some(scope.get_untracked()).filter(|s| !s.is_empty());
+        let action = Action::SignOff {
+            phase,
+            role: role.get_untracked(),
+            meaning: meaning.get_untracked(),
+            tz_offset_min: tz_offset_min(),
+        };
+        match state.record_as(&name.get_untracked(), action) {
+            Ok(()) => on_done.run(()),
+            Err(why) => state.notify(NoticeKind::Warning, format!("Not signed: {why}.")),
+        }
+    };
+    let options = phases
+        .into_iter()
+        .map(|(id, title)| view! { <option value=id>{title}</option> })
+        .collect_view();
+    let meanings = Meaning::ALL
+        .iter()
+        .map(|&m| {
+            view! {
+                <label class="radio">
+                    <input
+                        type="radio"
+                        name="meaning"
+                        prop:checked=move || meaning.get() == m
+                        on:change=move |_| meaning.set(m)
+                    />
+                    {m.label()}
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <form class="finish-form signoff-form" on:submit=submit aria-label="Sign off">
+            <div class="start-fields">
+                <label>
+                    "Signer's name"
+                    <input
+                        type="text"
+                        required
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    "Role"
+                    <input
+                        type="text"
+                        required
+                        placeholder="e.g. release manager"
+                        prop:value=move || role.get()
+                        on:input=move |ev| role.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    "Signs for"
+                    <select on:change=move |ev| scope.set(event_target_value(&ev))>
+                        <option value="">"The whole run"</option>
+                        {options}
+                    </select>
+                </label>
+            </div>
+            <fieldset>
+                <legend>"Meaning"</legend>
+                {meanings}
+            </fieldset>
+            <button type="submit" class="primary">"Sign"</button>
+        </form>
+    }
+}
+
+/// Every signature of the open run, and its log head.
+#[component]
+pub fn Signatures() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let (sigs, head, count, phases) = state.run.with(|r| {
+            let r = r.as_ref()?;
+            let sigs = state.run_state.with(|st| st.signatures.clone());
+            let phases: Vec<(String, String)> = r
+                .plan
+                .phases
+                .iter()
+                .map(|p| (p.id.clone(), p.title.clone()))
+                .collect();
+            Some((sigs, chain::head(&r.run.events), r.run.events.len(), phases))
+        })?;
+        let rows = sigs
+            .into_iter()
+            .map(|s| {
+                let scope = s
+                    .phase
+                    .as_ref()
+                    .and_then(|id| phases.iter().find(|(p, _)| p == id).map(|(_, t)| t.clone()))
+                    .map_or_else(|| "the run".to_owned(), |t| format!("“{t}”"));
+                view! {
+                    <li class="signature">
+                        <strong>{s.meaning.label()}</strong>
+                        {format!(
+                            " — {} ({}), for {scope}, {}",
+                            s.by,
+                            s.role,
+                            signed_at(s.at_ms, s.tz_offset_min)
+                        )}
+                    </li>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <section class="signatures" aria-label="Sign-offs">
+                <h3>"Sign-offs"</h3>
+                <ul>{rows}</ul>
+                <p class="log-head">
+                    {format!("Log: {count} entries, head {head}")}
+                </p>
+            </section>
+        })
+    }
+}
+
+/// The run's log, in order: when, who, what.
+#[component]
+pub fn Timeline() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let rows = state.run.with(|r| {
+            let r = r.as_ref()?;
+            let text_of = |id: &str| {
+                r.plan
+                    .step(id)
+                    .map(|(_, s)| s.text.clone())
+                    .or_else(|| r.plan.gate(id).map(|g| g.text.clone()))
+                    .or_else(|| r.plan.phase(id).map(|p| p.title.clone()))
+                    .unwrap_or_else(|| id.to_owned())
+            };
+            Some(
+                r.run
+                    .events
+                    .iter()
+                    .map(|e| {
+                        let what = match &e.action {
+                            Action::Check {
+                                step,
+                                overridden: None,
+                            } => format!("checked “{}”", text_of(step)),
+                            Action::Check {
+                                step,
+                                overridden: Some(why),
+                            } => {
+                                format!("checked “{}” before its wait ended: {why}", text_of(step))
+                            }
+                            Action::Uncheck { step } => format!("unchecked “{}”", text_of(step)),
+                            Action::Skip { step, reason } => {
+                                format!("skipped “{}”: {reason}", text_of(step))
+                            }
+                            Action::SkipPhase { phase } => {
+                                format!("skipped section “{}”", text_of(phase))
+                            }
+                            Action::UnskipPhase { phase } => {
+                                format!("unskipped section “{}”", text_of(phase))
+                            }
+                            Action::Note { step, text } => match step {
+                                Some(s) => format!("note on “{}”: {text}", text_of(s)),
+                                None => format!("note: {text}"),
+                            },
+                            Action::StartWait { target, seconds } => format!(
+                                "started a {} wait on “{}”",
+                                preflight_core::text::duration::format(*seconds),
+                                text_of(target)
+                            ),
+                            Action::Measure { gate, value } => format!(
+                                "measured “{}”: {}",
+                                text_of(gate),
+                                preflight_core::run::trim_number(*value)
+                            ),
+                            Action::Confirm { gate, ok } => format!(
+                                "“{}”: {}",
+                                text_of(gate),
+                                if *ok { "met" } else { "not met" }
+                            ),
+                            Action::OverrideGate { gate, reason } => {
+                                format!("let “{}” through: {reason}", text_of(gate))
+                            }
+                            Action::Decide { decision, path } => {
+                                format!("decided: {} ({} answers)", decision.label(), path.len())
+                            }
+                            Action::SignOff { meaning, role, .. } => {
+                                format!("signed: {} as {role}", meaning.label())
+                            }
+                            Action::Finish { outcome, note } => {
+                                format!("finished: {} {note}", outcome.label())
+                            }
+                        };
+                        view! {
+                            <li>
+                                <span class="note-meta">
+                                    {format!("{} {}", clock::local_datetime(e.at_ms), e.by)}
+                                </span>
+                                " "
+                                {what}
+                            </li>
+                        }
+                    })
+                    .collect_view(),
+            )
+        })?;
+        Some(view! {
+            <details class="timeline recent">
+                <summary>"Timeline"</summary>
+                <ol>{rows}</ol>
+            </details>
+        })
+    }
+}

@@ -1,0 +1,162 @@
+// End-to-end: sign-offs, the managers' review, sharing, tamper evidence,
+// and printing a blank runbook and a completed record to PDF.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ARTIFACTS, ROOT, appReady, env, openRunPage, startRun, status, step } from './harness.mjs';
+
+const squash = (s) => s.replace(/\s+/g, ' ').trim();
+
+/** Prints the page to PDF (print media) and returns its text. */
+async function printToText(page, name) {
+  await page.emulateMedia({ media: 'print' });
+  const pdf = join(ARTIFACTS, `${name}.pdf`);
+  await page.pdf({ path: pdf, format: 'A4', printBackground: false });
+  await page.emulateMedia({ media: 'screen' });
+  if (process.env.UPDATE_SCREENSHOTS) {
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', pdf, join(ROOT, 'docs', name)]);
+  }
+  return squash(execFileSync('pdftotext', ['-layout', pdf, '-']).toString());
+}
+
+async function sign(page, { name, role, meaning, scope }) {
+  const form = page.getByRole('form', { name: 'Sign off' });
+  // A refused signature leaves the form open with what was typed.
+  if ((await form.count()) === 0) await page.getByRole('button', { name: 'Sign off…' }).click();
+  await form.getByLabel("Signer's name").fill(name);
+  await form.getByLabel('Role').fill(role);
+  if (scope) await form.getByLabel('Signs for').selectOption({ label: scope });
+  await form.getByRole('radio', { name: meaning }).check();
+  await form.getByRole('button', { name: 'Sign' }).click();
+}
+
+async function completeSignedRun(page) {
+  await page.getByLabel("Require a second person's").check();
+  await startRun(page);
+  for (const text of ['Release notes reviewed', 'On-call engineer', 'Database backup', 'Dashboards open', 'Status page message']) {
+    await step(page, text).getByRole('checkbox').click();
+  }
+  await sign(page, { name: 'Ana', role: 'release engineer', meaning: 'performed', scope: 'Pre-Deployment Checklist' });
+  // Four eyes: Ana cannot approve her own run, nor complete it unapproved.
+  await sign(page, { name: 'Ana', role: 'release engineer', meaning: 'approved' });
+  await page.waitForSelector('.notice >> text=Not signed: a second person must approve');
+  await page.getByRole('button', { name: 'Finish run…' }).click();
+  await page.getByRole('button', { name: 'Finish run', exact: true }).click();
+  await page.waitForSelector('.notice >> text=needs an “approved” sign-off by someone other than its operator');
+  await sign(page, { name: 'Cleo', role: 'change manager', meaning: 'approved' });
+  await page.clock.runFor(20 * 60_000);
+  await page.getByRole('button', { name: 'Finish run', exact: true }).click();
+  await page.getByRole('region', { name: 'Run summary' }).waitFor();
+}
+
+test('a signed run: sign-offs with time zone, review, timeline, and the record in print', async () => {
+  const { page, context, errors } = await openRunPage();
+  await completeSignedRun(page);
+  const sigs = squash(await page.getByRole('region', { name: 'Sign-offs' }).textContent());
+  assert.match(sigs, /performed — Ana \(release engineer\), for “Pre-Deployment Checklist”, 2026-11-25 09:00 \+00:00/);
+  assert.match(sigs, /approved — Cleo \(change manager\), for the run, 2026-11-25 09:00 \+00:00/);
+  const head = sigs.match(/head ([0-9a-f]{64})/)[1];
+  // The review lists it with who signed and the same head.
+  await page.getByRole('button', { name: 'Review' }).click();
+  const card = page.locator('.review-card').first();
+  const text = squash(await card.textContent());
+  assert.match(text, /completed · run by Ana · 2026-11-25 09:00 – 2026-11-25 09:20/);
+  assert.match(text, /Signed: Ana performed \(release engineer\) 2026-11-25 09:00 \+00:00; Cleo approved \(change manager\)/);
+  assert.match(text, new RegExp(`Log head ${head}`));
+  await page.getByLabel('Outcome').selectOption({ label: 'Rolled back' });
+  assert.equal(await page.locator('.review-card').count(), 0);
+  await page.getByLabel('Outcome').selectOption({ label: 'Completed' });
+  await page.getByRole('button', { name: 'Open timeline' }).click();
+  await page.locator('.timeline summary').click();
+  const timeline = squash(await page.locator('.timeline').textContent());
+  assert.match(timeline, /Ana checked “Release notes reviewed by product owner”/);
+  assert.match(timeline, /Cleo signed: approved as change manager/);
+  assert.match(timeline, /finished: completed/);
+  // The completed record in print: every step with who and when, the
+  // signers, the head; no buttons.
+  const steps = await page.locator('.step .task-text').allTextContents();
+  const pdf = await printToText(page, 'print-record');
+  for (const s of steps) assert.ok(pdf.includes(squash(s)), `missing step in print: ${s}`);
+  assert.match(pdf, /done 09:00 by Ana/);
+  assert.match(pdf, /approved — Cleo \(change manager\)/);
+  assert.ok(pdf.includes(head), 'head hash printed');
+  assert.match(pdf, /Page 1 of \d+/);
+  assert.match(pdf, /Orders API v2\.4 Production Deployment · version 2\.4\.0 · record of a run \(completed\)/);
+  assert.doesNotMatch(pdf, /Finish run|Export run|Sign off…/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the blank runbook prints every step with room for initials, gates to fill in, and the rollback tree', async () => {
+  const { page, context, errors } = await openRunPage();
+  const steps = await page.locator('.step .task-text').allTextContents();
+  assert.equal(steps.length, 24, 'every step of the default path has a row');
+  const pdf = await printToText(page, 'print-blank');
+  for (const s of steps) assert.ok(pdf.includes(squash(s)), `missing step in print: ${s}`);
+  assert.ok((pdf.match(/Initials ______ Time ______/g) || []).length >= 24);
+  assert.match(pdf, /Criterion.*Observed Verdict Initials/);
+  assert.ok((pdf.match(/☐ met ☐ not/g) || []).length >= 4, 'a verdict box per criterion');
+  assert.match(pdf, /Error rate < 0\.5% \(was 0\.3%\) < 0\.5%/);
+  assert.match(pdf, /Rollback decision/);
+  assert.match(pdf, /Is this happening: Error rate > 2% for 5 minutes\? If yes: Roll back now/);
+  assert.match(pdf, /blank runbook/);
+  assert.doesNotMatch(pdf, /Start run|Print blank runbook|Open URL|Your name/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an exported signed run re-imports on a fresh profile; one changed value shows as tampered', async () => {
+  const { page, context } = await openRunPage();
+  await completeSignedRun(page);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export run' }).click(),
+  ]);
+  const file = join(ARTIFACTS, 'signed-run.json');
+  await download.saveAs(file);
+  const head = squash(await page.getByRole('region', { name: 'Sign-offs' }).textContent()).match(/head ([0-9a-f]{64})/)[1];
+  await context.close();
+
+  const fresh = await openRunPage();
+  const exported = readFileSync(file, 'utf8');
+  const edited = join(ARTIFACTS, 'signed-run-edited.json');
+  writeFileSync(edited, exported.replace('"role": "change manager"', '"role": "CEO"'));
+  await fresh.page.locator('.storage-panel summary').click();
+  await fresh.page.locator('.storage-panel input[type="file"]').setInputFiles(edited);
+  await fresh.page.waitForSelector('.notice-error');
+  assert.match(await fresh.page.locator('.notice-error').textContent(), /tampered with: entry \d+ \(\d+:\d\d by Cleo\) does not match its hash/);
+  await fresh.page.locator('.storage-panel input[type="file"]').setInputFiles(file);
+  await fresh.page.waitForSelector('.run-header');
+  const sigs = squash(await fresh.page.getByRole('region', { name: 'Sign-offs' }).textContent());
+  assert.ok(sigs.includes(head), 'the same log head after import');
+  assert.equal(await status(fresh.page, 'Release notes reviewed'), 'done');
+  await fresh.context.close();
+});
+
+test('a share link opens the run read-only elsewhere, and can be saved', async () => {
+  const { page, context } = await openRunPage();
+  await startRun(page);
+  await step(page, 'Release notes reviewed').getByRole('checkbox').click();
+  await page.getByRole('button', { name: 'Share link' }).click();
+  await page.waitForSelector('.notice >> text=A read-only link to this run was copied');
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/#view=[A-Za-z0-9_-]+$/);
+  await context.close();
+
+  const other = await openRunPage();
+  await other.page.goto('about:blank');
+  await other.page.goto(link);
+  await other.page.waitForSelector('.shared-banner');
+  assert.equal(await status(other.page, 'Release notes reviewed'), 'done');
+  // Read-only: a change is refused, and nothing is stored.
+  await step(other.page, 'On-call engineer').getByRole('checkbox').click({ force: true });
+  assert.equal(await status(other.page, 'On-call engineer'), 'pending');
+  assert.equal(await other.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('preflight.run.')).length), 0);
+  await other.page.getByRole('button', { name: 'Save to this browser' }).click();
+  await other.page.waitForSelector('.notice >> text=Imported the run');
+  await step(other.page, 'On-call engineer').getByRole('checkbox').click();
+  assert.equal(await status(other.page, 'On-call engineer'), 'done');
+  await other.context.close();
+});
