@@ -67,11 +67,13 @@ ensure_npm_deps() {
 }
 
 ensure_chromium() {
-  # The emoji font only makes screenshots show guides' emoji.
+  # The emoji font only makes screenshots show guides' emoji; poppler-utils
+  # (pdftotext, pdftoppm) reads back the PDFs the print tests make.
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 ||
+     ! command -v pdftotext >/dev/null 2>&1 ||
      [ ! -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then
-    say "installing Chromium, ChromeDriver and an emoji font"
-    apt_install chromium chromium-driver fonts-noto-color-emoji
+    say "installing Chromium, ChromeDriver, an emoji font and poppler-utils"
+    apt_install chromium chromium-driver fonts-noto-color-emoji poppler-utils
   fi
   export CHROME_PATH="${CHROME_PATH:-$(command -v chromium)}"
   export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"

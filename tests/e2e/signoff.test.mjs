@@ -89,11 +89,23 @@ test('a signed run: sign-offs with time zone, review, timeline, and the record i
   await context.close();
 });
 
+/** Mean brightness (0-255) of a PDF's first page, rendered in grey. */
+function brightness(pdf) {
+  const pgm = execFileSync('pdftoppm', ['-gray', '-r', '20', '-f', '1', '-l', '1', pdf]);
+  // Binary PGM: "P5\n<w> <h>\n255\n" then one byte per pixel.
+  const header = pgm.subarray(0, 40).toString('latin1').split(/\s+/);
+  const [w, h] = [Number(header[1]), Number(header[2])];
+  const pixels = pgm.subarray(pgm.length - w * h);
+  return pixels.reduce((a, b) => a + b, 0) / pixels.length;
+}
+
 test('the blank runbook prints every step with room for initials, gates to fill in, and the rollback tree', async () => {
-  const { page, context, errors } = await openRunPage();
+  // A dark system theme must still print light.
+  const { page, context, errors } = await openRunPage('/', { colorScheme: 'dark' });
   const steps = await page.locator('.step .task-text').allTextContents();
   assert.equal(steps.length, 24, 'every step of the default path has a row');
   const pdf = await printToText(page, 'print-blank');
+  assert.ok(brightness(join(ARTIFACTS, 'print-blank.pdf')) > 200, 'printed light');
   for (const s of steps) assert.ok(pdf.includes(squash(s)), `missing step in print: ${s}`);
   assert.ok((pdf.match(/Initials ______ Time ______/g) || []).length >= 24);
   assert.match(pdf, /Criterion.*Observed Verdict Initials/);
