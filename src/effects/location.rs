@@ -52,33 +52,12 @@ pub fn run_in_hash() -> Option<String> {
 /// Puts the open run in the address, so a reload or a bookmark reopens it;
 /// `None` takes it out.
 pub fn set_run_hash(id: Option<&str>) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let location = window.location();
-    let Ok(href) = location.href() else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::new(&href) else {
-        return;
-    };
-    url.set_hash(&id.map(|id| format!("run={id}")).unwrap_or_default());
-    if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
-    }
+    set_fragment(id.map(|id| format!("run={id}")).as_deref());
 }
 
 /// The address of a run, for messages that link back to it.
 pub fn run_link(id: &str) -> String {
-    let Some(href) = web_sys::window().and_then(|w| w.location().href().ok()) else {
-        return format!("#run={id}");
-    };
-    let Ok(url) = web_sys::Url::new(&href) else {
-        return format!("#run={id}");
-    };
-    url.set_search("");
-    url.set_hash(&format!("run={id}"));
-    url.href()
+    link_with_fragment(&format!("run={id}"))
 }
 
 /// The fragment after `#<name>=`, if the address has one.

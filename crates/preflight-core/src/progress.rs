@@ -46,6 +46,22 @@ impl fmt::Display for ProgressError {
 
 impl std::error::Error for ProgressError {}
 
+/// Reads a stored record's JSON and schema version, refusing a version
+/// newer than `newest` (it is left for a newer Preflight to read).
+pub fn versioned(stored: &str, newest: u32) -> Result<(serde_json::Value, u32), ProgressError> {
+    let value: serde_json::Value =
+        serde_json::from_str(stored).map_err(|e| ProgressError::Corrupt(e.to_string()))?;
+    let schema = value
+        .get("schema")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| ProgressError::Corrupt("no schema version".into()))?;
+    let schema = u32::try_from(schema).unwrap_or(u32::MAX);
+    if schema > newest {
+        return Err(ProgressError::FromNewerVersion(schema));
+    }
+    Ok((value, schema))
+}
+
 impl Progress {
     pub fn new(guide_hash: &str) -> Self {
         Progress {
@@ -82,17 +98,7 @@ impl Progress {
 
     /// Decodes a stored record for the guide with hash `guide_hash`.
     pub fn decode(stored: &str, guide_hash: &str) -> Result<Progress, ProgressError> {
-        let value: serde_json::Value =
-            serde_json::from_str(stored).map_err(|e| ProgressError::Corrupt(e.to_string()))?;
-        let schema = value
-            .get("schema")
-            .and_then(serde_json::Value::as_u64)
-            .ok_or_else(|| ProgressError::Corrupt("no schema version".into()))?;
-        if schema > u64::from(PROGRESS_SCHEMA) {
-            return Err(ProgressError::FromNewerVersion(
-                u32::try_from(schema).unwrap_or(u32::MAX),
-            ));
-        }
+        let (value, _) = versioned(stored, PROGRESS_SCHEMA)?;
         let progress: Progress =
             serde_json::from_value(value).map_err(|e| ProgressError::Corrupt(e.to_string()))?;
         if progress.guide != guide_hash {

@@ -1206,17 +1206,7 @@ impl Run {
     /// Decodes a stored run; a newer schema is refused, not guessed at.
     pub fn decode(stored: &str) -> Result<Run, crate::ProgressError> {
         use crate::ProgressError;
-        let value: serde_json::Value =
-            serde_json::from_str(stored).map_err(|e| ProgressError::Corrupt(e.to_string()))?;
-        let schema = value
-            .get("schema")
-            .and_then(serde_json::Value::as_u64)
-            .ok_or_else(|| ProgressError::Corrupt("no schema version".into()))?;
-        if schema > u64::from(RUN_SCHEMA) {
-            return Err(ProgressError::FromNewerVersion(
-                u32::try_from(schema).unwrap_or(u32::MAX),
-            ));
-        }
+        let (value, schema) = crate::progress::versioned(stored, RUN_SCHEMA)?;
         let mut run: Run =
             serde_json::from_value(value).map_err(|e| ProgressError::Corrupt(e.to_string()))?;
         if schema < 2 {
