@@ -133,6 +133,10 @@ pub struct AppState {
     pub help: RwSignal<bool>,
     /// The rollback decision tree is open.
     pub deciding: RwSignal<bool>,
+    /// The open run has ended.
+    pub finished: Memo<bool>,
+    /// The step the open run is at (one memo, not one per row).
+    pub current: Memo<Option<String>>,
     /// Events of the open run not written to storage yet (ids), retried
     /// each second until they are.
     pub pending: RwSignal<Vec<String>>,
@@ -162,11 +166,18 @@ impl Default for AppState {
 impl AppState {
     pub fn new() -> Self {
         let run: RwSignal<Option<ActiveRun>> = RwSignal::new(None);
+        let run_state: Memo<RunState> =
+            Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.run.state()).unwrap_or_default()));
         AppState {
             guide: RwSignal::new(None),
             run,
-            run_state: Memo::new(move |_| {
-                run.with(|r| r.as_ref().map(|r| r.run.state()).unwrap_or_default())
+            run_state,
+            finished: Memo::new(move |_| run_state.with(|st| st.outcome.is_some())),
+            current: Memo::new(move |_| {
+                run.with(|r| {
+                    let r = r.as_ref()?;
+                    run_state.with(|st| r.run.current_step(&r.plan, st).map(|s| s.id.clone()))
+                })
             }),
             now: RwSignal::new(clock::now_ms()),
             operator: RwSignal::new(String::new()),
@@ -304,6 +315,9 @@ impl AppState {
     /// Opens guide bytes. On failure the current guide stays open and a
     /// message says why; returns whether the guide was opened.
     pub fn open_bytes(&self, origin: Origin, bytes: &[u8]) -> bool {
+        if self.unsaved_block() {
+            return false;
+        }
         let text = match preflight_core::decode(bytes) {
             Ok(text) => text,
             Err(err) => {
@@ -458,6 +472,9 @@ impl AppState {
     /// Opens a stored run and the guide text it follows; false when it
     /// cannot be (a message says why).
     pub fn open_run(&self, id: &str) -> bool {
+        if self.unsaved_block() {
+            return false;
+        }
         let (opened, set_aside) = match persist::open(id) {
             Ok(found) => found,
             Err(err) => {
@@ -557,8 +574,9 @@ impl AppState {
         });
     }
 
-    /// Events another tab wrote to the open run.
+    /// Events another tab wrote to the open run, and its webhook changes.
     pub fn on_storage_change(&self, key: &str, value: Option<String>) {
+        self.hooks.on_storage_change(key, value.as_deref());
         if key == RunIndex::STORAGE_KEY {
             if let Some(index) = value.and_then(|v| RunIndex::decode(&v).ok()) {
                 self.runs.set(index);
@@ -753,8 +771,24 @@ impl AppState {
         }
     }
 
+    /// True (with a message) while changes of the open run wait to be
+    /// saved: leaving the run now would lose them.
+    pub fn unsaved_block(&self) -> bool {
+        let n = self.pending.with_untracked(Vec::len);
+        if n > 0 {
+            self.notify(
+                NoticeKind::Error,
+                format!("{n} change(s) of this run are not saved yet; free some storage (or export the run) before leaving it."),
+            );
+        }
+        n > 0
+    }
+
     /// Back to the guide's start page; the run stays saved.
     pub fn close_run(&self) {
+        if self.unsaved_block() {
+            return;
+        }
         if self.read_only.get_untracked() {
             self.read_only.set(false);
             location::set_fragment(None);
@@ -890,6 +924,12 @@ impl AppState {
     /// A rollback whose steps are all resolved ends the run as rolled back;
     /// returns the finishing event's id.
     fn finish_rollback_when_done(&self, now: i64, by: &str) -> Option<String> {
+        let rolling_back = self
+            .run_state
+            .with_untracked(|st| st.rollback.is_some() && st.outcome.is_none());
+        if !rolling_back {
+            return None;
+        }
         let mut finished = None;
         self.run.update(|r| {
             let Some(active) = r else {
@@ -914,14 +954,21 @@ impl AppState {
     /// Says once, in the page and on the desktop, that a wait ended.
     pub fn announce_waits(&self, alerted: &mut HashSet<String>) {
         let now = self.now.get();
-        let Some(active) = self.run.get_untracked() else {
-            return;
-        };
-        if active.run.outcome().is_some() {
+        if self.finished.get_untracked() {
             return;
         }
         let state = self.run_state.get_untracked();
-        for phase in active.plan.run_phases() {
+        // Only runs with a wait started need a look each second.
+        if !state.has_waits() {
+            return;
+        }
+        let Some((run_id, plan)) = self
+            .run
+            .with_untracked(|r| r.as_ref().map(|r| (r.run.id.clone(), r.plan.clone())))
+        else {
+            return;
+        };
+        for phase in plan.run_phases() {
             let targets = phase
                 .steps
                 .iter()
@@ -932,19 +979,22 @@ impl AppState {
                 let Some((started, secs)) = state.wait(target) else {
                     continue;
                 };
-                if now >= started + secs as i64 * 1000 && alerted.insert(target.to_owned()) {
+                let about = format!("{run_id} wait {target} started {started}");
+                if now >= started + secs as i64 * 1000 && alerted.insert(about.clone()) {
                     let message = format!("Wait over: {text}");
                     notify::show("Preflight", &message);
                     self.notify(NoticeKind::Info, message);
                     // Only waits that ended while this page was open: a
                     // reload does not announce them to the team again.
                     if now - (started + secs as i64 * 1000) < 5_000 {
-                        if let Some(status) = crate::hooks::status(
+                        if let Some(mut status) = crate::hooks::status(
                             *self,
                             crate::hooks::Kind::WaitFinished,
                             None,
                             Some(text.to_owned()),
                         ) {
+                            // Every tab announcing this wait uses the same key.
+                            status.key = preflight_core::webhook::key_for(&about);
                             self.hooks.queue(&status);
                         }
                     }
@@ -1036,11 +1086,11 @@ pub fn App() -> impl IntoView {
         state.now.track();
         state.flush_pending();
         state.flush_index();
-        state.hooks.pump(state);
+        state.hooks.pump(state, &state.writer.get_value());
     });
     let online_listener = window_event_listener(leptos::ev::online, move |_| {
         state.hooks.wake();
-        state.hooks.pump(state);
+        state.hooks.pump(state, &state.writer.get_value());
     });
     std::mem::forget(online_listener);
     let storage_listener = window_event_listener(leptos::ev::storage, move |ev| {

@@ -10,6 +10,10 @@ use preflight_core::run::{Event, RunState};
 pub use preflight_core::webhook::Kind;
 use preflight_core::webhook::{self, Config, Outbox, Status};
 
+/// How long a tab's claim on a message it sends holds (a request that
+/// takes longer is retried by whichever tab comes next).
+const CLAIM_MS: i64 = 60_000;
+
 /// Webhook settings and the outbox, as signals.
 #[derive(Clone, Copy)]
 pub struct Hooks {
@@ -55,8 +59,32 @@ impl Hooks {
         Ok(())
     }
 
-    fn save_outbox(&self) {
-        let _ = storage::set(Outbox::STORAGE_KEY, &self.outbox.get_untracked().encode());
+    /// Changes the outbox as it is stored now (another tab may have
+    /// changed it), writes it back, and shows it. Storage calls are
+    /// synchronous, so no other tab writes in between.
+    fn change(&self, f: impl FnOnce(&mut Outbox)) {
+        let mut outbox = storage::get(Outbox::STORAGE_KEY)
+            .ok()
+            .flatten()
+            .and_then(|raw| Outbox::decode(&raw))
+            .unwrap_or_else(|| self.outbox.get_untracked());
+        f(&mut outbox);
+        let _ = storage::set(Outbox::STORAGE_KEY, &outbox.encode());
+        if outbox != self.outbox.get_untracked() {
+            self.outbox.set(outbox);
+        }
+    }
+
+    /// Another tab changed the settings or the outbox.
+    pub fn on_storage_change(&self, key: &str, value: Option<&str>) {
+        if key == Config::STORAGE_KEY {
+            self.config
+                .set(value.and_then(|v| serde_json::from_str::<Config>(v).ok()));
+        } else if key == Outbox::STORAGE_KEY {
+            if let Some(outbox) = value.and_then(Outbox::decode) {
+                self.outbox.set(outbox);
+            }
+        }
     }
 
     /// Queues a status, if a webhook is set and wants its kind.
@@ -64,44 +92,41 @@ impl Hooks {
         let Some(config) = self.config.get_untracked() else {
             return;
         };
-        self.outbox.update(|o| o.push(&config, status));
-        self.save_outbox();
+        self.change(|o| o.push(&config, status));
     }
 
     pub fn retry(&self, key: &str) {
-        self.outbox.update(|o| o.retry(key, clock::now_ms()));
-        self.save_outbox();
+        self.change(|o| o.retry(key, clock::now_ms()));
     }
 
     pub fn discard(&self, key: &str) {
-        self.outbox.update(|o| o.discard(key));
-        self.save_outbox();
+        self.change(|o| o.discard(key));
     }
 
     /// Network back: everything pending is due.
     pub fn wake(&self) {
-        self.outbox.update(|o| o.wake(clock::now_ms()));
-        self.save_outbox();
+        self.change(|o| o.wake(clock::now_ms()));
     }
 
     /// Sends the next due message, if any and none is on its way. Called
-    /// every tick; returns at once.
-    pub fn pump(&self, state: AppState) {
-        if self.sending.get_value() || !post::online() {
+    /// every tick; returns at once. The message is claimed in storage
+    /// first, so another tab does not send it too.
+    pub fn pump(&self, state: AppState, tab: &str) {
+        if self.sending.get_value()
+            || !post::online()
+            || self.outbox.with_untracked(|o| o.items.is_empty())
+        {
             return;
         }
         let now = clock::now_ms();
-        // Another tab may have delivered or queued: the stored outbox wins.
-        if let Some(stored) = storage::get(Outbox::STORAGE_KEY)
-            .ok()
-            .flatten()
-            .and_then(|raw| Outbox::decode(&raw))
-        {
-            if stored != self.outbox.get_untracked() {
-                self.outbox.set(stored);
+        let mut claimed = None;
+        self.change(|o| {
+            if let Some(item) = o.due(now).cloned() {
+                o.claim(&item.key, tab, now, CLAIM_MS);
+                claimed = Some(item);
             }
-        }
-        let Some(item) = self.outbox.with_untracked(|o| o.due(now).cloned()) else {
+        });
+        let Some(item) = claimed else {
             return;
         };
         self.sending.set_value(true);
@@ -121,10 +146,7 @@ impl Hooks {
                 );
             }
             let jitter = js_sys::Math::random();
-            hooks
-                .outbox
-                .update(|o| o.settle(&item.key, outcome, now, jitter));
-            hooks.save_outbox();
+            hooks.change(|o| o.settle(&item.key, outcome, now, jitter));
             hooks.sending.set_value(false);
         });
     }
@@ -181,6 +203,9 @@ fn uuid_string() -> String {
 
 /// Queues the statuses a new event of the open run produces.
 pub fn after_event(state: AppState, event: &Event, before: &RunState) {
+    if state.hooks.config.with_untracked(Option::is_none) {
+        return;
+    }
     let Some(kinds) = state.run.with_untracked(|r| {
         let r = r.as_ref()?;
         let after = r.run.state();

@@ -238,6 +238,11 @@ fn block(block: &Block, ctx: RenderCtx) -> AnyView {
         Block::Code { lang, text, line } => {
             if let Some(subs) = ctx.subs_at(*line) {
                 // One row per `# Step N:` part, each with its own commands.
+                // Lines before the first part run first: shown on their own.
+                let before = subs[0].line.saturating_sub(*line + 1);
+                let prefix: String = text.split_inclusive('\n').take(before).collect();
+                let prefix = (!prefix.trim().is_empty())
+                    .then(|| code_block(&prefix, lang.as_deref(), ctx.code_text(&prefix, *line)));
                 let rows = subs
                     .into_iter()
                     .map(|sub| {
@@ -245,7 +250,7 @@ fn block(block: &Block, ctx: RenderCtx) -> AnyView {
                         let code = code_block(
                             sub.code.as_deref().unwrap_or(""),
                             lang.as_deref(),
-                            ctx.code_text(sub.code.as_deref().unwrap_or(""), sub.line),
+                            mask_secrets(sub.code.as_deref().unwrap_or("")),
                         );
                         run::step(
                             sub.id.clone(),
@@ -256,7 +261,17 @@ fn block(block: &Block, ctx: RenderCtx) -> AnyView {
                         )
                     })
                     .collect_view();
-                return view! { <div class="substeps">{rows}</div> }.into_any();
+                // The whole block stays one click away, exactly as written.
+                let whole = code_block(text, lang.as_deref(), ctx.code_text(text, *line));
+                return view! {
+                    {prefix}
+                    <div class="substeps">{rows}</div>
+                    <details class="whole-block">
+                        <summary>"The whole block"</summary>
+                        {whole}
+                    </details>
+                }
+                .into_any();
             }
             let shown = ctx.code_text(text, *line);
             let code = code_block(text, lang.as_deref(), shown);
@@ -434,6 +449,21 @@ fn is_metadata(content: &[Inline]) -> bool {
             .iter()
             .any(|i| matches!(i, Inline::SoftBreak | Inline::HardBreak))
         && lines.all(|line| matches!(line.first(), Some(Inline::Strong(_))))
+}
+
+/// Code with every line that looks like it holds a credential masked,
+/// judged by its content (for parts of a block, whose line numbers are
+/// not their own).
+fn mask_secrets(code: &str) -> String {
+    code.split_inclusive('\n')
+        .map(|line| {
+            if secrets::scan_line(line).is_empty() {
+                line.to_owned()
+            } else {
+                secrets::mask_line(line)
+            }
+        })
+        .collect()
 }
 
 /// A language name reduced to characters safe in a class name.

@@ -144,11 +144,7 @@ fn check(gate: PlanGate) -> impl IntoView {
             }
         }
     };
-    let finished = move || {
-        state
-            .run
-            .with(|r| r.as_ref().is_some_and(|r| r.run.outcome().is_some()))
-    };
+    let finished = move || state.finished.get();
     let thresholds = gate.numeric.then(|| gate.thresholds());
     let baseline = gate
         .criteria

@@ -60,8 +60,12 @@ fn typing(ev: &web_sys::KeyboardEvent) -> bool {
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .is_some_and(|el| {
             let tag = el.tag_name().to_ascii_lowercase();
-            matches!(tag.as_str(), "input" | "textarea" | "select")
-                || el.has_attribute("contenteditable")
+            // A focused button, link or summary keeps its own keys (space
+            // presses it), as do fields.
+            matches!(
+                tag.as_str(),
+                "input" | "textarea" | "select" | "button" | "a" | "summary"
+            ) || el.has_attribute("contenteditable")
         })
 }
 

@@ -143,11 +143,7 @@ fn RunHeader() -> impl IntoView {
             })
         })
     };
-    let finished = move || {
-        state
-            .run
-            .with(|r| r.as_ref().is_some_and(|r| r.run.outcome().is_some()))
-    };
+    let finished = move || state.finished.get();
 
     view! {
         <section class="run-header" aria-label="Run">
@@ -609,25 +605,13 @@ pub fn step(
     };
     let is_current = {
         let id = id.clone();
-        Memo::new(move |_| {
-            state.run.with(|r| {
-                r.as_ref().is_some_and(|r| {
-                    state
-                        .run_state
-                        .with(|st| r.run.current_step(&r.plan, st).is_some_and(|s| s.id == id))
-                })
-            })
-        })
+        Memo::new(move |_| state.current.with(|c| c.as_deref() == Some(id.as_str())))
     };
     let is_cursor = {
         let id = id.clone();
         move || state.cursor.with(|c| c.as_deref() == Some(id.as_str()))
     };
-    let finished = move || {
-        state
-            .run
-            .with(|r| r.as_ref().is_some_and(|r| r.run.outcome().is_some()))
-    };
+    let finished = move || state.finished.get();
     let locked = {
         let phase_id = phase.id.clone();
         Memo::new(move |_| {

@@ -239,6 +239,8 @@ pub enum Refusal {
     },
     /// A number gate needs a value, a yes/no gate an answer.
     WrongCheck,
+    /// A wait that was started already: it is not restarted.
+    WaitStarted,
     /// Approving what one performed oneself.
     OwnWork,
     /// The run needs an approval by a second person before it completes.
@@ -272,6 +274,7 @@ impl fmt::Display for Refusal {
                 format_ms(*remaining_ms)
             ),
             Refusal::WrongCheck => write!(f, "this criterion is not checked that way"),
+            Refusal::WaitStarted => write!(f, "this wait has already been started"),
             Refusal::OwnWork => write!(
                 f,
                 "a second person must approve: you performed this yourself"
@@ -411,6 +414,11 @@ impl RunState {
             },
             (status, _) => status,
         }
+    }
+
+    /// Whether any wait has been started in the run.
+    pub fn has_waits(&self) -> bool {
+        !self.waits.is_empty()
     }
 
     pub fn phase_skipped(&self, phase: &str) -> bool {
@@ -946,6 +954,9 @@ impl Run {
                 }
             }
             Action::StartWait { target, seconds } => {
+                if state().wait(&target).is_some() {
+                    return Err(Refusal::WaitStarted);
+                }
                 if plan.step(&target).is_none() && plan.phase(&target).is_none() {
                     return Err(Refusal::UnknownStep(target));
                 }
@@ -956,7 +967,11 @@ impl Run {
                 if !g.numeric || !value.is_finite() {
                     return Err(Refusal::WrongCheck);
                 }
-                due(g)?;
+                // Early is fine for bad news: a failing value goes in at
+                // once; only a passing one waits for the criterion's time.
+                if g.evaluate(value).passes() {
+                    due(g)?;
+                }
                 Action::Measure { gate, value }
             }
             Action::Confirm { gate, ok } => {
@@ -964,7 +979,9 @@ impl Run {
                 if g.numeric {
                     return Err(Refusal::WrongCheck);
                 }
-                due(g)?;
+                if ok {
+                    due(g)?;
+                }
                 Action::Confirm { gate, ok }
             }
             Action::OverrideGate { gate, reason } => {
@@ -1017,7 +1034,11 @@ impl Run {
         } else {
             &self.writer
         };
-        let id = format!("{now_ms:x}-{writer}-{}", self.events.len());
+        // Never before the last event, even if the clock stepped back, so
+        // the log's order is the order things were recorded in; the count
+        // is zero-padded so ids of one millisecond sort by it.
+        let now_ms = self.events.last().map_or(now_ms, |e| now_ms.max(e.at_ms));
+        let id = format!("{now_ms:x}-{writer}-{:08}", self.events.len());
         let event = Event {
             id: id.clone(),
             at_ms: now_ms,

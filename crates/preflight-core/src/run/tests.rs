@@ -928,3 +928,89 @@ fn signature_times_state_their_offset() {
     assert_eq!(signed_at(t, -300), "2026-11-25 04:00 -05:00");
     assert_eq!(signed_at(t, 0), "2026-11-25 09:00 +00:00");
 }
+
+#[test]
+fn bad_news_is_recorded_before_a_criterion_is_due_and_waits_start_once() {
+    let g = gated();
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    let soak = plan.phase("p-soak").unwrap().gates[0].id.clone();
+    // "1 hour: no new alerts" fails at 20 minutes: that is recorded now.
+    run.record(
+        &plan,
+        T0 + 20 * MIN,
+        "Ana",
+        Action::Confirm {
+            gate: soak.clone(),
+            ok: false,
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        run.gate_status(&run.state(), plan.gate(&soak).unwrap()),
+        GateStatus::Failed { .. }
+    ));
+    // Good news still waits for the hour.
+    assert!(matches!(
+        run.record(
+            &plan,
+            T0 + 30 * MIN,
+            "Ana",
+            Action::Confirm {
+                gate: soak,
+                ok: true
+            }
+        ),
+        Err(Refusal::NotDue { .. })
+    ));
+    let ex = example();
+    let mut run = start(&ex, &[]);
+    let plan = run.plan(&ex);
+    let keep = step_id(&plan, "Keep the old ReplicaSet");
+    let wait = || Action::StartWait {
+        target: keep.clone(),
+        seconds: 900,
+    };
+    run.record(&plan, T0, "Ana", wait()).unwrap();
+    assert_eq!(
+        run.record(&plan, T0 + MIN, "Ana", wait()),
+        Err(Refusal::WaitStarted)
+    );
+}
+
+#[test]
+fn the_log_keeps_recording_order_when_the_clock_steps_back() {
+    let g = example();
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    let id = step_id(&plan, "Release notes");
+    run.record(&plan, T0 + 10 * MIN, "Ana", check(&id)).unwrap();
+    run.record(
+        &plan,
+        T0 + 5 * MIN,
+        "Ana",
+        Action::Uncheck { step: id.clone() },
+    )
+    .unwrap();
+    assert!(matches!(run.events[1].action, Action::Uncheck { .. }));
+    let (ph, s) = plan.step(&id).unwrap();
+    assert_eq!(run.state().status_in(ph, s), StepStatus::Pending);
+    // Many events in one millisecond stay in the order they were made.
+    for _ in 0..12 {
+        run.record(
+            &plan,
+            T0 + 10 * MIN,
+            "Ana",
+            Action::Note {
+                step: None,
+                text: "x".into(),
+            },
+        )
+        .unwrap();
+    }
+    let ids: Vec<&str> = run.events.iter().map(|e| e.id.as_str()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+    assert!(ids.last().unwrap().ends_with("-00000013"));
+}

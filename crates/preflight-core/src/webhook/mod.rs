@@ -113,6 +113,14 @@ impl Config {
 /// Refuses anything but `https:` (or `http:` to this machine).
 pub fn validate_url(url: &str) -> Result<(), String> {
     let url = url.trim();
+    // Browsers read `\` as `/` and drop some characters: refuse what they
+    // would read differently from this check.
+    if url
+        .chars()
+        .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+    {
+        return Err("the webhook address contains characters it cannot have".into());
+    }
     let (scheme, rest) = url
         .split_once("://")
         .ok_or_else(|| "the webhook address must start with https://".to_owned())?;
@@ -167,6 +175,19 @@ pub fn mask_url(url: &str) -> String {
     } else {
         format!("{scheme}://{host}")
     }
+}
+
+/// A UUID derived from what a message is about, so that every tab
+/// announcing the same thing (a wait that ended) uses the same key and the
+/// outbox keeps one.
+pub fn key_for(about: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(about.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// One status message, before it is formatted.
@@ -504,6 +525,12 @@ pub struct Item {
     pub next_at_ms: i64,
     pub last_error: Option<String>,
     pub state: ItemState,
+    /// A tab sending this message now, and until when its claim holds (a
+    /// tab that closes mid-send lets it lapse).
+    #[serde(default)]
+    pub claimed_by: String,
+    #[serde(default)]
+    pub claimed_until: i64,
 }
 
 /// Messages waiting for delivery, in the order they happened.
@@ -516,9 +543,10 @@ pub struct Outbox {
 impl Outbox {
     pub const STORAGE_KEY: &'static str = "preflight.outbox";
 
-    /// Queues a status for `config`, if it wants that kind.
+    /// Queues a status for `config`, if it wants that kind and it is not
+    /// queued already (two tabs announcing the same thing share a key).
     pub fn push(&mut self, config: &Config, status: &Status) {
-        if !config.wants(status.kind) {
+        if !config.wants(status.kind) || self.items.iter().any(|i| i.key == status.key) {
             return;
         }
         self.schema = 1;
@@ -532,16 +560,27 @@ impl Outbox {
             next_at_ms: status.at_ms,
             last_error: None,
             state: ItemState::Pending,
+            claimed_by: String::new(),
+            claimed_until: 0,
         });
     }
 
     /// The next message to send now: the oldest pending one, and only when
-    /// it is due (order is kept: later ones wait behind it).
+    /// it is due and no tab is sending it (order is kept: later ones wait
+    /// behind it).
     pub fn due(&self, now_ms: i64) -> Option<&Item> {
         self.items
             .iter()
             .find(|i| i.state == ItemState::Pending)
-            .filter(|i| i.next_at_ms <= now_ms)
+            .filter(|i| i.next_at_ms <= now_ms && i.claimed_until <= now_ms)
+    }
+
+    /// Marks `key` as being sent by `tab` for up to `for_ms`.
+    pub fn claim(&mut self, key: &str, tab: &str, now_ms: i64, for_ms: i64) {
+        if let Some(item) = self.items.iter_mut().find(|i| i.key == key) {
+            item.claimed_by = tab.to_owned();
+            item.claimed_until = now_ms + for_ms;
+        }
     }
 
     /// Records how sending `key` went. `random` in [0, 1) jitters retries.
@@ -555,6 +594,7 @@ impl Outbox {
             }
             Outcome::Retry { after_ms, why } => {
                 let item = &mut self.items[at];
+                item.claimed_until = 0;
                 let wait = after_ms.unwrap_or_else(|| backoff_ms(item.attempts, random));
                 item.attempts += 1;
                 item.next_at_ms = now_ms + wait;
@@ -562,6 +602,7 @@ impl Outbox {
             }
             Outcome::Failed(why) => {
                 let item = &mut self.items[at];
+                item.claimed_until = 0;
                 item.attempts += 1;
                 item.state = ItemState::Failed;
                 item.last_error = Some(why);

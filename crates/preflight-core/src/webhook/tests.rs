@@ -144,6 +144,8 @@ fn urls_are_checked_and_masked() {
     assert!(validate_url("http://127.0.0.1.evil.com/x").is_err());
     assert!(validate_url("javascript:alert(1)").is_err());
     assert!(validate_url("ftp://x/y").is_err());
+    assert!(validate_url("http://evil.example\\@localhost/").is_err());
+    assert!(validate_url("https://hooks.example.com/a b").is_err());
     assert_eq!(
         mask_url("https://hooks.slack.com/services/T0/B0/abcdWXYZ"),
         "https://hooks.slack.com/…WXYZ"
@@ -219,6 +221,18 @@ fn the_outbox_delivers_in_order_and_keeps_what_failed() {
     quiet.kinds = vec![Kind::RunFinished];
     o.push(&quiet, &status(Kind::GateFailed));
     assert_eq!(o.items.len(), 3, "kinds not chosen are not queued");
+    let mut again = status(Kind::RunStarted);
+    again.key = "k0".into();
+    o.push(&c, &again);
+    assert_eq!(o.items.len(), 3, "a key already queued is not queued twice");
+    assert_eq!(
+        key_for("run r1 wait w1 at 5"),
+        key_for("run r1 wait w1 at 5")
+    );
+    assert_ne!(
+        key_for("run r1 wait w1 at 5"),
+        key_for("run r1 wait w1 at 6")
+    );
     assert_eq!(o.due(99), None);
     assert_eq!(o.due(200).unwrap().key, "k0");
     // A 500: k0 waits, and k1 waits behind it.
