@@ -1023,6 +1023,17 @@ impl AppState {
         }
     }
 
+    /// Says why an action was not recorded; true when it was.
+    pub fn report(&self, result: Result<(), Refusal>) -> bool {
+        match result {
+            Ok(()) => true,
+            Err(why) => {
+                self.notify(NoticeKind::Warning, format!("Not recorded: {why}."));
+                false
+            }
+        }
+    }
+
     pub fn notify(&self, kind: NoticeKind, text: String) {
         self.notices.update(|all| {
             if !all.iter().any(|n| n.text == text) {

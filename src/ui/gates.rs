@@ -101,13 +101,10 @@ fn check(gate: PlanGate) -> impl IntoView {
             ev.prevent_default();
             match parse_observed(&value.get_untracked(), unit.as_deref()) {
                 Ok(v) => {
-                    if report(
-                        state,
-                        state.record(Action::Measure {
-                            gate: id.clone(),
-                            value: v,
-                        }),
-                    ) {
+                    if state.report(state.record(Action::Measure {
+                        gate: id.clone(),
+                        value: v,
+                    })) {
                         value.set(String::new());
                     }
                 }
@@ -120,13 +117,10 @@ fn check(gate: PlanGate) -> impl IntoView {
         move |ok: bool| {
             let id = id.clone();
             move |_| {
-                report(
-                    state,
-                    state.record(Action::Confirm {
-                        gate: id.clone(),
-                        ok,
-                    }),
-                );
+                state.report(state.record(Action::Confirm {
+                    gate: id.clone(),
+                    ok,
+                }));
             }
         }
     };
@@ -138,7 +132,7 @@ fn check(gate: PlanGate) -> impl IntoView {
                 gate: id.clone(),
                 reason: reason.get_untracked(),
             };
-            if report(state, state.record(action)) {
+            if state.report(state.record(action)) {
                 overriding.set(false);
                 reason.set(String::new());
             }
@@ -286,16 +280,6 @@ fn with_unit(v: f64, unit: &Option<String>) -> String {
         Some("%") => format!("{}%", trim_number(v)),
         Some(u) => format!("{} {u}", trim_number(v)),
         None => trim_number(v),
-    }
-}
-
-fn report(state: AppState, result: Result<(), preflight_core::run::Refusal>) -> bool {
-    match result {
-        Ok(()) => true,
-        Err(why) => {
-            state.notify(NoticeKind::Warning, format!("Not recorded: {why}."));
-            false
-        }
     }
 }
 

@@ -159,12 +159,10 @@ fn on_key(state: AppState, ev: &web_sys::KeyboardEvent) {
                     .and_then(|r| r.plan.step(&here).and_then(|(_, s)| s.wait_s))
             });
             if let Some(seconds) = wait {
-                if let Err(why) = state.record(Action::StartWait {
+                state.report(state.record(Action::StartWait {
                     target: here,
                     seconds,
-                }) {
-                    state.notify(NoticeKind::Warning, format!("Not recorded: {why}."));
-                }
+                }));
             }
             true
         }

@@ -456,7 +456,7 @@ pub fn phase_bar(phase: PlanPhase) -> impl IntoView {
                     } else {
                         Action::SkipPhase { phase: id2.clone() }
                     };
-                    report(state, state.record(action));
+                    state.report(state.record(action));
                 }
             >
                 {let skipped = skipped.clone(); move || if skipped() { "Unskip section" } else { "Skip section" }}
@@ -494,13 +494,10 @@ fn wait_control(target: String, seconds: u64, label: String) -> impl IntoView {
     let start = {
         let target = target.clone();
         move |_| {
-            report(
-                state,
-                state.record(Action::StartWait {
-                    target: target.clone(),
-                    seconds,
-                }),
-            )
+            state.report(state.record(Action::StartWait {
+                target: target.clone(),
+                seconds,
+            }));
         }
     };
     move || {
@@ -531,13 +528,6 @@ fn wait_control(target: String, seconds: u64, label: String) -> impl IntoView {
             }
             .into_any(),
         })
-    }
-}
-
-/// Says why an action was refused, or nothing.
-fn report(state: AppState, result: Result<(), Refusal>) {
-    if let Err(why) = result {
-        state.notify(NoticeKind::Warning, format!("Not recorded: {why}."));
     }
 }
 
@@ -577,7 +567,9 @@ pub fn toggle(state: AppState, id: &str) {
                 .editing
                 .set(Some((id.to_owned(), Edit::Override(why.to_string()))));
         }
-        Err(why) => report(state, Err(why)),
+        Err(why) => {
+            state.report(Err(why));
+        }
     }
 }
 
@@ -884,7 +876,9 @@ fn edit_form(id: String, edit: Edit) -> AnyView {
                     state.editing.set(None);
                     focus_step(&id);
                 }
-                Err(why) => report(state, Err(why)),
+                Err(why) => {
+                    state.report(Err(why));
+                }
             }
         }
     };
