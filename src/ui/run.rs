@@ -1,7 +1,9 @@
 //! The run view: the run's header with its timers, each step's controls,
 //! each phase's progress and timer, and the end-of-run summary.
 //!
-//! Rows read the run's folded state ([`AppState::run_state`]); only the
+//! Rows read signals of their own ([`Rows`]), which a few effects set from
+//! the run's folded state ([`AppState::run_state`]), the current step, the
+//! cursor and the open form, only where a row's value changed. Only the
 //! timers read the clock, so a tick updates a few text nodes and never
 //! rebuilds the list.
 
@@ -11,10 +13,11 @@ use crate::ui::guide::GuideView;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use preflight_core::run::{
-    format_ms, wait_status, PlanPhase, Refusal, StepStatus, WaitStatus, WindowLevel,
+    format_ms, wait_status, Note, PlanPhase, PlanStep, Refusal, StepStatus, WaitStatus, WindowLevel,
 };
 use preflight_core::text::duration::{format, format_range};
 use preflight_core::{Action, Outcome};
+use std::collections::HashMap;
 
 /// How a step sits in the text: a list item, or a block (code).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -25,6 +28,7 @@ pub enum Shape {
 
 #[component]
 pub fn RunView(guide: OpenGuide) -> impl IntoView {
+    provide_context(Rows::track(expect_context::<AppState>()));
     view! {
         <RunHeader />
         <Summary />
@@ -32,6 +36,165 @@ pub fn RunView(guide: OpenGuide) -> impl IntoView {
         <GuideView guide />
         <crate::ui::review::TreeOutline />
         <crate::ui::signoff::Timeline />
+    }
+}
+
+/// What each row of the run shows that changes as the run goes: one
+/// signal per row and property.
+///
+/// Leptos removes a reader from a source's list of readers in time linear
+/// in that list, and a reader leaves and rejoins its sources each time it
+/// runs. Thousands of rows reading the run's state, the current step or
+/// the cursor directly therefore made each change quadratic in the length
+/// of the guide (1.8 s per check-off at 5,000 steps). Instead, one effect
+/// per shared source sets only the rows whose value changed.
+#[derive(Clone, Copy)]
+pub struct Rows {
+    rows: StoredValue<HashMap<String, Row>>,
+    /// The run view's owner: row signals live as long as the view, even
+    /// when a part of the document re-renders its rows.
+    owner: StoredValue<Owner>,
+}
+
+#[derive(Clone, Copy)]
+struct Row {
+    status: RwSignal<StepStatus>,
+    notes: RwSignal<Vec<Note>>,
+    locked: RwSignal<bool>,
+    finished: RwSignal<bool>,
+    current: RwSignal<bool>,
+    cursor: RwSignal<bool>,
+    editing: RwSignal<Option<Edit>>,
+}
+
+/// Sets `signal` to `value` only if it differs, so readers of an
+/// unchanged row do not run.
+fn set_if<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.try_with_untracked(|v| *v != value) == Some(true) {
+        signal.try_set(value);
+    }
+}
+
+impl Rows {
+    /// Creates the rows' store and the effects that keep it up to date.
+    fn track(state: AppState) -> Rows {
+        let rows = Rows {
+            rows: StoredValue::new(HashMap::new()),
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
+        };
+        Effect::new(move |_| {
+            state.run.with(|r| {
+                let Some(r) = r else { return };
+                state.run_state.with(|st| {
+                    let finished = st.outcome.is_some();
+                    let mut notes: HashMap<&str, Vec<Note>> = HashMap::new();
+                    for n in &st.notes {
+                        if let Some(step) = n.step.as_deref() {
+                            notes.entry(step).or_default().push(n.clone());
+                        }
+                    }
+                    let mut locked: HashMap<&str, bool> = HashMap::new();
+                    rows.rows.with_value(|all| {
+                        for (id, row) in all {
+                            let Some((phase, step)) = r.plan.step(id) else {
+                                continue;
+                            };
+                            let is_locked = *locked.entry(phase.id.as_str()).or_insert_with(|| {
+                                st.rollback.is_none()
+                                    && r.run.locked_by(&r.plan, st, &phase.id).is_some()
+                            });
+                            set_if(row.status, st.status_in(phase, step));
+                            set_if(row.notes, notes.remove(id.as_str()).unwrap_or_default());
+                            set_if(row.locked, is_locked);
+                            set_if(row.finished, finished);
+                        }
+                    });
+                });
+            });
+        });
+        rows.follow(state.current, |row| row.current);
+        rows.follow(state.cursor, |row| row.cursor);
+        let last = StoredValue::new(None::<String>);
+        Effect::new(move |_| {
+            let now = state.editing.get();
+            let id = now.as_ref().map(|(id, _)| id.clone());
+            if let Some(old) = last.get_value().filter(|old| Some(old) != id.as_ref()) {
+                rows.with_row(&old, |row| set_if(row.editing, None));
+            }
+            if let Some((id, edit)) = now {
+                rows.with_row(&id, |row| set_if(row.editing, Some(edit)));
+            }
+            last.set_value(id);
+        });
+        rows
+    }
+
+    /// Keeps one flag per row equal to "this row is `source`'s step".
+    fn follow<S>(&self, source: S, flag: fn(&Row) -> RwSignal<bool>)
+    where
+        S: Get<Value = Option<String>> + Send + Sync + 'static,
+    {
+        let rows = *self;
+        let last = StoredValue::new(None::<String>);
+        Effect::new(move |_| {
+            let now = source.get();
+            let before = last.get_value();
+            if before == now {
+                return;
+            }
+            if let Some(old) = &before {
+                rows.with_row(old, |row| set_if(flag(row), false));
+            }
+            if let Some(new) = &now {
+                rows.with_row(new, |row| set_if(flag(row), true));
+            }
+            last.set_value(now);
+        });
+    }
+
+    fn with_row(&self, id: &str, f: impl FnOnce(&Row)) {
+        self.rows.with_value(|all| {
+            if let Some(row) = all.get(id) {
+                f(row)
+            }
+        });
+    }
+
+    /// The signals of step `id`'s row, made on first use with the values
+    /// the row shows now.
+    fn row(&self, state: AppState, phase: &PlanPhase, step: &PlanStep) -> Row {
+        if let Some(row) = self.rows.with_value(|all| all.get(&step.id).copied()) {
+            return row;
+        }
+        let id = step.id.as_str();
+        let row = self.owner.get_value().with(|| {
+            state.run.with_untracked(|r| {
+                state.run_state.with_untracked(|st| {
+                    let locked = r.as_ref().is_some_and(|r| {
+                        st.rollback.is_none() && r.run.locked_by(&r.plan, st, &phase.id).is_some()
+                    });
+                    Row {
+                        status: RwSignal::new(st.status_in(phase, step)),
+                        notes: RwSignal::new(st.notes_for(id).cloned().collect()),
+                        locked: RwSignal::new(locked),
+                        finished: RwSignal::new(st.outcome.is_some()),
+                        current: RwSignal::new(
+                            state.current.with_untracked(|c| c.as_deref() == Some(id)),
+                        ),
+                        cursor: RwSignal::new(
+                            state.cursor.with_untracked(|c| c.as_deref() == Some(id)),
+                        ),
+                        editing: RwSignal::new(state.editing.with_untracked(|e| {
+                            e.as_ref().filter(|(s, _)| s == id).map(|(_, e)| e.clone())
+                        })),
+                    }
+                })
+            })
+        });
+        self.rows.update_value(|all| {
+            all.insert(step.id.clone(), row);
+        });
+        row
     }
 }
 
@@ -584,38 +747,19 @@ pub fn step(
     code: Option<String>,
 ) -> AnyView {
     let state = expect_context::<AppState>();
-    let Some((phase, plan_step)) = state.run.with_untracked(|r| {
+    // Rows of a run exist only inside its view, which provides `Rows`.
+    let found = use_context::<Rows>().zip(state.run.with_untracked(|r| {
         r.as_ref()
             .and_then(|r| r.plan.step(&id).map(|(p, s)| (p.clone(), s.clone())))
-    }) else {
+    }));
+    let Some((rows, (phase, plan_step))) = found else {
         return blank_step(id, shape, label, rest, code);
     };
     let label = label.unwrap_or_else(|| command_label(&plan_step.text, code.as_deref()));
-    let status = {
-        let (phase, plan_step) = (phase.clone(), plan_step.clone());
-        Memo::new(move |_| state.run_state.with(|st| st.status_in(&phase, &plan_step)))
-    };
-    let is_current = {
-        let id = id.clone();
-        Memo::new(move |_| state.current.with(|c| c.as_deref() == Some(id.as_str())))
-    };
-    let is_cursor = {
-        let id = id.clone();
-        move || state.cursor.with(|c| c.as_deref() == Some(id.as_str()))
-    };
-    let finished = move || state.finished.get();
-    let locked = {
-        let phase_id = phase.id.clone();
-        Memo::new(move |_| {
-            state.run.with(|r| {
-                r.as_ref().is_some_and(|r| {
-                    state.run_state.with(|st| {
-                        st.rollback.is_none() && r.run.locked_by(&r.plan, st, &phase_id).is_some()
-                    })
-                })
-            })
-        })
-    };
+    let row = rows.row(state, &phase, &plan_step);
+    let status = row.status;
+    let finished = move || row.finished.get();
+    let locked = row.locked;
     let meta = move || match status.get() {
         StepStatus::Pending => None,
         StepStatus::Done { at_ms: None, .. } => Some("checked in the guide".to_owned()),
@@ -682,11 +826,8 @@ pub fn step(
         {copy}
     };
     let notes = {
-        let id = id.clone();
         move || {
-            let notes: Vec<_> = state
-                .run_state
-                .with(|st| st.notes_for(&id).cloned().collect());
+            let notes = row.notes.get();
             (!notes.is_empty()).then(|| {
                 view! {
                     <ul class="step-notes" aria-label="Notes">
@@ -711,12 +852,7 @@ pub fn step(
     };
     let form = {
         let id = id.clone();
-        move || {
-            let edit = state
-                .editing
-                .with(|e| e.as_ref().filter(|(s, _)| *s == id).map(|(_, e)| e.clone()))?;
-            Some(edit_form(id.clone(), edit))
-        }
+        move || Some(edit_form(id.clone(), row.editing.get()?))
     };
     let dom_id = format!("step-{id}");
     let kind = format!("step kind-{}", kind_name(plan_step.kind));
@@ -743,8 +879,8 @@ pub fn step(
                 class=kind
                 data-status=status_class
                 data-step=id
-                class:current=move || is_current.get()
-                class:cursor=is_cursor
+                class:current=move || row.current.get()
+                class:cursor=move || row.cursor.get()
                 tabindex="-1"
                 on:focusin=on_focus
             >
@@ -758,8 +894,8 @@ pub fn step(
                 class=kind
                 data-status=status_class
                 data-step=id
-                class:current=move || is_current.get()
-                class:cursor=is_cursor
+                class:current=move || row.current.get()
+                class:cursor=move || row.cursor.get()
                 tabindex="-1"
                 on:focusin=on_focus
             >

@@ -9,7 +9,7 @@
 use super::gate::{phase_gates, PlanGate};
 use crate::guide::{Guide, Phase, PhaseKind, Step, StepKind};
 use crate::text::duration::{self, Range};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -19,6 +19,9 @@ pub struct Plan {
     pub groups: Vec<AltGroup>,
     /// The leaf steps to run when rolling back, in order.
     pub rollback: Vec<String>,
+    /// Step id → (phase index, step index), so that finding a step does
+    /// not walk the plan: views look up every row's step.
+    index: HashMap<String, (usize, usize)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -75,6 +78,7 @@ impl Plan {
             phases: Vec::new(),
             groups: Vec::new(),
             rollback: Vec::new(),
+            index: HashMap::new(),
         };
         collect_groups(&guide.phases, &mut plan.groups);
         let chosen: BTreeMap<&str, &str> = plan
@@ -94,6 +98,12 @@ impl Plan {
             out: &mut plan.phases,
         };
         walk.phases(&guide.phases, 0, false, true);
+        for (p, phase) in plan.phases.iter().enumerate() {
+            for (s, step) in phase.steps.iter().enumerate() {
+                // The first occurrence wins, as a walk would find it.
+                plan.index.entry(step.id.clone()).or_insert((p, s));
+            }
+        }
         // Rollback steps as leaves: a command split into parts is its parts.
         for id in &guide.rollback.steps {
             let leaves: Vec<String> = plan
@@ -150,9 +160,9 @@ impl Plan {
 
     /// A leaf step anywhere in the guide (hidden and rollback ones too).
     pub fn step(&self, id: &str) -> Option<(&PlanPhase, &PlanStep)> {
-        self.phases
-            .iter()
-            .find_map(|p| p.steps.iter().find(|s| s.id == id).map(|s| (p, s)))
+        let &(p, s) = self.index.get(id)?;
+        let phase = &self.phases[p];
+        Some((phase, &phase.steps[s]))
     }
 
     /// The alternative chosen in each group.

@@ -1014,3 +1014,23 @@ fn the_log_keeps_recording_order_when_the_clock_steps_back() {
     assert_eq!(ids, sorted);
     assert!(ids.last().unwrap().ends_with("-00000013"));
 }
+
+#[test]
+fn every_step_of_the_plan_is_found_by_its_id() {
+    for (_, text) in test_fixtures::all() {
+        let guide = Guide::parse(&text);
+        let plan = Plan::new(&guide, &BTreeMap::new());
+        let mut seen = 0;
+        for (p, phase) in plan.phases.iter().enumerate() {
+            for step in &phase.steps {
+                let (found_phase, found) = plan.step(&step.id).expect("indexed");
+                assert_eq!(found.id, step.id);
+                // Ids are unique, so the step is found in its own phase.
+                assert!(std::ptr::eq(found_phase, &plan.phases[p]));
+                seen += 1;
+            }
+        }
+        assert!(seen > 0);
+        assert!(plan.step("no-such-step").is_none());
+    }
+}
