@@ -1,27 +1,48 @@
 // Prints the size of the app's critical path (wasm + JS glue + CSS) in a
 // built dist/ folder: raw, gzip -9 and brotli -11. Exits 1 when a budget
 // given as SIZE_BUDGET_BROTLI_KB is exceeded.
+//
+// `size.mjs --compare APP BASELINE` prints W5 instead: the app's compressed
+// critical path against a baseline build (the Leptos hello world), with
+// the goals (≤ 3× and ≤ 170 KB).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
-const dir = process.argv[2] ?? 'dist';
-const files = readdirSync(dir).filter((f) => /\.(wasm|js|css)$/.test(f)).sort();
 const kb = (n) => (n / 1024).toFixed(1).padStart(7) + ' KB';
-let total = { raw: 0, gzip: 0, brotli: 0 };
-console.log(`${'file'.padEnd(44)}${'raw'.padStart(10)}${'gzip'.padStart(10)}${'brotli'.padStart(10)}`);
-for (const f of files) {
-  const bytes = readFileSync(join(dir, f));
-  const gz = gzipSync(bytes, { level: 9 }).length;
-  const br = brotliCompressSync(bytes, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: 11 },
-  }).length;
-  total.raw += bytes.length; total.gzip += gz; total.brotli += br;
-  console.log(`${f.padEnd(44)}${kb(bytes.length)}${kb(gz)}${kb(br)}`);
+
+function measure(dir, print) {
+  const files = readdirSync(dir).filter((f) => /\.(wasm|js|css)$/.test(f)).sort();
+  const total = { raw: 0, gzip: 0, brotli: 0 };
+  if (print) console.log(`${'file'.padEnd(44)}${'raw'.padStart(10)}${'gzip'.padStart(10)}${'brotli'.padStart(10)}`);
+  for (const f of files) {
+    const bytes = readFileSync(join(dir, f));
+    const gz = gzipSync(bytes, { level: 9 }).length;
+    const br = brotliCompressSync(bytes, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11 },
+    }).length;
+    total.raw += bytes.length; total.gzip += gz; total.brotli += br;
+    if (print) console.log(`${f.padEnd(44)}${kb(bytes.length)}${kb(gz)}${kb(br)}`);
+  }
+  if (print) console.log(`${'critical path total'.padEnd(44)}${kb(total.raw)}${kb(total.gzip)}${kb(total.brotli)}`);
+  return total;
 }
-console.log(`${'critical path total'.padEnd(44)}${kb(total.raw)}${kb(total.gzip)}${kb(total.brotli)}`);
-const budget = Number(process.env.SIZE_BUDGET_BROTLI_KB ?? 0);
-if (budget && total.brotli / 1024 > budget) {
-  console.error(`size budget exceeded: ${(total.brotli / 1024).toFixed(1)} KB brotli > ${budget} KB`);
-  process.exit(1);
+
+if (process.argv[2] === '--compare') {
+  const app = measure(process.argv[3], false);
+  const base = measure(process.argv[4], false);
+  for (const k of ['raw', 'gzip', 'brotli']) {
+    const ratio = app[k] / base[k];
+    console.log(`W5 size ${k.padEnd(6)} app ${kb(app[k])}  hello world ${kb(base[k])}  ${ratio.toFixed(2)}x`);
+  }
+  const br = app.brotli / 1024;
+  console.log(`W5 goals: brotli ratio ${(app.brotli / base.brotli).toFixed(2)}x (goal <= 3x), ` +
+    `critical path ${br.toFixed(1)} KB brotli (goal <= 170 KB)`);
+} else {
+  const total = measure(process.argv[2] ?? 'dist', true);
+  const budget = Number(process.env.SIZE_BUDGET_BROTLI_KB ?? 0);
+  if (budget && total.brotli / 1024 > budget) {
+    console.error(`size budget exceeded: ${(total.brotli / 1024).toFixed(1)} KB brotli > ${budget} KB`);
+    process.exit(1);
+  }
 }

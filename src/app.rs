@@ -4,7 +4,7 @@
 //! guide, toggle a task) call the core for every decision and the effects
 //! for every browser call; views only read the signals.
 
-use crate::effects::{clock, download, files, http, location, notify, random, storage};
+use crate::effects::{clock, download, files, http, location, marks, notify, random, storage};
 use crate::persist::{self, Opened};
 use crate::ui;
 use leptos::prelude::*;
@@ -328,7 +328,9 @@ impl AppState {
                 return false;
             }
         };
+        marks::mark("preflight:parse-start");
         let guide = Guide::parse(&text);
+        marks::mark("preflight:parse-end");
         let hash = preflight_core::guide_hash(&text);
         // Messages about the previous guide go; messages about this one
         // (remembering it, reading its progress) come after.
@@ -912,10 +914,12 @@ impl AppState {
         if !self.index_dirty.get_value() || !self.storage_ok.get_untracked() {
             return;
         }
-        if let (Some(active), Some(open)) = (self.run.get_untracked(), self.guide.get_untracked()) {
-            self.runs
-                .update(|index| index.upsert(&active.run, &open.guide));
-        }
+        self.run.with_untracked(|active| {
+            if let Some(active) = active {
+                self.runs
+                    .update(|index| index.upsert_planned(&active.run, &active.plan));
+            }
+        });
         if storage::set(RunIndex::STORAGE_KEY, &self.runs.get_untracked().encode()).is_ok() {
             self.index_dirty.set_value(false);
         }
@@ -1079,10 +1083,15 @@ pub fn mount() {
     match target {
         Some(target) => {
             target.set_text_content(None);
+            marks::mark("preflight:mount-start");
             leptos::mount::mount_to(target, App).forget();
         }
-        None => leptos::mount::mount_to_body(App),
+        None => {
+            marks::mark("preflight:mount-start");
+            leptos::mount::mount_to_body(App);
+        }
     }
+    marks::mark("preflight:mount-end");
 }
 
 #[component]

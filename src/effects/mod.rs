@@ -8,6 +8,7 @@ pub mod files;
 pub mod http;
 pub mod location;
 pub mod locks;
+pub mod marks;
 pub mod notify;
 pub mod panic;
 pub mod post;

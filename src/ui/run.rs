@@ -82,33 +82,60 @@ impl Rows {
             rows: StoredValue::new(HashMap::new()),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
         };
+        // What the rows were last set from: notes, locks and the end of
+        // the run change rarely, so rows are only compared for them when
+        // they changed.
+        let last: StoredValue<Option<(Vec<Note>, Vec<bool>, bool)>> = StoredValue::new(None);
         Effect::new(move |_| {
             state.run.with(|r| {
                 let Some(r) = r else { return };
                 state.run_state.with(|st| {
                     let finished = st.outcome.is_some();
+                    let locked: Vec<bool> = r
+                        .plan
+                        .phases
+                        .iter()
+                        .map(|p| {
+                            st.rollback.is_none() && r.run.locked_by(&r.plan, st, &p.id).is_some()
+                        })
+                        .collect();
+                    let same = last.with_value(|l| {
+                        l.as_ref().is_some_and(|(n, l, f)| {
+                            *n == st.notes && *l == locked && *f == finished
+                        })
+                    });
                     let mut notes: HashMap<&str, Vec<Note>> = HashMap::new();
-                    for n in &st.notes {
-                        if let Some(step) = n.step.as_deref() {
-                            notes.entry(step).or_default().push(n.clone());
+                    let mut locked_by_id: HashMap<&str, bool> = HashMap::new();
+                    if !same {
+                        for (p, l) in r.plan.phases.iter().zip(&locked) {
+                            locked_by_id.insert(p.id.as_str(), *l);
+                        }
+                        for n in &st.notes {
+                            if let Some(step) = n.step.as_deref() {
+                                notes.entry(step).or_default().push(n.clone());
+                            }
                         }
                     }
-                    let mut locked: HashMap<&str, bool> = HashMap::new();
                     rows.rows.with_value(|all| {
                         for (id, row) in all {
                             let Some((phase, step)) = r.plan.step(id) else {
                                 continue;
                             };
-                            let is_locked = *locked.entry(phase.id.as_str()).or_insert_with(|| {
-                                st.rollback.is_none()
-                                    && r.run.locked_by(&r.plan, st, &phase.id).is_some()
-                            });
                             set_if(row.status, st.status_in(phase, step));
+                            if same {
+                                continue;
+                            }
                             set_if(row.notes, notes.remove(id.as_str()).unwrap_or_default());
-                            set_if(row.locked, is_locked);
+                            set_if(
+                                row.locked,
+                                locked_by_id.get(phase.id.as_str()) == Some(&true),
+                            );
                             set_if(row.finished, finished);
                         }
                     });
+                    if !same {
+                        last.set_value(Some((st.notes.clone(), locked, finished)));
+                    }
                 });
             });
         });

@@ -1,5 +1,6 @@
-// A small static HTTP server on 127.0.0.1 for end-to-end tests: the release
-// build from dist/ at the root and test fixtures under /fixtures/.
+// A small static HTTP server on 127.0.0.1 for end-to-end tests and
+// benchmarks: the release build from dist/ at the root, test fixtures under
+// /fixtures/, and any further folders given as [prefix, folder] pairs.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -17,8 +18,11 @@ const TYPES = {
 };
 
 /** Starts the server; resolves to { url, close }. */
-export async function startServer({ dist, fixtures }) {
+// `headers` are added to every response (the benchmarks use them to make
+// the page cross-origin isolated, which memory measurement needs).
+export async function startServer({ dist, fixtures, more = [], headers = {} }) {
   const roots = [
+    ...more.map(([prefix, dir]) => [prefix, resolve(dir)]),
     ['/fixtures/', resolve(fixtures)],
     ['/', resolve(dist)],
   ];
@@ -33,6 +37,7 @@ export async function startServer({ dist, fixtures }) {
       res.writeHead(200, {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'cache-control': 'no-store',
+        ...headers,
       });
       res.end(body);
     } catch (err) {

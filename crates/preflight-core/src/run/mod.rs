@@ -1144,14 +1144,20 @@ impl Run {
             resolved: 0,
             total: 0,
         };
-        for (ph, s) in plan.run_steps() {
-            if phase.is_some_and(|id| id != ph.id) {
-                continue;
-            }
+        let mut count = |ph: &PlanPhase, s: &PlanStep| {
             p.total += 1;
             if state.status_in(ph, s).is_resolved() {
                 p.resolved += 1;
             }
+        };
+        match phase {
+            // Phase ids are unique: only that phase's steps are counted.
+            Some(id) => {
+                if let Some(ph) = plan.run_phases().find(|ph| ph.id == id) {
+                    ph.steps.iter().for_each(|s| count(ph, s));
+                }
+            }
+            None => plan.run_steps().for_each(|(ph, s)| count(ph, s)),
         }
         p
     }
@@ -1317,9 +1323,13 @@ impl RunIndex {
 
     /// Adds or replaces the entry for `run`.
     pub fn upsert(&mut self, run: &Run, guide: &Guide) {
-        let plan = run.plan(guide);
+        self.upsert_planned(run, &run.plan(guide));
+    }
+
+    /// [`RunIndex::upsert`] with the run's plan already made.
+    pub fn upsert_planned(&mut self, run: &Run, plan: &Plan) {
         let state = run.state();
-        let progress = run.progress(&plan, &state, None);
+        let progress = run.progress(plan, &state, None);
         let entry = RunEntry {
             id: run.id.clone(),
             guide_title: run.guide_title.clone(),
