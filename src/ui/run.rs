@@ -67,6 +67,10 @@ struct Row {
     editing: RwSignal<Option<Edit>>,
 }
 
+/// The notes, per-phase locks and end of the run the rows were last set
+/// from.
+type Seen = (Vec<Note>, Vec<bool>, bool);
+
 /// Sets `signal` to `value` only if it differs, so readers of an
 /// unchanged row do not run.
 fn set_if<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
@@ -85,7 +89,7 @@ impl Rows {
         // What the rows were last set from: notes, locks and the end of
         // the run change rarely, so rows are only compared for them when
         // they changed.
-        let last: StoredValue<Option<(Vec<Note>, Vec<bool>, bool)>> = StoredValue::new(None);
+        let last: StoredValue<Option<Seen>> = StoredValue::new(None);
         Effect::new(move |_| {
             state.run.with(|r| {
                 let Some(r) = r else { return };
@@ -141,7 +145,12 @@ impl Rows {
         });
         rows.follow(state.current, |row| row.current);
         rows.follow(state.cursor, |row| row.cursor);
-        let last = StoredValue::new(None::<String>);
+        // Rows made from now on start with the values of now.
+        let last = StoredValue::new(
+            state
+                .editing
+                .with_untracked(|e| e.as_ref().map(|(id, _)| id.clone())),
+        );
         Effect::new(move |_| {
             let now = state.editing.get();
             let id = now.as_ref().map(|(id, _)| id.clone());
@@ -149,7 +158,11 @@ impl Rows {
                 rows.with_row(&old, |row| set_if(row.editing, None));
             }
             if let Some((id, edit)) = now {
-                rows.with_row(&id, |row| set_if(row.editing, Some(edit)));
+                // Set even when equal: opening the open form again builds
+                // it again, which focuses its field.
+                rows.with_row(&id, |row| {
+                    row.editing.try_set(Some(edit));
+                });
             }
             last.set_value(id);
         });
@@ -159,10 +172,15 @@ impl Rows {
     /// Keeps one flag per row equal to "this row is `source`'s step".
     fn follow<S>(&self, source: S, flag: fn(&Row) -> RwSignal<bool>)
     where
-        S: Get<Value = Option<String>> + Send + Sync + 'static,
+        S: Get<Value = Option<String>>
+            + GetUntracked<Value = Option<String>>
+            + Send
+            + Sync
+            + 'static,
     {
         let rows = *self;
-        let last = StoredValue::new(None::<String>);
+        // Rows made from now on start with the values of now.
+        let last = StoredValue::new(source.get_untracked());
         Effect::new(move |_| {
             let now = source.get();
             let before = last.get_value();

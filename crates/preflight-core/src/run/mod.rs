@@ -1151,12 +1151,12 @@ impl Run {
             }
         };
         match phase {
-            // Phase ids are unique: only that phase's steps are counted.
-            Some(id) => {
-                if let Some(ph) = plan.run_phases().find(|ph| ph.id == id) {
-                    ph.steps.iter().for_each(|s| count(ph, s));
-                }
-            }
+            // Only the steps of phases with that id (ids of phases with
+            // the same title can repeat) are looked at.
+            Some(id) => plan
+                .run_phases()
+                .filter(|ph| ph.id == id)
+                .for_each(|ph| ph.steps.iter().for_each(|s| count(ph, s))),
             None => plan.run_steps().for_each(|(ph, s)| count(ph, s)),
         }
         p

@@ -13,7 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
-    /// Every phase and section, depth first, hidden ones included.
+    /// Every phase and section, depth first, hidden ones included. Read
+    /// only: `index` points into it.
     pub phases: Vec<PlanPhase>,
     /// The alternative groups of the guide, each with its options.
     pub groups: Vec<AltGroup>,
