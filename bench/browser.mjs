@@ -6,7 +6,7 @@
 import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../tests/e2e/chromium.mjs';
 import { startServer } from '../tests/e2e/server.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,19 +31,10 @@ const server = await startServer({
     'cross-origin-embedder-policy': 'require-corp',
   },
 });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-    '--enable-blink-features=ForceEagerMeasureMemory',
-    '--js-flags=--expose-gc',
-  ],
-});
+const browser = await launchChromium([
+  '--enable-blink-features=ForceEagerMeasureMemory',
+  '--js-flags=--expose-gc',
+]);
 
 const results = [];
 function report(row) {

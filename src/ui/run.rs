@@ -859,14 +859,20 @@ pub fn step(
         .then_some(code)
         .flatten()
         .map(copy_button);
+    // A plain closure, not `<Show>`: one reactive binding less per row.
+    let actions = move || {
+        (!finished()).then(|| {
+            view! {
+                <span class="step-actions">
+                    <button type="button" class="small" on:click=open_form(Edit::Skip)>"Skip"</button>
+                    <button type="button" class="small" on:click=open_form(Edit::Note)>"Note"</button>
+                </span>
+            }
+        })
+    };
     let controls = view! {
         <span class="step-meta">{meta}</span>
-        <Show when=move || !finished()>
-            <span class="step-actions">
-                <button type="button" class="small" on:click=open_form(Edit::Skip)>"Skip"</button>
-                <button type="button" class="small" on:click=open_form(Edit::Note)>"Note"</button>
-            </span>
-        </Show>
+        {actions}
         {wait}
         {copy}
     };
