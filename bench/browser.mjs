@@ -1,8 +1,9 @@
 // Browser benchmarks W2 (first render), W3 (toggle), W6 (memory) and W7
 // (startup under a 4× CPU throttle), each against a baseline measured in
 // the same run. Needs the release build in dist/ and the guides written by
-// `./scripts/bench` into bench/out/. Prints one JSON object per figure and
-// writes them all to bench/out/browser.json.
+// `./scripts/bench` into bench/out/. Prints a table (and, with BENCH_JSON
+// set, one JSON object per figure) and writes every figure to
+// bench/out/browser.json. Stops at the first error either page reports.
 import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,7 @@ import { startServer } from '../tests/e2e/server.mjs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'bench', 'out');
 const REPS = Number(process.env.BENCH_REPS ?? 9);
-const SIZES = (process.env.BENCH_SIZES ?? "1000,5000").split(",").map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? '1000,5000').split(',').map(Number);
 
 const css = readdirSync(join(ROOT, 'dist')).find((f) => f.endsWith('.css'));
 copyFileSync(join(ROOT, 'dist', css), join(OUT, 'style.css'));
@@ -76,8 +77,8 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-const spread = (xs) => [Math.min(...xs), Math.max(...xs)];
-const stats = (xs) => ({ median: +median(xs).toFixed(2), min: +spread(xs)[0].toFixed(2), max: +spread(xs)[1].toFixed(2), n: xs.length });
+const round = (x) => +x.toFixed(2);
+const stats = (xs) => ({ median: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)), n: xs.length });
 
 // Set before any page script: when the app (or the baseline) puts its root
 // into #app, wait for the next frame and the task after it, which runs
@@ -120,6 +121,10 @@ const TIMES = `(() => {
            parse: Number.isFinite(parse) ? parse : 0, painted: window.__painted };
 })()`;
 
+function failOn(what, errors) {
+  if (errors.length) throw new Error(`${what} errors: ${errors.join('; ')}`);
+}
+
 async function newPage() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
   const page = await context.newPage();
@@ -140,24 +145,28 @@ async function loadTimes(page, url) {
   };
 }
 
-// One click on the checkbox of step `index`, timed two ways: until the
-// page's work (handlers, reactive updates, style and layout) is done, and
-// until the next frame is painted.
-const TOGGLE = `async (index) => {
-  // A negative index: the first step still open.
-  const boxes = [...document.querySelectorAll('.step input[type=checkbox]')];
-  const box = index < 0
-    ? boxes.find((b) => !b.disabled && b.closest('.step').dataset.status === 'pending')
-    : boxes[index];
-  const row = box.closest('.step');
+// One click on `el`, timed two ways: until the page's work (handlers,
+// reactive updates, style and layout) is done, and until the next frame is
+// painted.
+const TIME_CLICK = `async (el) => {
   const t0 = performance.now();
-  box.click();
+  el.click();
   await new Promise((r) => setTimeout(r, 0));
   void document.body.offsetHeight;
   const t1 = performance.now();
   await new Promise((r) => requestAnimationFrame(() => setTimeout(r)));
-  const t2 = performance.now();
-  return { work: t1 - t0, paint: t2 - t0, status: row.dataset.status };
+  return { work: t1 - t0, paint: performance.now() - t0 };
+}`;
+
+// A click on the checkbox of step `index` (negative: the first step still
+// open), timed by TIME_CLICK, with the row's status after it.
+const TOGGLE = `async (index) => {
+  const boxes = [...document.querySelectorAll('.step input[type=checkbox]')];
+  const box = index < 0
+    ? boxes.find((b) => !b.disabled && b.closest('.step').dataset.status === 'pending')
+    : boxes[index];
+  const t = await (${TIME_CLICK})(box);
+  return { ...t, status: box.closest('.step').dataset.status };
 }`;
 
 async function toggles(page) {
@@ -191,19 +200,19 @@ async function memory(page) {
 
 // Starts a run of the guide with `tasks` tasks; returns its id.
 async function startRun(tasks) {
-  const { context, page } = await newPage();
+  const { context, page, errors } = await newPage();
   await page.goto(`${server.url}/?guide=/bench/guide-${tasks}.md`);
   await page.waitForSelector('.guide', { timeout: 120_000 });
   await page.getByLabel('Your name').fill('Bench');
   await page.getByRole('button', { name: 'Start run' }).click();
   await page.waitForSelector('.run-header', { timeout: 120_000 });
   const id = new URL(page.url()).hash.replace(/^#run=/, '');
-  return { context, page, id };
+  return { context, page, errors, id };
 }
 
 try {
   for (const tasks of SIZES) {
-    const { context, page, id } = await startRun(tasks);
+    const { context, page, errors, id } = await startRun(tasks);
     await page.addInitScript(PAINT_PROBE);
     const runUrl = `${server.url}/#run=${id}`;
     // W2: the run view rendered on a page load, the parse subtracted.
@@ -251,7 +260,8 @@ try {
         app_paint_ms: stats(a.paint), vanilla_paint_ms: stats(b.paint),
         paint_ratio: +(median(a.paint) / median(b.paint)).toFixed(2) });
     }
-    if (base.errors.length) throw new Error(`baseline errors: ${base.errors.join('; ')}`);
+    failOn('app', errors);
+    failOn('baseline', base.errors);
     await base.context.close();
     await context.close();
   }
@@ -262,7 +272,7 @@ try {
   const input = [];
   const check = [];
   for (let i = 0; i < REPS; i++) {
-    const { context, page } = await newPage();
+    const { context, page, errors } = await newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
     await page.goto(server.url + '/');
@@ -274,18 +284,15 @@ try {
     // First input: start a run of the example (a name typed first); time
     // from the click to the next painted frame.
     await page.getByLabel('Your name').fill('Bench');
-    const start = await page.evaluate(`(() => {
-      const b = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Start run');
-      const t0 = performance.now();
-      b.click();
-      return new Promise((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(() => r(performance.now() - t0)))));
-    })()`);
-    input.push(start);
+    const start = await page.evaluate(`(${TIME_CLICK})(
+      [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Start run'))`);
+    input.push(start.paint);
     // Then check the first step off: the input a run is made of.
     await page.waitForSelector('.run-header');
     const first = await page.evaluate(`(${TOGGLE})(-1)`);
     if (first.status !== 'done') throw new Error('W7: the first step was not checked');
     check.push(first.paint);
+    failOn('app', errors);
     await context.close();
   }
   report({ w: 'W7 startup', throttle: 4, fcp_ms: stats(fcp), app_ready_ms: stats(ready),

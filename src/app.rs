@@ -1080,16 +1080,13 @@ pub fn mount() {
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app"))
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    marks::mark("preflight:mount-start");
     match target {
         Some(target) => {
             target.set_text_content(None);
-            marks::mark("preflight:mount-start");
             leptos::mount::mount_to(target, App).forget();
         }
-        None => {
-            marks::mark("preflight:mount-start");
-            leptos::mount::mount_to_body(App);
-        }
+        None => leptos::mount::mount_to_body(App),
     }
     marks::mark("preflight:mount-end");
 }

@@ -20,6 +20,7 @@ function build(node) {
   return el;
 }
 
+// The app's buttons open forms; the baseline only needs their listeners.
 function onButton() {}
 
 function hm(ms) {

@@ -35,9 +35,6 @@ pub fn lock_banner(phase_id: String) -> impl IntoView {
         state.run.with(|r| {
             let r = r.as_ref()?;
             state.run_state.with(|st| {
-                if st.rollback.is_some() {
-                    return None;
-                }
                 r.run
                     .locked_by(&r.plan, st, &phase_id)
                     .map(|p| p.title.clone())

@@ -99,9 +99,7 @@ impl Rows {
                         .plan
                         .phases
                         .iter()
-                        .map(|p| {
-                            st.rollback.is_none() && r.run.locked_by(&r.plan, st, &p.id).is_some()
-                        })
+                        .map(|p| r.run.locked_by(&r.plan, st, &p.id).is_some())
                         .collect();
                     let same = last.with_value(|l| {
                         l.as_ref().is_some_and(|(n, l, f)| {
@@ -215,9 +213,9 @@ impl Rows {
         let row = self.owner.get_value().with(|| {
             state.run.with_untracked(|r| {
                 state.run_state.with_untracked(|st| {
-                    let locked = r.as_ref().is_some_and(|r| {
-                        st.rollback.is_none() && r.run.locked_by(&r.plan, st, &phase.id).is_some()
-                    });
+                    let locked = r
+                        .as_ref()
+                        .is_some_and(|r| r.run.locked_by(&r.plan, st, &phase.id).is_some());
                     Row {
                         status: RwSignal::new(st.status_in(phase, step)),
                         notes: RwSignal::new(st.notes_for(id).cloned().collect()),

@@ -759,13 +759,17 @@ impl Run {
         }
     }
 
-    /// The earlier phase whose unmet criteria lock `phase`, if any.
+    /// The earlier phase whose unmet criteria lock `phase`, if any. Nothing
+    /// is locked while rolling back: rollback never waits for a gate.
     pub fn locked_by<'a>(
         &self,
         plan: &'a Plan,
         state: &RunState,
         phase: &str,
     ) -> Option<&'a PlanPhase> {
+        if state.rollback.is_some() {
+            return None;
+        }
         for q in plan.run_phases() {
             if q.id == phase {
                 return None;
@@ -889,10 +893,10 @@ impl Run {
                 return Ok(());
             }
             match self.locked_by(plan, state(), &phase.id) {
-                Some(by) if state().rollback.is_none() => Err(Refusal::Locked {
+                Some(by) => Err(Refusal::Locked {
                     by: by.title.clone(),
                 }),
-                _ => Ok(()),
+                None => Ok(()),
             }
         };
         // Criteria can be measured at any time: observing is not moving on.

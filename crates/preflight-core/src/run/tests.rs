@@ -762,6 +762,9 @@ fn rolling_back_makes_the_rollback_steps_the_checklist() {
     assert_eq!(st.rollback, Some((T0 + MIN, "Ana".into())));
     assert_eq!(st.decisions[0].2, path);
     // Locks do not hold up a rollback.
+    assert!(plan
+        .run_phases()
+        .all(|p| run.locked_by(&plan, &st, &p.id).is_none()));
     assert_eq!(
         run.current_step(&plan, &st).unwrap().text,
         "Step 1: Switch traffic back"
