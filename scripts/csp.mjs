@@ -29,7 +29,8 @@ export const policy = [
   "font-src 'self'",
   // Guides may be opened from any https address (?guide=), and from the
   // machine itself during development.
-  "connect-src 'self' https: http://127.0.0.1:* http://localhost:*",
+  // Shared runs talk to a NATS relay over WebSockets, wherever a team runs it.
+  "connect-src 'self' https: http://127.0.0.1:* http://localhost:* wss: ws:",
   "form-action 'self'",
   "base-uri 'none'",
   "object-src 'none'",

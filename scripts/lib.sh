@@ -60,8 +60,9 @@ ensure_npm_deps() {
   # wasm-opt comes from the npm package binaryen@132.0.0: Debian's binaryen
   # is too old and produces a module that fails to load.
   if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] ||
+     [ ! -d node_modules/@nats-io/jetstream ] ||
      [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    say "installing npm packages (binaryen, playwright-core)"
+    say "installing npm packages (binaryen, playwright-core, esbuild, NATS clients)"
     npm ci --no-audit --no-fund --loglevel=error
   fi
 }
@@ -77,6 +78,14 @@ ensure_chromium() {
   fi
   export CHROME_PATH="${CHROME_PATH:-$(command -v chromium)}"
   export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
+}
+
+ensure_nats() {
+  # The relay of live shared runs (tests start their own on 127.0.0.1).
+  if ! command -v nats-server >/dev/null 2>&1; then
+    say "installing nats-server"
+    apt_install nats-server
+  fi
 }
 
 ensure_crates() {

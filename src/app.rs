@@ -40,7 +40,7 @@ impl Origin {
     }
 
     /// How the origin is stored with the guide's text.
-    fn stored(&self) -> (&'static str, Option<String>) {
+    pub(crate) fn stored(&self) -> (&'static str, Option<String>) {
         match self {
             Origin::Example => ("example", None),
             Origin::Url(url) => ("url", Some(url.clone())),
@@ -146,6 +146,8 @@ pub struct AppState {
     writer: StoredValue<String>,
     /// Webhook settings and outbox.
     pub hooks: crate::hooks::Hooks,
+    /// The open run's live sharing through a relay.
+    pub sharing: crate::share::Sharing,
     /// The open run is a shared copy from a link: shown, not changed.
     pub read_only: RwSignal<bool>,
     /// The managers' review is shown instead of the guide.
@@ -191,6 +193,7 @@ impl AppState {
             index_dirty: StoredValue::new(false),
             writer: StoredValue::new(String::new()),
             hooks: crate::hooks::Hooks::load(),
+            sharing: crate::share::Sharing::new(),
             read_only: RwSignal::new(false),
             reviewing: RwSignal::new(false),
             notices: RwSignal::new(Vec::new()),
@@ -218,6 +221,9 @@ impl AppState {
                 .unwrap_or_default(),
         );
         self.load_indexes();
+        if crate::share::boot(*self) {
+            return;
+        }
         if let Some(shared) = location::fragment_value("view") {
             if self.open_shared(&shared) {
                 return;
@@ -549,7 +555,9 @@ impl AppState {
         self.pending.set(Vec::new());
         persist::compact_soon(&run.id);
         self.check_guide_changed(&open.origin, &run.guide_hash);
+        let id = run.id.clone();
         self.run.set(Some(ActiveRun { run, plan }));
+        crate::share::resume(*self, &id);
         true
     }
 
@@ -796,6 +804,9 @@ impl AppState {
             location::set_fragment(None);
         }
         if self.run.get_untracked().is_some() {
+            crate::share::disconnect(*self);
+            self.sharing.settings.set(None);
+            self.sharing.status.set(None);
             self.run.set(None);
             self.editing.set(None);
             location::set_run_hash(None);
@@ -845,6 +856,7 @@ impl AppState {
         }
         self.flush_pending();
         self.mark_index();
+        crate::share::pump(*self);
         Ok(())
     }
 
@@ -906,6 +918,22 @@ impl AppState {
 
     fn mark_index(&self) {
         self.index_dirty.set_value(true);
+    }
+
+    /// The list of runs changed (a shared run's event arrived).
+    pub fn mark_index_dirty(&self) {
+        self.mark_index();
+    }
+
+    /// Sets and remembers the name of the person at this browser.
+    pub fn set_operator(&self, name: &str) {
+        let _ = storage::set(OPERATOR_KEY, name);
+        self.operator.set(name.to_owned());
+    }
+
+    /// This tab's writer id (also its device id in a shared run).
+    pub fn writer_id(&self) -> String {
+        self.writer.get_value()
     }
 
     /// Writes the list of runs if it changed: each tick, and when the page
@@ -1104,12 +1132,17 @@ pub fn App() -> impl IntoView {
         state.flush_pending();
         state.flush_index();
         state.hooks.pump(state, &state.writer.get_value());
+        crate::share::pump(state);
     });
     let online_listener = window_event_listener(leptos::ev::online, move |_| {
         state.hooks.wake();
         state.hooks.pump(state, &state.writer.get_value());
+        crate::share::on_online(state);
     });
-    std::mem::forget(online_listener);
+    let offline_listener = window_event_listener(leptos::ev::offline, move |_| {
+        crate::share::on_offline(state);
+    });
+    std::mem::forget((online_listener, offline_listener));
     let storage_listener = window_event_listener(leptos::ev::storage, move |ev| {
         if let Some(key) = ev.key() {
             state.on_storage_change(&key, ev.new_value());
@@ -1118,6 +1151,7 @@ pub fn App() -> impl IntoView {
     let hide_listener = window_event_listener(leptos::ev::pagehide, move |_| {
         state.flush_pending();
         state.flush_index();
+        crate::share::disconnect(state);
     });
     let visibility_listener = window_event_listener(leptos::ev::visibilitychange, move |_| {
         state.flush_pending();
@@ -1182,6 +1216,9 @@ pub fn App() -> impl IntoView {
                 {move || {
                     if state.reviewing.get() {
                         return Some(view! { <ui::review::Review /> }.into_any());
+                    }
+                    if state.sharing.joining.with(Option::is_some) {
+                        return Some(view! { <ui::share::JoinPanel /> }.into_any());
                     }
                     let guide = state.guide.get()?;
                     // Rebuilt when another run opens, not on every change.

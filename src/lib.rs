@@ -12,6 +12,7 @@ pub mod app;
 pub mod effects;
 pub mod hooks;
 pub mod persist;
+pub mod share;
 pub mod ui;
 
 /// Installs the panic notice and mounts the app into `#app` (or the body).

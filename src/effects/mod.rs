@@ -14,4 +14,5 @@ pub mod panic;
 pub mod post;
 pub mod print;
 pub mod random;
+pub mod relay;
 pub mod storage;

@@ -11,5 +11,6 @@ pub mod notices;
 pub mod open;
 pub mod review;
 pub mod run;
+pub mod share;
 pub mod signoff;
 pub mod webhook;

@@ -374,6 +374,7 @@ fn RunHeader() -> impl IntoView {
                 </button>
                 <button type="button" on:click=move |_| state.export_run()>"Export run"</button>
                 <button type="button" on:click=share>"Share link"</button>
+                <crate::ui::share::ShareControls />
                 <button type="button" on:click=move |_| crate::effects::print::print()>"Print record"</button>
                 <Show when=move || !state.read_only.get()>
                     <button

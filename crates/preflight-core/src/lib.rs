@@ -11,12 +11,15 @@
 //! * [`progress`] is the versioned record of which tasks are checked.
 //! * [`run`] is a run of a guide: its event log, and the state, timers and
 //!   summary derived from it and a clock reading passed in.
+//! * [`share`] is the protocol of live shared runs over a NATS relay:
+//!   subjects, messages, the outbox of unsent events, links and presence.
 
 pub mod doc;
 pub mod guide;
 pub mod markdown;
 pub mod progress;
 pub mod run;
+pub mod share;
 pub mod source;
 pub mod text;
 pub mod webhook;

@@ -1,0 +1,450 @@
+//! Live shared runs: Preflight's protocol over a NATS JetStream relay.
+//!
+//! The browser's relay client (a bundle of the official NATS clients) only
+//! connects, publishes and delivers messages; everything Preflight-specific
+//! is here, as plain functions: which subjects, stream and presence bucket a
+//! team's run uses ([`Names`]), what the first message of a shared run
+//! carries ([`meta_payload`]), how a message from the relay is read
+//! ([`read_message`]), which local events still have to be published
+//! ([`unsent`]), the share link ([`Link`]) and presence ([`Presence`],
+//! [`peers`]).
+//!
+//! A run's log is the same log two tabs merge: each event is published once
+//! under the run's `events` subject with `<run id>:<event id>` as its
+//! `Nats-Msg-Id`, so the relay drops a retried publish, and a device merges
+//! what it receives with [`crate::Run::merge`], which ignores events it has.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::run::store::{self, Export, ImportError};
+use crate::run::{Event, Run};
+
+/// How long a presence entry lives without being renewed.
+pub const PRESENCE_TTL_MS: i64 = 30_000;
+/// How often a device renews its presence.
+pub const PRESENCE_EVERY_MS: i64 = 10_000;
+
+/// Why a relay setting or link was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShareError {
+    Team(String),
+    Server(String),
+    Link(String),
+}
+
+impl fmt::Display for ShareError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShareError::Team(t) => write!(
+                f,
+                "“{t}” is not a team name: use 1 to 32 lower-case letters, digits, - or _"
+            ),
+            ShareError::Server(s) => write!(
+                f,
+                "“{s}” is not a relay address: use ws://host:port or wss://host[:port]"
+            ),
+            ShareError::Link(why) => write!(f, "the share link is not valid ({why})"),
+        }
+    }
+}
+
+/// A team name: the NATS account's subject prefix.
+pub fn team(raw: &str) -> Result<String, ShareError> {
+    let t = raw.trim();
+    let ok = !t.is_empty()
+        && t.len() <= 32
+        && t.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(t.to_owned())
+    } else {
+        Err(ShareError::Team(raw.trim().to_owned()))
+    }
+}
+
+/// Relay addresses, separated by commas, spaces or new lines: each a
+/// WebSocket URL (`ws://` or `wss://`) with a host and no credentials.
+pub fn servers(raw: &str) -> Result<Vec<String>, ShareError> {
+    let list: Vec<String> = raw
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if list.is_empty() {
+        return Err(ShareError::Server(String::new()));
+    }
+    for s in &list {
+        let rest = s
+            .strip_prefix("ws://")
+            .or_else(|| s.strip_prefix("wss://"))
+            .ok_or_else(|| ShareError::Server(s.clone()))?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let bad = host.is_empty()
+            || host.starts_with(':')
+            || host.contains('@')
+            || host.chars().any(|c| c.is_whitespace() || c.is_control());
+        if bad {
+            return Err(ShareError::Server(s.clone()));
+        }
+    }
+    Ok(list)
+}
+
+/// Subjects, stream and bucket names of one team's run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    /// The team's stream: every run of the team.
+    pub stream: String,
+    /// Subjects the stream holds: `preflight.<team>.run.>`.
+    pub stream_subjects: Vec<String>,
+    /// The run's first message: its guide and settings.
+    pub meta: String,
+    /// The run's events.
+    pub events: String,
+    /// What a device replays: both of the above.
+    pub filter: String,
+    /// The team's presence bucket (NATS key-value, entries expire).
+    pub bucket: String,
+    /// Presence keys of this run: `<run>.>` inside the bucket.
+    pub presence_keys: String,
+}
+
+impl Names {
+    /// `team` must have passed [`team`]; `run` is a run id (a UUID).
+    pub fn new(team: &str, run: &str) -> Names {
+        let run = subject_token(run);
+        Names {
+            stream: format!("PREFLIGHT_{}", team.to_ascii_uppercase()),
+            stream_subjects: vec![format!("preflight.{team}.run.>")],
+            meta: format!("preflight.{team}.run.{run}.meta"),
+            events: format!("preflight.{team}.run.{run}.events"),
+            filter: format!("preflight.{team}.run.{run}.>"),
+            bucket: format!("preflight_{team}"),
+            presence_keys: format!("{run}.>"),
+        }
+    }
+
+    /// The presence key of one device in this run.
+    pub fn presence_key(&self, device: &str) -> String {
+        let run = self.presence_keys.trim_end_matches(".>");
+        format!("{run}.{}", subject_token(device))
+    }
+}
+
+/// Keeps only characters that are safe in one NATS subject token.
+fn subject_token(raw: &str) -> String {
+    let t: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    if t.is_empty() {
+        "_".to_owned()
+    } else {
+        t
+    }
+}
+
+/// The relay's de-duplication id of an event.
+pub fn msg_id(run_id: &str, event_id: &str) -> String {
+    format!("{run_id}:{event_id}")
+}
+
+/// The first message of a shared run: the run as exported, with no events
+/// (they follow one message each), and the guide text it follows.
+pub fn meta_payload(run: &Run, origin: &str, name: Option<String>, text: &str) -> String {
+    let mut bare = run.clone();
+    bare.events.clear();
+    store::export(&bare, origin, name, text)
+}
+
+/// What one message from the relay holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inbound {
+    /// The run's settings and guide (checked like an import).
+    Meta(Box<Export>),
+    Event(Event),
+}
+
+/// Why a message from the relay was not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageError {
+    /// Another run's subject (cannot happen with the run's filter).
+    OtherRun,
+    Meta(ImportError),
+    Event(String),
+}
+
+impl fmt::Display for MessageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MessageError::OtherRun => write!(f, "a message of another run"),
+            MessageError::Meta(e) => write!(f, "the run's settings could not be read: {e}"),
+            MessageError::Event(e) => write!(f, "an event could not be read: {e}"),
+        }
+    }
+}
+
+/// Reads a message delivered for `names`' run.
+pub fn read_message(names: &Names, subject: &str, data: &str) -> Result<Inbound, MessageError> {
+    if subject == names.events {
+        let event: Event =
+            serde_json::from_str(data).map_err(|e| MessageError::Event(e.to_string()))?;
+        if event.id.is_empty() {
+            return Err(MessageError::Event("it has no id".into()));
+        }
+        Ok(Inbound::Event(event))
+    } else if subject == names.meta {
+        store::import(data)
+            .map(|e| Inbound::Meta(Box::new(e)))
+            .map_err(MessageError::Meta)
+    } else {
+        Err(MessageError::OtherRun)
+    }
+}
+
+/// The events of `run` the relay has not acknowledged, oldest first.
+pub fn unsent<'a>(run: &'a Run, acked: &BTreeSet<String>) -> Vec<&'a Event> {
+    run.events
+        .iter()
+        .filter(|e| !acked.contains(&e.id))
+        .collect()
+}
+
+/// What this browser keeps about a shared run (no password: see
+/// [`Credentials`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shared {
+    pub schema: u32,
+    pub servers: Vec<String>,
+    pub team: String,
+    pub user: String,
+    /// Event ids the relay acknowledged or delivered.
+    #[serde(default)]
+    pub acked: BTreeSet<String>,
+    /// The run's first message was published (or received).
+    #[serde(default)]
+    pub meta_sent: bool,
+}
+
+impl Shared {
+    pub const SCHEMA: u32 = 1;
+
+    pub fn new(servers: Vec<String>, team: String, user: String) -> Shared {
+        Shared {
+            schema: Self::SCHEMA,
+            servers,
+            team,
+            user,
+            acked: BTreeSet::new(),
+            meta_sent: false,
+        }
+    }
+
+    pub fn storage_key(run_id: &str) -> String {
+        format!("preflight.shared.{run_id}")
+    }
+
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn decode(stored: &str) -> Option<Shared> {
+        serde_json::from_str::<Shared>(stored)
+            .ok()
+            .filter(|s| s.schema == Self::SCHEMA)
+    }
+}
+
+/// A team password remembered in this browser, per relay and team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub user: String,
+    pub password: String,
+}
+
+impl Credentials {
+    pub fn storage_key(servers: &[String], team: &str) -> String {
+        let first = servers.first().map(String::as_str).unwrap_or("");
+        format!("preflight.relay.{team}@{first}")
+    }
+}
+
+/// A link that opens a shared run on another device: the run, the team and
+/// the relay, in the URL fragment (never sent to a server). It carries no
+/// credentials: the device asks for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub run: String,
+    pub team: String,
+    pub servers: Vec<String>,
+}
+
+impl Link {
+    /// The fragment, without `#`.
+    pub fn encode(&self) -> String {
+        format!(
+            "join={}&team={}&relay={}",
+            encode_component(&self.run),
+            encode_component(&self.team),
+            encode_component(&self.servers.join(","))
+        )
+    }
+
+    /// Reads a fragment (with or without `#`); `None` when it is not a join
+    /// link at all.
+    pub fn decode(fragment: &str) -> Option<Result<Link, ShareError>> {
+        let fragment = fragment.trim_start_matches('#');
+        let mut fields = BTreeMap::new();
+        for pair in fragment.split('&') {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            fields.insert(k, decode_component(v));
+        }
+        let run = fields.get("join")?.clone()?;
+        Some(Self::checked(
+            run,
+            fields.get("team").cloned().flatten(),
+            fields.get("relay").cloned().flatten(),
+        ))
+    }
+
+    fn checked(
+        run: String,
+        team_raw: Option<String>,
+        relay: Option<String>,
+    ) -> Result<Link, ShareError> {
+        let ok_run = !run.is_empty()
+            && run.len() <= 64
+            && run
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !ok_run {
+            return Err(ShareError::Link("no run id".into()));
+        }
+        let team = team(&team_raw.ok_or_else(|| ShareError::Link("no team".into()))?)?;
+        let servers = servers(&relay.ok_or_else(|| ShareError::Link("no relay".into()))?)?;
+        Ok(Link { run, team, servers })
+    }
+}
+
+fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn decode_component(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = s.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// One device's presence in a run: who, and where in the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    pub device: String,
+    pub name: String,
+    /// The step the device is at, as a title.
+    #[serde(default)]
+    pub at: Option<String>,
+    pub seen_ms: i64,
+}
+
+impl Presence {
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn decode(raw: &str) -> Option<Presence> {
+        serde_json::from_str(raw).ok()
+    }
+}
+
+/// The other devices in a run, by name, leaving out this device and
+/// entries not renewed within the TTL (by the local clock, with a margin
+/// for clocks that differ).
+pub fn peers<'a>(
+    entries: impl IntoIterator<Item = &'a Presence>,
+    me: &str,
+    now_ms: i64,
+) -> Vec<&'a Presence> {
+    let mut out: Vec<&Presence> = entries
+        .into_iter()
+        .filter(|p| p.device != me && now_ms - p.seen_ms <= 2 * PRESENCE_TTL_MS)
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name).then(a.device.cmp(&b.device)));
+    out
+}
+
+/// Whether a failed connection should not be tried again by itself: the
+/// relay refused the credentials or the team (the sentences come from the
+/// relay client). Anything else (unreachable, no answer) is retried.
+pub fn refusal_is_final(why: &str) -> bool {
+    why.contains("credentials") || why.contains("does not allow")
+}
+
+/// How long to wait before connection attempt `attempt + 1`: 1 s, doubling,
+/// at most 30 s.
+pub fn retry_delay_ms(attempt: u32) -> u64 {
+    (1000u64 << attempt.min(5)).min(30_000)
+}
+
+/// The connection as the run header shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Connected,
+    /// Lost; the client retries by itself.
+    Reconnecting,
+    /// The browser is offline, or the person stopped sharing here.
+    Offline,
+    /// Refused or failed for good, with the sentence to show.
+    Failed(String),
+}
+
+impl Connection {
+    /// The badge text, with the count of events not yet on the relay.
+    pub fn label(&self, unsent: usize) -> String {
+        let base = match self {
+            Connection::Connecting => "Connecting to the relay…".to_owned(),
+            Connection::Connected => "Live".to_owned(),
+            Connection::Reconnecting => "Reconnecting…".to_owned(),
+            Connection::Offline => "Offline".to_owned(),
+            Connection::Failed(why) => format!("Not shared: {why}"),
+        };
+        match unsent {
+            0 => base,
+            1 => format!("{base} · 1 unsent change"),
+            n => format!("{base} · {n} unsent changes"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

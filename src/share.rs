@@ -1,0 +1,601 @@
+//! Live shared runs: the open run's log mirrored through a NATS JetStream
+//! relay, so every device with the team's credentials sees and changes one
+//! run. Local first: every change is saved in this browser before it is
+//! published, and what the relay has not acknowledged is published again
+//! when the connection returns (the relay drops duplicates by event id).
+//! The protocol is `preflight_core::share`; the client is `effects::relay`.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use preflight_core::share::{
+    self, Connection, Credentials, Inbound, Link, Names, Presence, Shared, PRESENCE_EVERY_MS,
+};
+use preflight_core::{Guide, LastGuide, Run};
+
+use crate::app::{AppState, NoticeKind};
+use crate::effects::relay::{self, Handlers, Session};
+use crate::effects::{clock, location, storage};
+use crate::persist;
+
+thread_local! {
+    /// The open connection and the run it serves.
+    static SESSION: RefCell<Option<(String, Rc<Session>)>> = const { RefCell::new(None) };
+}
+
+fn session_for(run_id: &str) -> Option<Rc<Session>> {
+    SESSION.with(|s| {
+        s.borrow()
+            .as_ref()
+            .filter(|(id, _)| id == run_id)
+            .map(|(_, session)| session.clone())
+    })
+}
+
+/// Sharing state of the open run, as signals.
+#[derive(Clone, Copy)]
+pub struct Sharing {
+    /// The open run's relay settings; `None` when it is not shared.
+    pub settings: RwSignal<Option<Shared>>,
+    /// The connection, while the open run is shared (or being joined).
+    pub status: RwSignal<Option<Connection>>,
+    /// Others in the run, by presence key.
+    pub peers: RwSignal<BTreeMap<String, Presence>>,
+    /// A join link waiting for the team's credentials.
+    pub joining: RwSignal<Option<Link>>,
+    /// Bumped on each connect, so a closed session's late reports are
+    /// ignored.
+    generation: StoredValue<u64>,
+    /// A publish round is under way (one at a time keeps the order).
+    busy: StoredValue<bool>,
+    /// When this device last renewed its presence.
+    presence_at: StoredValue<i64>,
+}
+
+impl Default for Sharing {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sharing {
+    pub fn new() -> Sharing {
+        Sharing {
+            settings: RwSignal::new(None),
+            status: RwSignal::new(None),
+            peers: RwSignal::new(BTreeMap::new()),
+            joining: RwSignal::new(None),
+            generation: StoredValue::new(0),
+            busy: StoredValue::new(false),
+            presence_at: StoredValue::new(0),
+        }
+    }
+}
+
+/// Events of the open run the relay has not acknowledged.
+pub fn unsent_count(state: AppState) -> usize {
+    state.sharing.settings.with(|s| {
+        let Some(s) = s else { return 0 };
+        state.run.with(|r| {
+            r.as_ref()
+                .map_or(0, |r| share::unsent(&r.run, &s.acked).len())
+        })
+    })
+}
+
+fn save_settings(run_id: &str, settings: &Shared) {
+    let _ = storage::set(&Shared::storage_key(run_id), &settings.encode());
+}
+
+fn stored_credentials(servers: &[String], team: &str) -> Option<Credentials> {
+    storage::get(&Credentials::storage_key(servers, team))
+        .ok()
+        .flatten()
+        .and_then(|raw| serde_json::from_str(&raw).ok())
+}
+
+fn remember_credentials(servers: &[String], team: &str, creds: &Credentials) {
+    let _ = storage::set(
+        &Credentials::storage_key(servers, team),
+        &serde_json::to_string(creds).unwrap_or_default(),
+    );
+}
+
+/// The user and password remembered for a relay and team, if any.
+pub fn remembered(servers: &[String], team: &str) -> Option<Credentials> {
+    stored_credentials(servers, team)
+}
+
+/// Shares the open run through a relay: checks the settings, remembers
+/// them and connects. `Err` is a sentence for the form.
+pub fn start(
+    state: AppState,
+    servers_raw: &str,
+    team_raw: &str,
+    user: &str,
+    password: &str,
+) -> Result<(), String> {
+    let servers = share::servers(servers_raw).map_err(|e| e.to_string())?;
+    let team = share::team(team_raw).map_err(|e| e.to_string())?;
+    if user.trim().is_empty() || password.is_empty() {
+        return Err("enter the team's user and password".into());
+    }
+    let Some(run_id) = state
+        .run
+        .with_untracked(|r| r.as_ref().map(|r| r.run.id.clone()))
+    else {
+        return Err("no run is open".into());
+    };
+    let creds = Credentials {
+        user: user.trim().to_owned(),
+        password: password.to_owned(),
+    };
+    remember_credentials(&servers, &team, &creds);
+    let settings = Shared::new(servers, team, creds.user.clone());
+    save_settings(&run_id, &settings);
+    state.sharing.settings.set(Some(settings.clone()));
+    connect(state, run_id, settings, creds, 0);
+    Ok(())
+}
+
+/// The link that opens the open run on another device.
+pub fn link(state: AppState) -> Option<String> {
+    let settings = state.sharing.settings.get_untracked()?;
+    let run = state
+        .run
+        .with_untracked(|r| r.as_ref().map(|r| r.run.id.clone()))?;
+    let link = Link {
+        run,
+        team: settings.team,
+        servers: settings.servers,
+    };
+    Some(location::link_with_fragment(&link.encode()))
+}
+
+/// Called when a run opens: reconnects if it is shared here.
+pub fn resume(state: AppState, run_id: &str) {
+    let settings = storage::get(&Shared::storage_key(run_id))
+        .ok()
+        .flatten()
+        .and_then(|raw| Shared::decode(&raw));
+    state.sharing.peers.set(BTreeMap::new());
+    let Some(settings) = settings else {
+        disconnect(state);
+        state.sharing.settings.set(None);
+        state.sharing.status.set(None);
+        return;
+    };
+    state.sharing.settings.set(Some(settings.clone()));
+    if session_for(run_id).is_some() {
+        return;
+    }
+    disconnect(state);
+    match stored_credentials(&settings.servers, &settings.team) {
+        Some(creds) => connect(state, run_id.to_owned(), settings, creds, 0),
+        None => state.sharing.status.set(Some(Connection::Failed(
+            "no password for this team is saved here; share the run again".into(),
+        ))),
+    }
+}
+
+/// Stops sharing the open run on this device; the run stays here.
+pub fn stop(state: AppState) {
+    if let Some(id) = state
+        .run
+        .with_untracked(|r| r.as_ref().map(|r| r.run.id.clone()))
+    {
+        let _ = storage::remove(&Shared::storage_key(&id));
+    }
+    disconnect(state);
+    state.sharing.settings.set(None);
+    state.sharing.status.set(None);
+    state.sharing.peers.set(BTreeMap::new());
+}
+
+/// Closes the connection, if any, and takes this device out of presence.
+pub fn disconnect(state: AppState) {
+    state.sharing.generation.update_value(|g| *g += 1);
+    state.sharing.busy.set_value(false);
+    let old = SESSION.with(|s| s.borrow_mut().take());
+    if let Some((run_id, session)) = old {
+        let key = state
+            .sharing
+            .settings
+            .with_untracked(|s| s.as_ref().map(|s| Names::new(&s.team, &run_id)))
+            .map(|n| n.presence_key(&device(state)));
+        spawn_local(async move {
+            if let Some(key) = key {
+                let _ = session.presence(&key, None).await;
+            }
+            session.close().await;
+        });
+    }
+}
+
+fn device(state: AppState) -> String {
+    state.writer_id()
+}
+
+/// Connects to the relay for `run_id` (an open run, or one being joined).
+fn connect(state: AppState, run_id: String, settings: Shared, creds: Credentials, attempt: u32) {
+    disconnect(state);
+    if !online() {
+        state.sharing.status.set(Some(Connection::Offline));
+        return;
+    }
+    let generation = state.sharing.generation.get_value();
+    let current = move || state.sharing.generation.get_value() == generation;
+    state.sharing.status.set(Some(Connection::Connecting));
+    let names = Names::new(&settings.team, &run_id);
+    let options = relay::options(
+        &settings.servers,
+        &creds.user,
+        &creds.password,
+        &format!("preflight {}", state.operator.get_untracked()),
+        &names,
+    );
+    let names_ev = names.clone();
+    let again = (run_id.clone(), settings.clone(), creds.clone());
+    let handlers = Handlers {
+        event: Box::new(move |subject, data| {
+            if current() {
+                on_message(state, &names_ev, &subject, &data);
+            }
+        }),
+        status: Box::new(move |kind, detail| {
+            if !current() {
+                return;
+            }
+            let status = match kind.as_str() {
+                "connected" => Connection::Connected,
+                "reconnecting" => Connection::Reconnecting,
+                "closed" => Connection::Failed(if detail.is_empty() {
+                    "the connection to the relay was closed".into()
+                } else {
+                    detail
+                }),
+                _ => {
+                    state.notify(NoticeKind::Warning, format!("Relay: {detail}."));
+                    return;
+                }
+            };
+            let connected = status == Connection::Connected;
+            state.sharing.status.set(Some(status));
+            if connected {
+                pump(state);
+            }
+        }),
+        presence: Box::new(move |key, value| {
+            if !current() {
+                return;
+            }
+            state.sharing.peers.update(|peers| match value.as_deref() {
+                Some(raw) => {
+                    if let Some(p) = Presence::decode(raw) {
+                        peers.insert(key, p);
+                    }
+                }
+                None => {
+                    peers.remove(&key);
+                }
+            });
+        }),
+    };
+    spawn_local(async move {
+        match relay::open(&options, handlers).await {
+            Ok(session) => {
+                if !current() {
+                    session.close().await;
+                    return;
+                }
+                SESSION.with(|s| *s.borrow_mut() = Some((run_id, Rc::new(session))));
+                state.sharing.presence_at.set_value(0);
+                state.sharing.status.set(Some(Connection::Connected));
+                pump(state);
+            }
+            Err(why) if !current() => drop(why),
+            Err(why) if share::refusal_is_final(&why) => {
+                state
+                    .sharing
+                    .status
+                    .set(Some(Connection::Failed(why.clone())));
+                state.notify(
+                    NoticeKind::Error,
+                    format!("The run is not shared: {why}. Nothing from the relay was read."),
+                );
+            }
+            Err(_) => {
+                // Unreachable or slow (a node restarting): try again, less
+                // and less often; changes wait here meanwhile.
+                state.sharing.status.set(Some(Connection::Reconnecting));
+                let (run_id, settings, creds) = again;
+                set_timeout(
+                    move || {
+                        if current() {
+                            connect(state, run_id, settings, creds, attempt + 1);
+                        }
+                    },
+                    std::time::Duration::from_millis(share::retry_delay_ms(attempt)),
+                );
+            }
+        }
+    });
+}
+
+fn online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// A message from the relay for the run being shared or joined.
+fn on_message(state: AppState, names: &Names, subject: &str, data: &str) {
+    let message = match share::read_message(names, subject, data) {
+        Ok(m) => m,
+        Err(why) => {
+            state.notify(
+                NoticeKind::Warning,
+                format!("Relay: {why}; it was ignored."),
+            );
+            return;
+        }
+    };
+    match message {
+        Inbound::Meta(export) => {
+            if state.sharing.joining.get_untracked().is_some() {
+                finish_join(state, *export);
+            }
+        }
+        Inbound::Event(event) => {
+            let id = event.id.clone();
+            let mut added = 0;
+            state.run.update(|r| {
+                if let Some(active) = r {
+                    if active.run.id == export_run_id(names) {
+                        added = active.run.merge([event]);
+                    }
+                }
+            });
+            if added > 0 {
+                state.pending.update(|p| p.push(id.clone()));
+                state.flush_pending();
+                state.mark_index_dirty();
+            }
+            state.sharing.settings.update(|s| {
+                if let Some(s) = s {
+                    s.acked.insert(id);
+                }
+            });
+        }
+    }
+}
+
+/// The run id a set of names was made for.
+fn export_run_id(names: &Names) -> &str {
+    names.presence_keys.trim_end_matches(".>")
+}
+
+/// The first message of a run being joined: the run and its guide are
+/// saved here, then opened; its events follow.
+fn finish_join(state: AppState, export: preflight_core::run::store::Export) {
+    let Some(link) = state.sharing.joining.get_untracked() else {
+        return;
+    };
+    let run: Run = export.run;
+    if run.id != link.run {
+        return;
+    }
+    let guide = LastGuide::new(
+        &export.guide.origin,
+        export.guide.name.clone(),
+        export.guide.text.clone(),
+    );
+    let mut stored = run.clone();
+    if let Ok((persist::Opened::Run(existing), _)) = persist::open(&run.id) {
+        stored.merge(existing.run.events);
+    }
+    let saved = storage::set(
+        &LastGuide::storage_key_for(&run.guide_hash),
+        &guide.encode(),
+    )
+    .and_then(|()| persist::save_snapshot(&stored));
+    if let Err(err) = saved {
+        state.notify(
+            NoticeKind::Error,
+            format!("The shared run could not be saved here: {err}."),
+        );
+        return;
+    }
+    let model = Guide::parse(&export.guide.text);
+    state.runs.update(|index| index.upsert(&stored, &model));
+    let mut settings = Shared::new(link.servers.clone(), link.team.clone(), String::new());
+    if let Some(c) = stored_credentials(&link.servers, &link.team) {
+        settings.user = c.user;
+    }
+    settings.meta_sent = true;
+    save_settings(&run.id, &settings);
+    state.sharing.settings.set(Some(settings));
+    // The connection stays open for the run; opening it does not reconnect.
+    state.sharing.joining.set(None);
+    if state.open_run(&run.id) {
+        state.notify(
+            NoticeKind::Info,
+            format!("Joined the shared run of “{}”.", run.guide_title),
+        );
+    }
+}
+
+/// Joins the run of a link with the team's credentials.
+pub fn join(state: AppState, user: &str, password: &str) -> Result<(), String> {
+    let Some(link) = state.sharing.joining.get_untracked() else {
+        return Err("no shared run to join".into());
+    };
+    if user.trim().is_empty() || password.is_empty() {
+        return Err("enter the team's user and password".into());
+    }
+    let creds = Credentials {
+        user: user.trim().to_owned(),
+        password: password.to_owned(),
+    };
+    remember_credentials(&link.servers, &link.team, &creds);
+    let settings = Shared::new(link.servers.clone(), link.team.clone(), creds.user.clone());
+    connect(state, link.run.clone(), settings, creds, 0);
+    Ok(())
+}
+
+/// A join link in the address: opens the run if it is already here and
+/// shared, else asks for credentials. Returns true when it took over.
+pub fn boot(state: AppState) -> bool {
+    let Some(hash) = web_sys::window().and_then(|w| w.location().hash().ok()) else {
+        return false;
+    };
+    let Some(link) = Link::decode(&hash) else {
+        return false;
+    };
+    let link = match link {
+        Ok(link) => link,
+        Err(why) => {
+            state.notify(NoticeKind::Error, format!("{why}."));
+            return false;
+        }
+    };
+    let here = matches!(persist::open(&link.run), Ok((persist::Opened::Run(_), _)));
+    let shared_here = storage::get(&Shared::storage_key(&link.run))
+        .ok()
+        .flatten()
+        .is_some();
+    if here && shared_here && state.open_run(&link.run) {
+        return true;
+    }
+    state.sharing.joining.set(Some(link));
+    true
+}
+
+/// Publishes what the relay has not acknowledged, and renews presence.
+/// Called after each change and each tick; does nothing while a round is
+/// under way or when not connected.
+pub fn pump(state: AppState) {
+    if state.sharing.busy.get_value()
+        || state.sharing.status.get_untracked() != Some(Connection::Connected)
+    {
+        return;
+    }
+    let Some(settings) = state.sharing.settings.get_untracked() else {
+        return;
+    };
+    let Some((run_id, meta, events, at)) = state.run.with_untracked(|r| {
+        let r = r.as_ref()?;
+        let meta = (!settings.meta_sent).then(|| {
+            state.guide.with_untracked(|g| {
+                g.as_ref().map(|g| {
+                    let (origin, name) = g.origin.stored();
+                    share::meta_payload(&r.run, origin, name, &g.text)
+                })
+            })
+        });
+        let events: Vec<(String, String)> = share::unsent(&r.run, &settings.acked)
+            .into_iter()
+            .map(|e| (e.id.clone(), preflight_core::run::store::encode_event(e)))
+            .collect();
+        let at = state.current.with_untracked(|c| {
+            c.as_ref()
+                .and_then(|id| r.plan.step(id))
+                .map(|(_, s)| s.text.clone())
+        });
+        Some((r.run.id.clone(), meta.flatten(), events, at))
+    }) else {
+        return;
+    };
+    let Some(session) = session_for(&run_id) else {
+        return;
+    };
+    let now = clock::now_ms();
+    let presence_due = now - state.sharing.presence_at.get_value() >= PRESENCE_EVERY_MS;
+    if meta.is_none() && events.is_empty() && !presence_due {
+        return;
+    }
+    state.sharing.busy.set_value(true);
+    let generation = state.sharing.generation.get_value();
+    let names = Names::new(&settings.team, &run_id);
+    let me = device(state);
+    let name = state.operator.get_untracked();
+    spawn_local(async move {
+        let current = move || state.sharing.generation.get_value() == generation;
+        let mut ok = true;
+        if let Some(meta) = meta {
+            ok = session
+                .publish(&names.meta, &share::msg_id(&run_id, "meta"), &meta)
+                .await
+                .is_ok();
+            if ok && current() {
+                state.sharing.settings.update(|s| {
+                    if let Some(s) = s {
+                        s.meta_sent = true;
+                    }
+                });
+            }
+        }
+        let mut acked = Vec::new();
+        if ok {
+            for (id, data) in events {
+                if !current() {
+                    break;
+                }
+                match session
+                    .publish(&names.events, &share::msg_id(&run_id, &id), &data)
+                    .await
+                {
+                    Ok(()) => acked.push(id),
+                    Err(_) => break,
+                }
+            }
+        }
+        if presence_due && current() {
+            let p = Presence {
+                device: me.clone(),
+                name,
+                at,
+                seen_ms: clock::now_ms(),
+            };
+            if session
+                .presence(&names.presence_key(&me), Some(&p.encode()))
+                .await
+                .is_ok()
+            {
+                state.sharing.presence_at.set_value(now);
+            }
+        }
+        if !current() {
+            return;
+        }
+        state.sharing.settings.update(|s| {
+            if let Some(s) = s {
+                s.acked.extend(acked);
+                save_settings(&run_id, s);
+            }
+        });
+        state.sharing.busy.set_value(false);
+    });
+}
+
+/// The browser went offline: close the connection (changes wait here).
+pub fn on_offline(state: AppState) {
+    if state.sharing.settings.with_untracked(Option::is_some) {
+        disconnect(state);
+        state.sharing.status.set(Some(Connection::Offline));
+    }
+}
+
+/// The browser is online again: reconnect the open shared run.
+pub fn on_online(state: AppState) {
+    if let Some(id) = state
+        .run
+        .with_untracked(|r| r.as_ref().map(|r| r.run.id.clone()))
+    {
+        if state.sharing.settings.with_untracked(Option::is_some) {
+            SESSION.with(|s| s.borrow_mut().take());
+            resume(state, &id);
+        }
+    }
+}

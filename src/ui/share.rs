@@ -1,0 +1,254 @@
+//! Live sharing in the run header (share through a relay, the live link,
+//! connection and unsent changes, who else is here) and the form that
+//! joins a run from a live link.
+
+use leptos::prelude::*;
+use preflight_core::share::{peers, Connection};
+
+use crate::app::{AppState, NoticeKind};
+use crate::effects::clipboard;
+use crate::share;
+
+/// The run header's live-sharing controls.
+#[component]
+pub fn ShareControls() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let open = RwSignal::new(false);
+    let servers = RwSignal::new("ws://127.0.0.1:4223".to_owned());
+    let team = RwSignal::new(String::new());
+    let user = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match share::start(
+            state,
+            &servers.get_untracked(),
+            &team.get_untracked(),
+            &user.get_untracked(),
+            &password.get_untracked(),
+        ) {
+            Ok(()) => {
+                password.set(String::new());
+                error.set(None);
+                open.set(false);
+            }
+            Err(why) => error.set(Some(format!("Not shared: {why}."))),
+        }
+    };
+    let copy = move |_| {
+        let Some(link) = share::link(state) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match clipboard::copy(&link).await {
+                Ok(()) => state.notify(
+                    NoticeKind::Info,
+                    "The live link was copied. It names the run, team and relay; whoever opens it needs the team's password.".into(),
+                ),
+                Err(why) => state.notify(NoticeKind::Warning, format!("Not copied: {why}. The link: {link}")),
+            }
+        });
+    };
+    let shared = move || state.sharing.settings.with(Option::is_some);
+    let badge = move || {
+        let status = state.sharing.status.get()?;
+        let unsent = share::unsent_count(state);
+        let class = match status {
+            Connection::Connected => "live connected",
+            Connection::Connecting | Connection::Reconnecting => "live reconnecting",
+            Connection::Offline => "live offline",
+            Connection::Failed(_) => "live failed",
+        };
+        Some(view! {
+            <span class=class role="status" data-unsent=unsent.to_string()>
+                {status.label(unsent)}
+            </span>
+        })
+    };
+    let others = move || {
+        let now = state.now.get();
+        let me = state.writer_id();
+        state.sharing.peers.with(|all| {
+            let list: Vec<String> = peers(all.values(), &me, now)
+                .into_iter()
+                .map(|p| match &p.at {
+                    Some(at) => format!("{} (at “{}”)", p.name, at),
+                    None => p.name.clone(),
+                })
+                .collect();
+            (!list.is_empty()).then(|| {
+                view! {
+                    <span class="peers" aria-label="Also in this run">
+                        {format!("Also here: {}", list.join(", "))}
+                    </span>
+                }
+            })
+        })
+    };
+    view! {
+        <Show when=move || !state.read_only.get()>
+            <Show
+                when=shared
+                fallback=move || {
+                    view! {
+                        <button
+                            type="button"
+                            aria-expanded=move || open.get().to_string()
+                            on:click=move |_| open.update(|o| *o = !*o)
+                        >
+                            "Share live…"
+                        </button>
+                    }
+                }
+            >
+                {badge}
+                <button type="button" on:click=copy>"Copy live link"</button>
+                <button type="button" class="small" on:click=move |_| share::stop(state)>
+                    "Stop sharing here"
+                </button>
+                {others}
+            </Show>
+        </Show>
+        <Show when=move || open.get() && !shared()>
+            <form class="share-form" on:submit=submit aria-label="Share this run live">
+                <p class="hint">
+                    "Everyone with the team's password sees and changes this run live, through your team's relay ("
+                    <code>"./scripts/relay"</code>
+                    " starts one). The link carries no password."
+                </p>
+                <label>
+                    "Relay address(es)"
+                    <input
+                        name="relay"
+                        type="text"
+                        prop:value=move || servers.get()
+                        on:input=move |ev| servers.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    "Team"
+                    <input
+                        name="team"
+                        type="text"
+                        placeholder="ops"
+                        prop:value=move || team.get()
+                        on:input=move |ev| team.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    "User"
+                    <input
+                        name="user"
+                        type="text"
+                        autocomplete="username"
+                        prop:value=move || user.get()
+                        on:input=move |ev| user.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    "Password"
+                    <input
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                </label>
+                <button type="submit" class="primary">"Share"</button>
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            </form>
+        </Show>
+    }
+}
+
+/// Shown instead of the guide when a live link is opened here: asks for
+/// the team's credentials, then joins.
+#[component]
+pub fn JoinPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let link = state.sharing.joining.get_untracked();
+    let saved = link
+        .as_ref()
+        .and_then(|l| share::remembered(&l.servers, &l.team));
+    let name = RwSignal::new(state.operator.get_untracked());
+    let user = RwSignal::new(saved.as_ref().map(|c| c.user.clone()).unwrap_or_default());
+    let password = RwSignal::new(saved.map(|c| c.password).unwrap_or_default());
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let who = name.get_untracked().trim().to_owned();
+        if who.is_empty() {
+            error.set(Some(
+                "Enter your name: it is recorded with what you check.".into(),
+            ));
+            return;
+        }
+        state.set_operator(&who);
+        match share::join(state, &user.get_untracked(), &password.get_untracked()) {
+            Ok(()) => error.set(None),
+            Err(why) => error.set(Some(format!("Not joined: {why}."))),
+        }
+    };
+    let about = link
+        .map(|l| {
+            format!(
+                "A shared run of team “{}” on {}.",
+                l.team,
+                l.servers.join(", ")
+            )
+        })
+        .unwrap_or_default();
+    let status = move || {
+        state.sharing.status.get().map(|s| {
+            let failed = matches!(s, Connection::Failed(_));
+            view! {
+                <p class=if failed { "error" } else { "hint" } role=if failed { "alert" } else { "status" }>
+                    {s.label(0)}
+                </p>
+            }
+        })
+    };
+    view! {
+        <section class="join" aria-label="Join a shared run">
+            <h2>"Join a shared run"</h2>
+            <p>{about}</p>
+            <form class="share-form" on:submit=submit>
+                <label>
+                    "Your name"
+                    <input
+                        name="name"
+                        type="text"
+                        autocomplete="name"
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    "User"
+                    <input
+                        name="user"
+                        type="text"
+                        autocomplete="username"
+                        prop:value=move || user.get()
+                        on:input=move |ev| user.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    "Password"
+                    <input
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                </label>
+                <button type="submit" class="primary">"Join run"</button>
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                {status}
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,281 @@
+// End-to-end: live shared runs through a real NATS JetStream relay started
+// on 127.0.0.1 from deploy/nats/. Two browser contexts (separate storage,
+// like two devices) share one run. Real clocks: the relay client's own
+// timers (pings, reconnects) must run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appReady, env, startRun, status, step } from './harness.mjs';
+import { PASSWORDS, startCluster, startRelay } from './nats.mjs';
+
+async function device(name) {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+    origin: env.server.url,
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (msg) => {
+    // The relay client logs nothing on its own; a refused connection is
+    // reported by the page, and Chromium logs failed WebSocket handshakes
+    // to a node that was killed on purpose.
+    if (msg.type() === 'error' && !/WebSocket connection to .* failed/.test(msg.text())) {
+      errors.push(msg.text());
+    }
+  });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  return { name, context, page, errors };
+}
+
+/** Starts a run on `a` and shares it; returns the live link. */
+async function shareRun(a, servers) {
+  await a.page.goto(env.server.url + '/');
+  await appReady(a.page);
+  await startRun(a.page, { name: a.name });
+  await a.page.getByRole('button', { name: 'Share live…' }).click();
+  const form = a.page.getByRole('form', { name: 'Share this run live' });
+  await form.getByLabel('Relay address(es)').fill(servers.join(', '));
+  await form.getByLabel('Team').fill('ops');
+  await form.getByLabel('User').fill('ops');
+  await form.getByLabel('Password').fill(PASSWORDS.ops);
+  await form.getByRole('button', { name: 'Share' }).click();
+  await a.page.waitForSelector('.live.connected', { timeout: 30_000 });
+  await a.page.getByRole('button', { name: 'Copy live link' }).click();
+  const link = await a.page.evaluate(() => navigator.clipboard.readText());
+  assert.match(link, /#join=[0-9a-f-]+&team=ops&relay=ws/);
+  assert.ok(!link.includes(PASSWORDS.ops), 'the link carries no password');
+  return link;
+}
+
+async function join(b, link, password = PASSWORDS.ops) {
+  await b.page.goto(link);
+  const panel = b.page.getByRole('region', { name: 'Join a shared run' });
+  await panel.waitFor();
+  await panel.getByLabel('Your name').fill(b.name);
+  await panel.getByLabel('User').fill('ops');
+  await panel.getByLabel('Password').fill(password);
+  await panel.getByRole('button', { name: 'Join run' }).click();
+}
+
+/** Resolves when `text`'s step shows `want` on `page`; returns ms taken. */
+async function until(page, text, want, timeout = 5_000) {
+  const t0 = Date.now();
+  await page.locator(`.step[data-status="${want}"]`, { hasText: text }).first().waitFor({ timeout });
+  return Date.now() - t0;
+}
+
+const progress = (page) => page.locator('.run-progress').textContent();
+/** Distinct events of the run saved in this browser (snapshot and event keys). */
+const eventCount = (page) =>
+  page.evaluate(() => {
+    const ids = new Set();
+    for (const k of Object.keys(localStorage)) {
+      if (k.startsWith('preflight.ev.')) ids.add(JSON.parse(localStorage.getItem(k)).id);
+      if (k.startsWith('preflight.run.')) JSON.parse(localStorage.getItem(k)).events.forEach((e) => ids.add(e.id));
+    }
+    return ids.size;
+  });
+
+/** Every event of the run as the relay stores it, read with the app's own client. */
+async function relayEvents(page, servers, runId, expect, replicas = 1) {
+  return page.evaluate(
+    async ({ servers, runId, pass, expect, replicas }) => {
+      const { open } = await import('/relay.js');
+      const seen = [];
+      // Right after a node is lost the relay may be slow to answer.
+      const tryOpen = async (tries) => {
+        try {
+          return await open(...arguments_);
+        } catch (why) {
+          if (tries <= 1) throw why;
+          await new Promise((r) => setTimeout(r, 1000));
+          return tryOpen(tries - 1);
+        }
+      };
+      const arguments_ = [
+        {
+          servers, user: 'ops', pass, name: 'check', stream: 'PREFLIGHT_OPS',
+          subjects: ['preflight.ops.run.>'], replicas,
+          filter: `preflight.ops.run.${runId}.events`, bucket: 'preflight_ops',
+          ttlMs: 30000, presenceKeys: `${runId}.>`,
+        },
+        { event: (_s, d) => seen.push(JSON.parse(d).id), status() {}, presence() {} },
+      ];
+      const s = await tryOpen(10);
+      // Until the expected count is there (or 15 s), then a little longer
+      // to catch any copy.
+      for (let waited = 0; seen.length < expect && waited < 15_000; waited += 100) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      await s.close();
+      return seen;
+    },
+    { servers, runId, pass: PASSWORDS.ops, expect, replicas },
+  );
+}
+
+const runIdOf = async (page) => (await page.evaluate(() => location.hash)).replace('#run=', '');
+
+test('two devices check different items at the same time and each sees both within 1 s', async () => {
+  const relay = await startRelay();
+  const a = await device('Ana');
+  const b = await device('Ben');
+  try {
+    const link = await shareRun(a, [relay.ws]);
+    await join(b, link);
+    await b.page.waitForSelector('.run-header');
+    await b.page.waitForSelector('.live.connected');
+    assert.equal(await runIdOf(b.page), await runIdOf(a.page));
+    // Presence: each sees the other by name.
+    await a.page.locator('.peers', { hasText: 'Ben' }).waitFor({ timeout: 15_000 });
+    await b.page.locator('.peers', { hasText: 'Ana' }).waitFor({ timeout: 15_000 });
+    await Promise.all([
+      step(a.page, 'Release notes reviewed').getByRole('checkbox').click(),
+      step(b.page, 'On-call engineer').getByRole('checkbox').click(),
+    ]);
+    const [ta, tb] = await Promise.all([
+      until(a.page, 'On-call engineer', 'done', 1000),
+      until(b.page, 'Release notes reviewed', 'done', 1000),
+    ]);
+    assert.ok(ta < 1000 && tb < 1000, `seen after ${ta} ms and ${tb} ms`);
+    assert.equal(await progress(a.page), await progress(b.page));
+    assert.match(await step(b.page, 'Release notes reviewed').textContent(), /Ana/);
+    // A reload keeps the shared run and reconnects by itself.
+    await b.page.reload();
+    await b.page.waitForSelector('.live.connected');
+    assert.equal(await status(b.page, 'Release notes reviewed'), 'done');
+    assert.deepEqual(a.errors, []);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await a.context.close();
+    await b.context.close();
+    await relay.close();
+  }
+});
+
+test('a device offline keeps its changes, then both converge with nothing lost or doubled', async () => {
+  const relay = await startRelay();
+  const a = await device('Ana');
+  const b = await device('Ben');
+  try {
+    const link = await shareRun(a, [relay.ws]);
+    await join(b, link);
+    await b.page.waitForSelector('.live.connected');
+    await b.context.setOffline(true);
+    await b.page.locator('.live.offline').waitFor();
+    await step(b.page, 'Release notes reviewed').getByRole('checkbox').click();
+    await step(b.page, 'On-call engineer').getByRole('checkbox').click();
+    assert.equal(await b.page.locator('.live').textContent(), 'Offline · 2 unsent changes');
+    await step(a.page, 'Database backup completed').getByRole('checkbox').click();
+    // Nothing of B's reached A while B was away.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await status(a.page, 'Release notes reviewed'), 'pending');
+    await b.context.setOffline(false);
+    await b.page.locator('.live.connected').waitFor({ timeout: 15_000 });
+    await until(a.page, 'Release notes reviewed', 'done');
+    await until(a.page, 'On-call engineer', 'done');
+    await until(b.page, 'Database backup completed', 'done');
+    await b.page.locator('.live', { hasText: /^Live$/ }).waitFor();
+    assert.equal(await progress(a.page), await progress(b.page));
+    // Each change exactly once, on both devices and on the relay.
+    const id = await runIdOf(a.page);
+    const onRelay = await relayEvents(a.page, [relay.ws], id, 3);
+    assert.equal(onRelay.length, 3, `relay holds ${onRelay}`);
+    assert.equal(new Set(onRelay).size, 3);
+    await a.page.reload();
+    await b.page.reload();
+    await a.page.waitForSelector('.run-header');
+    await b.page.waitForSelector('.run-header');
+    assert.equal(await eventCount(a.page), 3);
+    assert.equal(await eventCount(b.page), 3);
+    assert.deepEqual(a.errors, []);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await a.context.close();
+    await b.context.close();
+    await relay.close();
+  }
+});
+
+test('a three-node cluster loses one node mid-run and no event is lost', async () => {
+  const cluster = await startCluster();
+  const a = await device('Ana');
+  const b = await device('Ben');
+  try {
+    const link = await shareRun(a, cluster.ws);
+    await join(b, link);
+    await b.page.waitForSelector('.live.connected', { timeout: 30_000 });
+    await step(a.page, 'Release notes reviewed').getByRole('checkbox').click();
+    await step(b.page, 'On-call engineer').getByRole('checkbox').click();
+    await until(a.page, 'On-call engineer', 'done');
+    await until(b.page, 'Release notes reviewed', 'done');
+    await cluster.kill(0);
+    const killedAt = Date.now();
+    // Both keep working; whichever was on the lost node reconnects.
+    await step(a.page, 'Database backup completed').getByRole('checkbox').click();
+    await step(b.page, 'Dashboards open').getByRole('checkbox').click();
+    try {
+      await until(a.page, 'Dashboards open', 'done', 20_000);
+      await until(b.page, 'Database backup completed', 'done', 20_000);
+    } catch (err) {
+      const live = async (d) => `${d.name}: ${await d.page.locator('.live').textContent()}`;
+      throw new Error(`${err.message}\n${await live(a)}\n${await live(b)}\n${a.errors}\n${b.errors}`);
+    }
+    console.log(`# converged ${Date.now() - killedAt} ms after a node was killed`);
+    for (const d of [a, b]) {
+      await d.page.locator('.live', { hasText: /^Live$/ }).waitFor({ timeout: 20_000 });
+    }
+    const onRelay = await relayEvents(a.page, cluster.ws.slice(1), await runIdOf(a.page), 4, 3);
+    assert.equal(new Set(onRelay).size, 4, `relay holds ${onRelay}`);
+    assert.equal(onRelay.length, 4);
+    assert.equal(await progress(a.page), await progress(b.page));
+  } finally {
+    await a.context.close();
+    await b.context.close();
+    await cluster.close();
+  }
+});
+
+test('wrong credentials are refused with a clear message and nothing is read', async () => {
+  const relay = await startRelay();
+  const a = await device('Ana');
+  const c = await device('Eve');
+  try {
+    const link = await shareRun(a, [relay.ws]);
+    await step(a.page, 'Release notes reviewed').getByRole('checkbox').click();
+    await join(c, link, 'not-the-password');
+    const alert = c.page.getByRole('alert').filter({ hasText: 'refused these credentials' }).first();
+    await alert.waitFor({ timeout: 15_000 });
+    assert.equal(await c.page.locator('.run-header').count(), 0);
+    const stored = await c.page.evaluate(() =>
+      Object.keys(localStorage).filter((k) => k.startsWith('preflight.run.') || k.startsWith('preflight.ev.')),
+    );
+    assert.deepEqual(stored, []);
+    // Another team's user can neither read nor publish this team's runs.
+    const other = await c.page.evaluate(
+      async ({ ws, pass }) => {
+        const { open } = await import('/relay.js');
+        try {
+          await open(
+            {
+              servers: [ws], user: 'qa', pass, name: 'qa', stream: 'PREFLIGHT_OPS',
+              subjects: ['preflight.ops.run.>'], replicas: 1, filter: 'preflight.ops.run.>',
+              bucket: 'preflight_ops', ttlMs: 30000, presenceKeys: '>',
+            },
+            { event() {}, status() {}, presence() {} },
+          );
+          return 'opened';
+        } catch (why) {
+          return String(why);
+        }
+      },
+      { ws: relay.ws, pass: PASSWORDS.qa },
+    );
+    assert.equal(other, 'the relay does not allow this team for these credentials');
+    assert.deepEqual(a.errors, []);
+  } finally {
+    await a.context.close();
+    await c.context.close();
+    await relay.close();
+  }
+});
