@@ -46,6 +46,8 @@ pub struct Sharing {
     pub peers: RwSignal<BTreeMap<String, Presence>>,
     /// A join link waiting for the team's credentials.
     pub joining: RwSignal<Option<Link>>,
+    /// The share form is open.
+    pub form_open: RwSignal<bool>,
     /// Bumped on each connect, so a closed session's late reports are
     /// ignored.
     generation: StoredValue<u64>,
@@ -68,6 +70,7 @@ impl Sharing {
             status: RwSignal::new(None),
             peers: RwSignal::new(BTreeMap::new()),
             joining: RwSignal::new(None),
+            form_open: RwSignal::new(false),
             generation: StoredValue::new(0),
             busy: StoredValue::new(false),
             presence_at: StoredValue::new(0),
@@ -161,8 +164,8 @@ pub fn resume(state: AppState, run_id: &str) {
         .ok()
         .flatten()
         .and_then(|raw| Shared::decode(&raw));
-    state.sharing.peers.set(BTreeMap::new());
     let Some(settings) = settings else {
+        state.sharing.peers.set(BTreeMap::new());
         disconnect(state);
         state.sharing.settings.set(None);
         state.sharing.status.set(None);
@@ -170,8 +173,10 @@ pub fn resume(state: AppState, run_id: &str) {
     };
     state.sharing.settings.set(Some(settings.clone()));
     if session_for(run_id).is_some() {
+        // Joined just now: the connection is already this run's.
         return;
     }
+    state.sharing.peers.set(BTreeMap::new());
     disconnect(state);
     match stored_credentials(&settings.servers, &settings.team) {
         Some(creds) => connect(state, run_id.to_owned(), settings, creds, 0),

@@ -429,6 +429,7 @@ fn RunHeader() -> impl IntoView {
                     </button>
                 </Show>
             </div>
+            <crate::ui::share::ShareForm />
             <Show when=move || finishing.get() && !finished()>
                 <FinishForm on_done=Callback::new(move |_| finishing.set(false)) />
             </Show>

@@ -9,33 +9,11 @@ use crate::app::{AppState, NoticeKind};
 use crate::effects::clipboard;
 use crate::share;
 
-/// The run header's live-sharing controls.
+/// The run header's live-sharing buttons, badge and who else is here.
 #[component]
 pub fn ShareControls() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let open = RwSignal::new(false);
-    let servers = RwSignal::new("ws://127.0.0.1:4223".to_owned());
-    let team = RwSignal::new(String::new());
-    let user = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        match share::start(
-            state,
-            &servers.get_untracked(),
-            &team.get_untracked(),
-            &user.get_untracked(),
-            &password.get_untracked(),
-        ) {
-            Ok(()) => {
-                password.set(String::new());
-                error.set(None);
-                open.set(false);
-            }
-            Err(why) => error.set(Some(format!("Not shared: {why}."))),
-        }
-    };
+    let open = state.sharing.form_open;
     let copy = move |_| {
         let Some(link) = share::link(state) else {
             return;
@@ -110,6 +88,38 @@ pub fn ShareControls() -> impl IntoView {
                 {others}
             </Show>
         </Show>
+    }
+}
+
+/// The form that shares the open run through a relay.
+#[component]
+pub fn ShareForm() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let open = state.sharing.form_open;
+    let servers = RwSignal::new("ws://127.0.0.1:4223".to_owned());
+    let team = RwSignal::new(String::new());
+    let user = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match share::start(
+            state,
+            &servers.get_untracked(),
+            &team.get_untracked(),
+            &user.get_untracked(),
+            &password.get_untracked(),
+        ) {
+            Ok(()) => {
+                password.set(String::new());
+                error.set(None);
+                open.set(false);
+            }
+            Err(why) => error.set(Some(format!("Not shared: {why}."))),
+        }
+    };
+    let shared = move || state.sharing.settings.with(Option::is_some);
+    view! {
         <Show when=move || open.get() && !shared()>
             <form class="share-form" on:submit=submit aria-label="Share this run live">
                 <p class="hint">

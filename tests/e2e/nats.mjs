@@ -5,8 +5,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ROOT } from './harness.mjs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Not imported from harness.mjs: the benchmarks use this file outside tests.
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const PASSWORDS = { ops: 'ops-test-password', qa: 'qa-test-password' };
 

@@ -138,6 +138,7 @@ test('two devices check different items at the same time and each sees both with
       until(b.page, 'Release notes reviewed', 'done', 1000),
     ]);
     assert.ok(ta < 1000 && tb < 1000, `seen after ${ta} ms and ${tb} ms`);
+    console.log(`# each device saw the other's check after ${ta} ms and ${tb} ms`);
     assert.equal(await progress(a.page), await progress(b.page));
     assert.match(await step(b.page, 'Release notes reviewed').textContent(), /Ana/);
     // A reload keeps the shared run and reconnects by itself.
