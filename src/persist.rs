@@ -153,6 +153,8 @@ pub fn delete(id: &str) -> Result<(), StorageError> {
     for (key, _) in event_keys(id)? {
         storage::remove(&key)?;
     }
+    // Its live-sharing settings go with it (the relay keeps its copy).
+    storage::remove(&preflight_core::share::Shared::storage_key(id))?;
     storage::remove(&Run::storage_key(id))
 }
 

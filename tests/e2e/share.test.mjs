@@ -280,3 +280,43 @@ test('wrong credentials are refused with a clear message and nothing is read', a
     await relay.close();
   }
 });
+
+test('nothing of sharing is loaded until a run is shared', async () => {
+  const relay = await startRelay();
+  const a = await device('Ana');
+  const requested = [];
+  a.page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  try {
+    await a.page.goto(env.server.url + '/');
+    await appReady(a.page);
+    await startRun(a.page, { name: 'Ana' });
+    await a.page.getByRole('button', { name: 'Share live…' }).click();
+    assert.ok(!requested.includes('/relay.js'), `loaded: ${requested}`);
+    assert.equal(await a.page.locator('.live').count(), 0);
+    const form = a.page.getByRole('form', { name: 'Share this run live' });
+    // A bad address is refused before anything is loaded.
+    await form.getByLabel('Relay address(es)').fill('http://127.0.0.1:1');
+    await form.getByLabel('Team').fill('ops');
+    await form.getByLabel('User').fill('ops');
+    await form.getByLabel('Password').fill(PASSWORDS.ops);
+    await form.getByRole('button', { name: 'Share' }).click();
+    await form.getByRole('alert').filter({ hasText: 'is not a relay address' }).waitFor();
+    assert.ok(!requested.includes('/relay.js'));
+    await form.getByLabel('Relay address(es)').fill(relay.ws);
+    await form.getByRole('button', { name: 'Share' }).click();
+    await a.page.waitForSelector('.live.connected');
+    assert.ok(requested.includes('/relay.js'));
+    // Stopping here keeps the run and its progress.
+    await step(a.page, 'Release notes reviewed').getByRole('checkbox').click();
+    await a.page.getByRole('button', { name: 'Stop sharing here' }).click();
+    assert.equal(await a.page.locator('.live').count(), 0);
+    await a.page.reload();
+    await a.page.waitForSelector('.run-header');
+    assert.equal(await status(a.page, 'Release notes reviewed'), 'done');
+    assert.equal(await a.page.locator('.live').count(), 0);
+    assert.deepEqual(a.errors, []);
+  } finally {
+    await a.context.close();
+    await relay.close();
+  }
+});
