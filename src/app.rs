@@ -91,6 +91,9 @@ pub enum Edit {
     Note,
     /// Checking a wait before it elapsed: why.
     Override(String),
+    /// Checking a step that destroys data or affects production: what it
+    /// will do, to confirm.
+    Confirm(Vec<String>),
 }
 
 /// Key under which the person's name is remembered.

@@ -775,6 +775,12 @@ pub fn toggle(state: AppState, id: &str) {
                 .editing
                 .set(Some((id.to_owned(), Edit::Override(why.to_string()))));
         }
+        Err(Refusal::NeedsConfirmation(what)) => {
+            state.cursor.set(Some(id.to_owned()));
+            state
+                .editing
+                .set(Some((id.to_owned(), Edit::Confirm(what))));
+        }
         Err(why) => {
             state.report(Err(why));
         }
@@ -870,7 +876,14 @@ pub fn step(
             }
         })
     };
+    let guard = (!plan_step.guard.is_empty()).then(|| {
+        let title = plan_step.guard.join(" ");
+        view! {
+            <span class="badge guard" title=title>"confirm first"</span>
+        }
+    });
     let controls = view! {
+        {guard}
         <span class="step-meta">{meta}</span>
         {actions}
         {wait}
@@ -1025,9 +1038,61 @@ fn kind_name(kind: preflight_core::guide::StepKind) -> &'static str {
     }
 }
 
+/// The confirmation a guarded step asks for before it is checked: what
+/// it will do, and a button that records the confirmation and the check.
+fn confirm_form(id: String, what: Vec<String>) -> AnyView {
+    let state = expect_context::<AppState>();
+    let confirm = {
+        let id = id.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let acknowledged = state.record(Action::Acknowledge {
+                step: id.clone(),
+                hazards: Vec::new(),
+            });
+            let done = acknowledged.and_then(|()| {
+                state.record(Action::Check {
+                    step: id.clone(),
+                    overridden: None,
+                })
+            });
+            match done {
+                Ok(()) => {
+                    state.editing.set(None);
+                    focus_step(&id);
+                }
+                Err(why) => {
+                    state.report(Err(why));
+                }
+            }
+        }
+    };
+    let cancel = move |_| {
+        state.editing.set(None);
+        focus_step(&id);
+    };
+    view! {
+        <form class="step-form confirm-form" on:submit=confirm aria-label="Confirm this step">
+            <p class="form-hint" role="alert">
+                <strong>"Before you mark this done — it will:"</strong>
+            </p>
+            <ul class="hazards">
+                {what.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+            </ul>
+            <button type="submit" class="danger">"I understand — mark done"</button>
+            " "
+            <button type="button" class="small" on:click=cancel>"Cancel"</button>
+        </form>
+    }
+    .into_any()
+}
+
 /// The skip, note or override form of a step.
 fn edit_form(id: String, edit: Edit) -> AnyView {
     let state = expect_context::<AppState>();
+    if let Edit::Confirm(what) = edit {
+        return confirm_form(id, what);
+    }
     let text = RwSignal::new(String::new());
     let (prompt, button, hint) = match &edit {
         Edit::Skip => ("Why skip this step?", "Skip step", None),
@@ -1037,6 +1102,7 @@ fn edit_form(id: String, edit: Edit) -> AnyView {
             "Check anyway",
             Some(format!("Not checked: {why}.")),
         ),
+        Edit::Confirm(_) => ("Confirm", "Mark done", None),
     };
     let submit = {
         let id = id.clone();
@@ -1053,7 +1119,7 @@ fn edit_form(id: String, edit: Edit) -> AnyView {
                     step: Some(id.clone()),
                     text: words,
                 },
-                Edit::Override(_) => Action::Check {
+                Edit::Override(_) | Edit::Confirm(_) => Action::Check {
                     step: id.clone(),
                     overridden: Some(words),
                 },

@@ -224,6 +224,11 @@ pub fn Timeline() -> impl IntoView {
                             Action::Finish { outcome, note } => {
                                 format!("finished: {} {note}", outcome.label())
                             }
+                            Action::Acknowledge { step, hazards } => format!(
+                                "confirmed before “{}”: {}",
+                                text_of(step),
+                                hazards.join(" ")
+                            ),
                         };
                         view! {
                             <li>

@@ -15,6 +15,7 @@
 //!   subjects, messages, the outbox of unsent events, links and presence.
 
 pub mod doc;
+pub mod guard;
 pub mod guide;
 pub mod markdown;
 pub mod progress;

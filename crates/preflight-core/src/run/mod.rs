@@ -87,6 +87,12 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         overridden: Option<String>,
     },
+    /// The person confirmed what checking a guarded step will do
+    /// ([`crate::guard`]): the sentences they were shown.
+    Acknowledge {
+        step: String,
+        hazards: Vec<String>,
+    },
     /// A done or skipped step back to pending.
     Uncheck {
         step: String,
@@ -245,12 +251,20 @@ pub enum Refusal {
     OwnWork,
     /// The run needs an approval by a second person before it completes.
     ApprovalRequired,
+    /// The step destroys data or affects production: confirm what it will
+    /// do first (these sentences).
+    NeedsConfirmation(Vec<String>),
 }
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Refusal::Finished => write!(f, "this run has ended; start a new run to change it"),
+            Refusal::NeedsConfirmation(what) => write!(
+                f,
+                "this step needs an explicit confirmation first: {}",
+                what.join(" ")
+            ),
             Refusal::UnknownStep(id) => write!(f, "no step {id} in this guide"),
             Refusal::UnknownPhase(id) => write!(f, "no section {id} in this guide"),
             Refusal::WaitRunning { remaining_ms } => write!(
@@ -336,6 +350,8 @@ pub struct RunState {
     /// When and by whom rollback mode began.
     pub rollback: Option<(i64, String)>,
     pub signatures: Vec<Signature>,
+    /// Guarded step → (at, by, what was confirmed), until it is unchecked.
+    pub acknowledged: HashMap<String, (i64, String, Vec<String>)>,
 }
 
 fn gate_record(e: &Event, kind: GateAnswer) -> GateRecord {
@@ -589,6 +605,13 @@ impl Run {
                 Action::Uncheck { step } => {
                     touch(step);
                     st.changed.insert(step.clone(), StepStatus::Pending);
+                    // Checking it again asks again.
+                    st.acknowledged.remove(step);
+                }
+                Action::Acknowledge { step, hazards } => {
+                    touch(step);
+                    st.acknowledged
+                        .insert(step.clone(), (e.at_ms, e.by.clone(), hazards.clone()));
                 }
                 Action::Skip { step, reason } => {
                     touch(step);
@@ -911,6 +934,9 @@ impl Run {
             Action::Check { step, overridden } => {
                 let (phase, s) = step_of(&step)?;
                 unlocked(phase)?;
+                if !s.guard.is_empty() && !state().acknowledged.contains_key(&step) {
+                    return Err(Refusal::NeedsConfirmation(s.guard.clone()));
+                }
                 let overridden = overridden.map(|r| r.trim().to_owned());
                 match (&overridden, s.wait_s) {
                     (Some(reason), _) => need_words(reason)?,
@@ -928,6 +954,15 @@ impl Run {
             Action::Uncheck { step } => {
                 step_of(&step)?;
                 Action::Uncheck { step }
+            }
+            Action::Acknowledge { step, .. } => {
+                let (phase, s) = step_of(&step)?;
+                unlocked(phase)?;
+                // What was shown is what the plan says, whatever was sent.
+                Action::Acknowledge {
+                    hazards: s.guard.clone(),
+                    step,
+                }
             }
             Action::Skip { step, reason } => {
                 unlocked(step_of(&step)?.0)?;

@@ -62,6 +62,9 @@ pub struct PlanStep {
     /// The command step this is a sub-step of.
     pub parent: Option<String>,
     pub line: usize,
+    /// What checking it will do, when it needs an explicit confirmation
+    /// first ([`crate::guard::reasons`]); empty for most steps.
+    pub guard: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -252,6 +255,7 @@ fn leaves(step: &Step, parent: Option<&str>, out: &mut Vec<PlanStep>) {
         code: step.code.clone().filter(|c| !c.trim().is_empty()),
         parent: parent.map(str::to_owned),
         line: step.line,
+        guard: crate::guard::reasons(&step.text, step.code.as_deref()),
     });
 }
 

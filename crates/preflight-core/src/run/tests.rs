@@ -778,6 +778,23 @@ fn rolling_back_makes_the_rollback_steps_the_checklist() {
         Some((MIN, true))
     );
     for (_, s) in plan.rollback_steps() {
+        // Switching traffic back is guarded: confirmed first.
+        if !s.guard.is_empty() {
+            assert_eq!(
+                run.record(&plan, T0 + 2 * MIN, "Ana", check(&s.id)),
+                Err(Refusal::NeedsConfirmation(s.guard.clone()))
+            );
+            run.record(
+                &plan,
+                T0 + 2 * MIN,
+                "Ana",
+                Action::Acknowledge {
+                    step: s.id.clone(),
+                    hazards: Vec::new(),
+                },
+            )
+            .unwrap();
+        }
         run.record(&plan, T0 + 2 * MIN, "Ana", check(&s.id))
             .unwrap();
     }
@@ -1036,4 +1053,88 @@ fn every_step_of_the_plan_is_found_by_its_id() {
         assert!(seen > 0);
         assert!(plan.step("no-such-step").is_none());
     }
+}
+
+#[test]
+fn a_destructive_step_is_checked_only_after_its_confirmation_which_is_logged() {
+    let g = Guide::parse(
+        "# Cleanup\n\n## Remove v1\n\n- [ ] Announce the cleanup\n- [ ] Delete the old deployment\n\n```bash\nkubectl delete deployment orders-v1 -n orders\n```\n\n- [ ] Remove the scratch dir\n\n```bash\n# preflight: no-confirm\nrm -rf ./scratch\n```\n\n- [ ] Wipe the local cache (no confirm): `rm -rf ~/.cache/orders`\n",
+    );
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    let announce = step_id(&plan, "Announce");
+    let delete = plan
+        .run_steps()
+        .find(|(_, s)| !s.guard.is_empty())
+        .map(|(_, s)| s.clone())
+        .expect("a guarded step");
+    assert!(
+        delete.guard[0].contains("deletes Kubernetes resources"),
+        "{:?}",
+        delete.guard
+    );
+    assert!(delete.guard[0].contains("kubectl delete deployment orders-v1"));
+    // Only the kubectl step asks: the author unmarked the other one.
+    assert_eq!(
+        plan.run_steps()
+            .filter(|(_, s)| !s.guard.is_empty())
+            .count(),
+        1
+    );
+    run.record(&plan, T0 + MIN, "Ana", check(&announce))
+        .unwrap();
+    assert_eq!(
+        run.record(&plan, T0 + 2 * MIN, "Ana", check(&delete.id)),
+        Err(Refusal::NeedsConfirmation(delete.guard.clone()))
+    );
+    assert!(Refusal::NeedsConfirmation(delete.guard.clone())
+        .to_string()
+        .contains("explicit confirmation"));
+    // Whatever the client sends, the log holds what the plan showed.
+    run.record(
+        &plan,
+        T0 + 3 * MIN,
+        "Ben",
+        Action::Acknowledge {
+            step: delete.id.clone(),
+            hazards: vec!["something else".into()],
+        },
+    )
+    .unwrap();
+    run.record(&plan, T0 + 3 * MIN, "Ben", check(&delete.id))
+        .unwrap();
+    let st = run.state();
+    assert_eq!(
+        st.acknowledged.get(&delete.id),
+        Some(&(T0 + 3 * MIN, "Ben".to_owned(), delete.guard.clone()))
+    );
+    let logged = run
+        .events
+        .iter()
+        .find(|e| matches!(e.action, Action::Acknowledge { .. }))
+        .unwrap();
+    assert_eq!(
+        logged.action,
+        Action::Acknowledge {
+            step: delete.id.clone(),
+            hazards: delete.guard.clone()
+        }
+    );
+    // Unchecked, it asks again.
+    run.record(
+        &plan,
+        T0 + 4 * MIN,
+        "Ben",
+        Action::Uncheck {
+            step: delete.id.clone(),
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        run.record(&plan, T0 + 5 * MIN, "Ben", check(&delete.id)),
+        Err(Refusal::NeedsConfirmation(_))
+    ));
+    // The log round-trips through storage with the confirmation.
+    let back = Run::decode(&run.encode()).unwrap();
+    assert_eq!(back.events, run.events);
 }
