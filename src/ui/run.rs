@@ -242,6 +242,70 @@ impl Rows {
 }
 
 /// The sticky bar: who, the deploy window, overall progress, finishing.
+/// The forecast finish against the window, and the point of no return:
+/// a line, then a warning as it nears and once it has passed.
+fn forecast_view(
+    state: AppState,
+    f: preflight_core::run::forecast::Forecast,
+    window_end: i64,
+) -> impl IntoView {
+    use preflight_core::run::forecast::NoReturn;
+    let pace = (f.pace != 1.0).then(|| format!(" · pace {:.1}× the estimates", f.pace));
+    let line = format!(
+        "Forecast finish {} (window ends {}){} · point of no return {}",
+        clock::local_hm(f.finish_ms),
+        clock::local_hm(window_end),
+        pace.unwrap_or_default(),
+        clock::local_hm(f.no_return_ms),
+    );
+    let rollback = format_ms(f.rollback_ms);
+    let record = move |_| {
+        let result = state.record(Action::PassNoReturn {
+            no_return_ms: f.no_return_ms,
+            finish_ms: f.finish_ms,
+        });
+        state.report(result);
+    };
+    let warning = match f.no_return {
+        NoReturn::Ahead { .. } => None,
+        NoReturn::Soon { in_ms } => Some(view! {
+            <p class="no-return soon" role="alert">
+                {format!(
+                    "Point of no return in {} (at {}): after it, finishing the remaining steps and rolling back ({rollback}) no longer fit in the window.",
+                    format_ms(in_ms),
+                    clock::local_hm(f.no_return_ms)
+                )}
+            </p>
+        }.into_any()),
+        NoReturn::Passed { knowingly: None, .. } => Some(view! {
+            <p class="no-return passed" role="alert">
+                {format!(
+                    "Past the point of no return since {}: finishing the remaining steps and rolling back ({rollback}) no longer fit in the window. ",
+                    clock::local_hm(f.no_return_ms)
+                )}
+                <Show when=move || !state.read_only.get()>
+                    <button type="button" class="small danger" on:click=record>
+                        "Go on past it (recorded)"
+                    </button>
+                </Show>
+            </p>
+        }.into_any()),
+        NoReturn::Passed { knowingly: Some((at, by)), .. } => Some(view! {
+            <p class="no-return passed known" role="status">
+                {format!(
+                    "Past the point of no return ({}); {by} recorded going on at {}.",
+                    clock::local_hm(f.no_return_ms),
+                    clock::local_hm(at)
+                )}
+            </p>
+        }.into_any()),
+    };
+    view! {
+        <p class="forecast" class:late=f.late data-no-return=f.no_return_ms.to_string()>{line}</p>
+        {warning}
+    }
+}
+
 #[component]
 fn RunHeader() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -350,6 +414,21 @@ fn RunHeader() -> impl IntoView {
         })
     };
     let finished = move || state.finished.get();
+    let forecast = move || {
+        let now = state.now.get();
+        let estimate = state
+            .guide
+            .with(|g| g.as_ref().and_then(|g| g.guide.rollback.estimate_s));
+        let (f, end) = state.run.with(|r| {
+            let r = r.as_ref()?;
+            state.run_state.with(|st| {
+                r.run
+                    .forecast(&r.plan, st, estimate, now)
+                    .map(|f| (f, r.run.window.end_ms))
+            })
+        })?;
+        Some(forecast_view(state, f, end))
+    };
 
     view! {
         <section class="run-header" aria-label="Run">
@@ -445,6 +524,7 @@ fn RunHeader() -> impl IntoView {
                 </p>
             </Show>
             {rollback_bar}
+            {forecast}
             <crate::ui::keys::Help />
             <crate::ui::decide::DecisionPanel />
         </section>

@@ -224,6 +224,14 @@ pub fn Timeline() -> impl IntoView {
                             Action::Finish { outcome, note } => {
                                 format!("finished: {} {note}", outcome.label())
                             }
+                            Action::PassNoReturn {
+                                no_return_ms,
+                                finish_ms,
+                            } => format!(
+                                "went on past the point of no return ({}); forecast finish {}",
+                                clock::local_hm(*no_return_ms),
+                                clock::local_hm(*finish_ms)
+                            ),
                             Action::Acknowledge { step, hazards } => format!(
                                 "confirmed before “{}”: {}",
                                 text_of(step),

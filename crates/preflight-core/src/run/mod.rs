@@ -10,6 +10,7 @@
 
 pub mod chain;
 pub mod decide;
+pub mod forecast;
 mod gate;
 mod plan;
 pub mod store;
@@ -92,6 +93,12 @@ pub enum Action {
     Acknowledge {
         step: String,
         hazards: Vec<String>,
+    },
+    /// The team goes on past the point of no return, knowingly: the
+    /// forecast at that moment.
+    PassNoReturn {
+        no_return_ms: i64,
+        finish_ms: i64,
     },
     /// A done or skipped step back to pending.
     Uncheck {
@@ -608,6 +615,7 @@ impl Run {
                     // Checking it again asks again.
                     st.acknowledged.remove(step);
                 }
+                Action::PassNoReturn { .. } => {}
                 Action::Acknowledge { step, hazards } => {
                     touch(step);
                     st.acknowledged
@@ -955,6 +963,13 @@ impl Run {
                 step_of(&step)?;
                 Action::Uncheck { step }
             }
+            Action::PassNoReturn {
+                no_return_ms,
+                finish_ms,
+            } => Action::PassNoReturn {
+                no_return_ms,
+                finish_ms,
+            },
             Action::Acknowledge { step, .. } => {
                 let (phase, s) = step_of(&step)?;
                 unlocked(phase)?;
