@@ -632,6 +632,32 @@ impl AppState {
         self.mark_index();
     }
 
+    /// Downloads one file of the open run's audit pack: the guide's
+    /// Markdown with the run written in (`html` false), or one
+    /// self-contained HTML page.
+    pub fn audit_pack(&self, html: bool) {
+        let (Some(active), Some(open)) = (self.run.get_untracked(), self.guide.get_untracked())
+        else {
+            return;
+        };
+        let tz = crate::ui::signoff::tz_offset_min();
+        let base = file_base(&active.run);
+        let (name, content, mime) = if html {
+            let page = preflight_core::run::audit::html(&active.run, &active.plan, tz);
+            (format!("{base}.audit.html"), page, "text/html")
+        } else {
+            let md =
+                preflight_core::run::audit::markdown(&active.run, &active.plan, &open.text, tz);
+            (format!("{base}.audit.md"), md, "text/markdown")
+        };
+        if let Err(why) = download::text(&name, &content, mime) {
+            self.notify(
+                NoticeKind::Error,
+                format!("Could not save the audit pack: {why}."),
+            );
+        }
+    }
+
     /// Exports the open run and its guide as a file.
     pub fn export_run(&self) {
         let (Some(active), Some(open)) = (self.run.get_untracked(), self.guide.get_untracked())
@@ -640,20 +666,7 @@ impl AppState {
         };
         let (origin, name) = open.origin.stored();
         let file = preflight_core::run::store::export(&active.run, origin, name, &open.text);
-        let date = clock::local_datetime(active.run.started_ms).replace([' ', ':'], "-");
-        let title: String = active
-            .run
-            .guide_title
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        let name = format!("preflight-run-{}-{date}.json", title.trim_matches('-'));
+        let name = format!("{}.json", file_base(&active.run));
         if let Err(why) = download::text(&name, &file, "application/json") {
             self.notify(
                 NoticeKind::Error,
@@ -1106,6 +1119,23 @@ impl AppState {
 }
 
 /// Mounts the app into `#app`, replacing its loading text.
+/// `preflight-run-<title>-<start>`, for files saved from a run.
+fn file_base(run: &Run) -> String {
+    let date = clock::local_datetime(run.started_ms).replace([' ', ':'], "-");
+    let title: String = run
+        .guide_title
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("preflight-run-{}-{date}", title.trim_matches('-'))
+}
+
 pub fn mount() {
     let target = web_sys::window()
         .and_then(|w| w.document())

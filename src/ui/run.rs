@@ -452,6 +452,8 @@ fn RunHeader() -> impl IntoView {
                     "Shortcuts (?)"
                 </button>
                 <button type="button" on:click=move |_| state.export_run()>"Export run"</button>
+                <button type="button" on:click=move |_| state.audit_pack(false)>"Audit pack (Markdown)"</button>
+                <button type="button" on:click=move |_| state.audit_pack(true)>"Audit pack (HTML)"</button>
                 <button type="button" on:click=share>"Share link"</button>
                 <crate::ui::share::ShareControls />
                 <button type="button" on:click=move |_| crate::effects::print::print()>"Print record"</button>

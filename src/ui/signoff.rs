@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use preflight_core::run::{chain, signed_at, Action, Meaning};
 
 /// Minutes east of UTC in this browser, for the record of a signature.
-fn tz_offset_min() -> i32 {
+pub fn tz_offset_min() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)
 }
 

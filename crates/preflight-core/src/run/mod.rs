@@ -8,6 +8,7 @@
 //!
 //! Time is milliseconds since the Unix epoch (`i64`), as browsers give it.
 
+pub mod audit;
 pub mod chain;
 pub mod decide;
 pub mod forecast;
