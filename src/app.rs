@@ -525,7 +525,7 @@ impl AppState {
             }
         };
         run.writer = self.writer.get_value();
-        let stored = storage::get(&LastGuide::storage_key_for(&run.guide_hash))
+        let stored = storage::get(&LastGuide::storage_key_for(run.current_guide_hash()))
             .ok()
             .flatten()
             .and_then(|raw| LastGuide::decode(&raw));
@@ -557,7 +557,7 @@ impl AppState {
         self.cursor.set(None);
         self.pending.set(Vec::new());
         persist::compact_soon(&run.id);
-        self.check_guide_changed(&open.origin, &run.guide_hash);
+        self.check_guide_changed(&open.origin, run.current_guide_hash());
         let id = run.id.clone();
         self.run.set(Some(ActiveRun { run, plan }));
         crate::share::resume(*self, &id);
@@ -658,6 +658,83 @@ impl AppState {
         }
     }
 
+    /// The run this guide changed since, if any: the most recent run of a
+    /// guide with the same title and other text (in-progress runs first),
+    /// with that text's plan and the open guide's plan for that run.
+    pub fn changed_since(&self) -> Option<(Run, String, Plan, Plan)> {
+        let open = self.guide.get_untracked()?;
+        let entry = self.runs.with_untracked(|index| {
+            index
+                .sorted()
+                .into_iter()
+                .find(|e| e.guide_title == open.guide.title && e.guide_hash != open.hash)
+                .map(|e| e.id.clone())
+        })?;
+        let Ok((Opened::Run(loaded), _)) = persist::open(&entry) else {
+            return None;
+        };
+        let run = loaded.run;
+        let old_text = storage::get(&LastGuide::storage_key_for(run.current_guide_hash()))
+            .ok()
+            .flatten()
+            .and_then(|raw| LastGuide::decode(&raw))?
+            .text;
+        let old = run.plan(&Guide::parse(&old_text));
+        let new = run.plan(&open.guide);
+        Some((run, old_text, old, new))
+    }
+
+    /// The run `id` follows the open guide's text from now on: unchanged
+    /// steps keep their state, changed ones are open again, and the log
+    /// records what was removed.
+    pub fn adopt_guide(&self, id: &str) {
+        let Some(open) = self.guide.get_untracked() else {
+            return;
+        };
+        let Some((mut run, _, old, new)) = self.changed_since().filter(|c| c.0.id == id) else {
+            return;
+        };
+        let d = preflight_core::run::diff::diff(&old, &new);
+        let (kind, name) = open.origin.stored();
+        let kept = LastGuide::new(kind, name, open.text.to_string());
+        if let Err(err) = storage::set(&LastGuide::storage_key_for(&open.hash), &kept.encode()) {
+            self.notify(NoticeKind::Error, format!("Not adopted: {err}."));
+            return;
+        }
+        run.writer = self.writer.get_value();
+        let action = Action::AdoptGuide {
+            from_hash: run.current_guide_hash().to_owned(),
+            to_hash: open.hash.clone(),
+            removed: d.removed.iter().map(|s| s.text.clone()).collect(),
+            changed: d.changed.iter().map(|c| c.0.text.clone()).collect(),
+        };
+        let now = clock::now_ms();
+        let by = self.operator.get_untracked();
+        let event = match run.record(&new, now, &by, action) {
+            Ok(event) => event,
+            Err(why) => {
+                self.notify(NoticeKind::Error, format!("Not adopted: {why}."));
+                return;
+            }
+        };
+        if let Err(err) = persist::save_event(&run, &event) {
+            self.notify(NoticeKind::Error, format!("Not adopted: {err}."));
+            return;
+        }
+        if self.open_run(id) {
+            self.mark_index();
+            self.notify(
+                NoticeKind::Info,
+                format!(
+                    "The run now follows this version: {} changed step(s) reopened, {} added, {} removed.",
+                    d.changed.len(),
+                    d.added.len(),
+                    d.removed.len()
+                ),
+            );
+        }
+    }
+
     /// Exports the open run and its guide as a file.
     pub fn export_run(&self) {
         let (Some(active), Some(open)) = (self.run.get_untracked(), self.guide.get_untracked())
@@ -699,7 +776,7 @@ impl AppState {
             export.guide.text.clone(),
         );
         let saved = storage::set(
-            &LastGuide::storage_key_for(&run.guide_hash),
+            &LastGuide::storage_key_for(&preflight_core::guide_hash(&export.guide.text)),
             &guide.encode(),
         )
         .and_then(|()| persist::save_snapshot(&run));

@@ -401,7 +401,7 @@ fn finish_join(state: AppState, export: preflight_core::run::store::Export) {
         stored.merge(existing.run.events);
     }
     let saved = storage::set(
-        &LastGuide::storage_key_for(&run.guide_hash),
+        &LastGuide::storage_key_for(&preflight_core::guide_hash(&export.guide.text)),
         &guide.encode(),
     )
     .and_then(|()| persist::save_snapshot(&stored));

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 #[component]
 pub fn Home() -> impl IntoView {
     view! {
+        <crate::ui::changes::GuideChanges />
         <StartRun />
         <RecentRuns />
         <RecentGuidesList />

@@ -1,6 +1,7 @@
 //! Leptos components. They read [`crate::app::AppState`] and call its
 //! actions; they hold no state of their own beyond what a form needs.
 
+pub mod changes;
 pub mod decide;
 pub mod document;
 pub mod gates;

@@ -224,6 +224,17 @@ pub fn Timeline() -> impl IntoView {
                             Action::Finish { outcome, note } => {
                                 format!("finished: {} {note}", outcome.label())
                             }
+                            Action::AdoptGuide {
+                                removed, changed, ..
+                            } => format!(
+                                "adopted a new version of the guide: {} changed step(s) reopened{}",
+                                changed.len(),
+                                if removed.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!("; removed: {}", removed.join("; "))
+                                }
+                            ),
                             Action::PassNoReturn {
                                 no_return_ms,
                                 finish_ms,

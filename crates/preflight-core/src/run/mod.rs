@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod chain;
 pub mod decide;
+pub mod diff;
 pub mod forecast;
 mod gate;
 mod plan;
@@ -100,6 +101,15 @@ pub enum Action {
     PassNoReturn {
         no_return_ms: i64,
         finish_ms: i64,
+    },
+    /// The run follows a new version of its guide from now on: the
+    /// versions (hashes) and the steps that were removed or changed (their
+    /// old texts). Steps that did not change keep their state.
+    AdoptGuide {
+        from_hash: String,
+        to_hash: String,
+        removed: Vec<String>,
+        changed: Vec<String>,
     },
     /// A done or skipped step back to pending.
     Uncheck {
@@ -616,7 +626,7 @@ impl Run {
                     // Checking it again asks again.
                     st.acknowledged.remove(step);
                 }
-                Action::PassNoReturn { .. } => {}
+                Action::PassNoReturn { .. } | Action::AdoptGuide { .. } => {}
                 Action::Acknowledge { step, hazards } => {
                     touch(step);
                     st.acknowledged
@@ -964,6 +974,22 @@ impl Run {
                 step_of(&step)?;
                 Action::Uncheck { step }
             }
+            Action::AdoptGuide {
+                from_hash,
+                to_hash,
+                removed,
+                changed,
+            } => {
+                if from_hash != self.current_guide_hash() || to_hash.is_empty() {
+                    return Err(Refusal::ReasonRequired);
+                }
+                Action::AdoptGuide {
+                    from_hash,
+                    to_hash,
+                    removed,
+                    changed,
+                }
+            }
             Action::PassNoReturn {
                 no_return_ms,
                 finish_ms,
@@ -1122,6 +1148,19 @@ impl Run {
             }
         }
         added
+    }
+
+    /// The hash of the guide text the run follows now: the last adopted
+    /// version, else the one it started with.
+    pub fn current_guide_hash(&self) -> &str {
+        self.events
+            .iter()
+            .rev()
+            .find_map(|e| match &e.action {
+                Action::AdoptGuide { to_hash, .. } => Some(to_hash.as_str()),
+                _ => None,
+            })
+            .unwrap_or(&self.guide_hash)
     }
 
     /// The newest event, which is what a check-off writes.
@@ -1388,7 +1427,7 @@ impl RunIndex {
         let entry = RunEntry {
             id: run.id.clone(),
             guide_title: run.guide_title.clone(),
-            guide_hash: run.guide_hash.clone(),
+            guide_hash: run.current_guide_hash().to_owned(),
             operator: run.operator.clone(),
             started_ms: run.started_ms,
             updated_ms: run.updated_ms(),

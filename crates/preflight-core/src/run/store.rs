@@ -230,13 +230,19 @@ pub fn import(file: &str) -> Result<Export, ImportError> {
     if checksum(&guide, &run) != stated {
         return Err(ImportError::ChecksumMismatch);
     }
-    if guide_hash(&guide.text) != run.guide_hash {
+    if guide_hash(&guide.text) != run.current_guide_hash() {
         return Err(ImportError::GuideMismatch);
     }
     let model = Guide::parse(&guide.text);
     let plan = run.plan(&model);
-    let unknown: Vec<String> = run
+    // Steps of an earlier version of the guide, before it was adopted,
+    // need not be in this one.
+    let since = run
         .events
+        .iter()
+        .rposition(|e| matches!(e.action, super::Action::AdoptGuide { .. }))
+        .map_or(0, |i| i + 1);
+    let unknown: Vec<String> = run.events[since..]
         .iter()
         .filter_map(|e| match &e.action {
             super::Action::Check { step, .. }
