@@ -94,6 +94,8 @@ pub enum Edit {
     /// Checking a step that destroys data or affects production: what it
     /// will do, to confirm.
     Confirm(Vec<String>),
+    /// Giving the step to someone.
+    Assign,
 }
 
 /// Key under which the person's name is remembered.
@@ -153,6 +155,8 @@ pub struct AppState {
     pub sharing: crate::share::Sharing,
     /// The open run is a shared copy from a link: shown, not changed.
     pub read_only: RwSignal<bool>,
+    /// The run view shows only the steps assigned to this person.
+    pub only_mine: RwSignal<bool>,
     /// The managers' review is shown instead of the guide.
     pub reviewing: RwSignal<bool>,
     pub notices: RwSignal<Vec<Notice>>,
@@ -199,6 +203,7 @@ impl AppState {
             sharing: crate::share::Sharing::new(),
             read_only: RwSignal::new(false),
             reviewing: RwSignal::new(false),
+            only_mine: RwSignal::new(false),
             notices: RwSignal::new(Vec::new()),
             loading: RwSignal::new(None),
             storage_ok: RwSignal::new(true),

@@ -11,6 +11,7 @@ use preflight_core::run::decide::{self, Node};
 use preflight_core::run::{chain, format_ms, signed_at, trim_number, Outcome};
 use preflight_core::text::duration::format_range;
 use preflight_core::{Guide, LastGuide};
+use std::collections::BTreeMap;
 
 /// One run as the review shows it.
 #[derive(Clone, PartialEq)]
@@ -29,7 +30,7 @@ fn load(id: &str) -> Option<Reviewed> {
         return None;
     };
     let run = loaded.run;
-    let guide = storage::get(&LastGuide::storage_key_for(&run.guide_hash))
+    let guide = storage::get(&LastGuide::storage_key_for(run.current_guide_hash()))
         .ok()
         .flatten()
         .and_then(|raw| LastGuide::decode(&raw))
@@ -86,6 +87,27 @@ fn load(id: &str) -> Option<Reviewed> {
             clock::local_hm(n.at_ms),
             n.by,
             n.text
+        ));
+    }
+    // Who the steps were given to: name → (steps, done).
+    let mut assigned: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (p, st) in plan.run_steps() {
+        if let Some(who) = run.assignee(&state, p, st).who {
+            let e = assigned.entry(who).or_default();
+            e.0 += 1;
+            if state.status_in(p, st).is_resolved() {
+                e.1 += 1;
+            }
+        }
+    }
+    if !assigned.is_empty() {
+        lines.push(format!(
+            "Assigned: {}.",
+            assigned
+                .iter()
+                .map(|(who, (n, done))| format!("{who} {done} of {n} steps"))
+                .collect::<Vec<_>>()
+                .join("; ")
         ));
     }
     lines.push(format!("Log head {}", chain::head(&run.events)));

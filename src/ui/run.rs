@@ -12,6 +12,7 @@ use crate::effects::{clipboard, clock};
 use crate::ui::guide::GuideView;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use preflight_core::run::assign::{parse_due, role_target, roles, Assignee};
 use preflight_core::run::{
     format_ms, wait_status, Note, PlanPhase, PlanStep, Refusal, StepStatus, WaitStatus, WindowLevel,
 };
@@ -28,14 +29,17 @@ pub enum Shape {
 
 #[component]
 pub fn RunView(guide: OpenGuide) -> impl IntoView {
-    provide_context(Rows::track(expect_context::<AppState>()));
+    let state = expect_context::<AppState>();
+    provide_context(Rows::track(state));
     view! {
-        <RunHeader />
-        <Summary />
-        <crate::ui::signoff::Signatures />
-        <GuideView guide />
-        <crate::ui::review::TreeOutline />
-        <crate::ui::signoff::Timeline />
+        <div class="run-view" class:only-mine=move || state.only_mine.get()>
+            <RunHeader />
+            <Summary />
+            <crate::ui::signoff::Signatures />
+            <GuideView guide />
+            <crate::ui::review::TreeOutline />
+            <crate::ui::signoff::Timeline />
+        </div>
     }
 }
 
@@ -65,11 +69,17 @@ struct Row {
     current: RwSignal<bool>,
     cursor: RwSignal<bool>,
     editing: RwSignal<Option<Edit>>,
+    assignee: RwSignal<Option<Assignee>>,
 }
 
-/// The notes, per-phase locks and end of the run the rows were last set
-/// from.
-type Seen = (Vec<Note>, Vec<bool>, bool);
+/// The notes, per-phase locks, end of the run and assignments the rows
+/// were last set from.
+type Seen = (
+    Vec<Note>,
+    Vec<bool>,
+    bool,
+    HashMap<String, (String, Option<i64>)>,
+);
 
 /// Sets `signal` to `value` only if it differs, so readers of an
 /// unchanged row do not run.
@@ -102,10 +112,15 @@ impl Rows {
                         .map(|p| r.run.locked_by(&r.plan, st, &p.id).is_some())
                         .collect();
                     let same = last.with_value(|l| {
-                        l.as_ref().is_some_and(|(n, l, f)| {
-                            *n == st.notes && *l == locked && *f == finished
+                        l.as_ref().is_some_and(|(n, l, f, a)| {
+                            *n == st.notes && *l == locked && *f == finished && *a == st.assigned
                         })
                     });
+                    let mut assignees = if same {
+                        HashMap::new()
+                    } else {
+                        r.run.assignees(&r.plan, st)
+                    };
                     let mut notes: HashMap<&str, Vec<Note>> = HashMap::new();
                     let mut locked_by_id: HashMap<&str, bool> = HashMap::new();
                     if !same {
@@ -133,10 +148,16 @@ impl Rows {
                                 locked_by_id.get(phase.id.as_str()) == Some(&true),
                             );
                             set_if(row.finished, finished);
+                            set_if(row.assignee, assignees.remove(id.as_str()));
                         }
                     });
                     if !same {
-                        last.set_value(Some((st.notes.clone(), locked, finished)));
+                        last.set_value(Some((
+                            st.notes.clone(),
+                            locked,
+                            finished,
+                            st.assigned.clone(),
+                        )));
                     }
                 });
             });
@@ -216,7 +237,12 @@ impl Rows {
                     let locked = r
                         .as_ref()
                         .is_some_and(|r| r.run.locked_by(&r.plan, st, &phase.id).is_some());
+                    let assignee = r
+                        .as_ref()
+                        .map(|r| r.run.assignee(st, phase, step))
+                        .filter(|a| !a.is_empty());
                     Row {
+                        assignee: RwSignal::new(assignee),
                         status: RwSignal::new(st.status_in(phase, step)),
                         notes: RwSignal::new(st.notes_for(id).cloned().collect()),
                         locked: RwSignal::new(locked),
@@ -369,6 +395,7 @@ fn RunHeader() -> impl IntoView {
     };
     let finishing = RwSignal::new(false);
     let signing = RwSignal::new(false);
+    let assigning = RwSignal::new(false);
     let share = move |_| {
         let Some(link) = state.share_link() else {
             return;
@@ -457,6 +484,22 @@ fn RunHeader() -> impl IntoView {
                 <button type="button" on:click=share>"Share link"</button>
                 <crate::ui::share::ShareControls />
                 <button type="button" on:click=move |_| crate::effects::print::print()>"Print record"</button>
+                <Show when=move || !state.read_only.get() && !finished()>
+                    <button
+                        type="button"
+                        aria-expanded=move || assigning.get().to_string()
+                        on:click=move |_| assigning.update(|a| *a = !*a)
+                    >
+                        "Assign…"
+                    </button>
+                </Show>
+                <button
+                    type="button"
+                    aria-pressed=move || state.only_mine.get().to_string()
+                    on:click=move |_| state.only_mine.update(|m| *m = !*m)
+                >
+                    "My steps"
+                </button>
                 <Show when=move || !state.read_only.get()>
                     <button
                         type="button"
@@ -511,6 +554,9 @@ fn RunHeader() -> impl IntoView {
                 </Show>
             </div>
             <crate::ui::share::ShareForm />
+            <Show when=move || assigning.get()>
+                <AssignForm on_done=Callback::new(move |_| assigning.set(false)) />
+            </Show>
             <Show when=move || finishing.get() && !finished()>
                 <FinishForm on_done=Callback::new(move |_| finishing.set(false)) />
             </Show>
@@ -954,6 +1000,7 @@ pub fn step(
                 <span class="step-actions">
                     <button type="button" class="small" on:click=open_form(Edit::Skip)>"Skip"</button>
                     <button type="button" class="small" on:click=open_form(Edit::Note)>"Note"</button>
+                    <button type="button" class="small" on:click=open_form(Edit::Assign)>"Assign"</button>
                 </span>
             }
         })
@@ -964,8 +1011,29 @@ pub fn step(
             <span class="badge guard" title=title>"confirm first"</span>
         }
     });
+    let assigned = move || {
+        row.assignee.get().map(|a| {
+            let who = match (&a.who, &a.role) {
+                (Some(w), _) => format!("→ {w}"),
+                (None, Some(r)) => r.clone(),
+                (None, None) => String::new(),
+            };
+            let due = a
+                .due_ms
+                .map(|d| format!(" · due {}", clock::local_hm(d)))
+                .unwrap_or_default();
+            view! { <span class="badge assignee">{format!("{who}{due}")}</span> }
+        })
+    };
+    let mine = move || {
+        let me = state.operator.get();
+        row.assignee
+            .with(|a| a.as_ref().and_then(|a| a.who.as_deref()) == Some(me.as_str()))
+            .to_string()
+    };
     let controls = view! {
         {guard}
+        {assigned}
         <span class="step-meta">{meta}</span>
         {actions}
         {wait}
@@ -1024,6 +1092,7 @@ pub fn step(
                 id=dom_id
                 class=kind
                 data-status=status_class
+                data-mine=mine
                 data-step=id
                 class:current=move || row.current.get()
                 class:cursor=move || row.cursor.get()
@@ -1039,6 +1108,7 @@ pub fn step(
                 id=dom_id
                 class=kind
                 data-status=status_class
+                data-mine=mine
                 data-step=id
                 class:current=move || row.current.get()
                 class:cursor=move || row.cursor.get()
@@ -1175,6 +1245,9 @@ fn edit_form(id: String, edit: Edit) -> AnyView {
     if let Edit::Confirm(what) = edit {
         return confirm_form(id, what);
     }
+    if edit == Edit::Assign {
+        return view! { <AssignForm target=id /> }.into_any();
+    }
     let text = RwSignal::new(String::new());
     let (prompt, button, hint) = match &edit {
         Edit::Skip => ("Why skip this step?", "Skip step", None),
@@ -1184,7 +1257,7 @@ fn edit_form(id: String, edit: Edit) -> AnyView {
             "Check anyway",
             Some(format!("Not checked: {why}.")),
         ),
-        Edit::Confirm(_) => ("Confirm", "Mark done", None),
+        Edit::Confirm(_) | Edit::Assign => ("Confirm", "Mark done", None),
     };
     let submit = {
         let id = id.clone();
@@ -1201,7 +1274,7 @@ fn edit_form(id: String, edit: Edit) -> AnyView {
                     step: Some(id.clone()),
                     text: words,
                 },
-                Edit::Override(_) | Edit::Confirm(_) => Action::Check {
+                Edit::Override(_) | Edit::Confirm(_) | Edit::Assign => Action::Check {
                     step: id.clone(),
                     overridden: Some(words),
                 },
@@ -1292,5 +1365,113 @@ pub fn copy_button(text: String) -> impl IntoView {
         <span class="visually-hidden" role="status">
             {move || if copied.get() { "Copied to the clipboard" } else { "" }}
         </span>
+    }
+}
+
+/// Gives a step, a phase or a role's steps to a person, with an optional
+/// due time (`+4 h` after the start, or a clock time such as `13:00`).
+#[component]
+pub fn AssignForm(
+    /// A step id, a phase id or `role:<name>`; `None` lets the person
+    /// pick a phase or a role.
+    #[prop(optional, into)]
+    target: Option<String>,
+    #[prop(optional)] on_done: Option<Callback<()>>,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let fixed = target.is_some();
+    let choice = RwSignal::new(target.clone().unwrap_or_default());
+    let who = RwSignal::new(String::new());
+    let due = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    // Phases and roles to choose from, when the form is not for one step.
+    let options: Vec<(String, String)> =
+        if fixed {
+            Vec::new()
+        } else {
+            state.run.with_untracked(|r| {
+                r.as_ref()
+                    .map(|r| {
+                        let mut out: Vec<(String, String)> = r
+                            .plan
+                            .run_phases()
+                            .filter(|p| !p.steps.is_empty())
+                            .map(|p| (p.id.clone(), format!("Phase: {}", p.title)))
+                            .collect();
+                        out.extend(roles(&r.plan).into_iter().map(|role| {
+                            (role_target(&role), format!("Every step of role: {role}"))
+                        }));
+                        out
+                    })
+                    .unwrap_or_default()
+            })
+        };
+    if choice.get_untracked().is_empty() {
+        if let Some((first, _)) = options.first() {
+            choice.set(first.clone());
+        }
+    }
+    let close = move || match on_done {
+        Some(cb) => cb.run(()),
+        None => state.editing.set(None),
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let typed_due = due.get_untracked();
+        let due_ms = if typed_due.trim().is_empty() {
+            None
+        } else {
+            let started = state
+                .run
+                .with_untracked(|r| r.as_ref().map(|r| r.run.started_ms))
+                .unwrap_or_default();
+            match parse_due(&typed_due, started, crate::ui::signoff::tz_offset_min()) {
+                Some(d) => Some(d),
+                None => {
+                    error.set(Some(format!(
+                        "“{typed_due}” is not a due time: use +4 h, +30 min or a clock time such as 13:00."
+                    )));
+                    return;
+                }
+            }
+        };
+        let action = Action::Assign {
+            target: choice.get_untracked(),
+            who: who.get_untracked(),
+            due_ms,
+        };
+        match state.record(action) {
+            Ok(()) => close(),
+            Err(why) => error.set(Some(format!("Not assigned: {why}."))),
+        }
+    };
+    view! {
+        <form class="step-form assign-form" on:submit=submit aria-label="Assign">
+            {(!fixed).then(|| view! {
+                <label>
+                    "What"
+                    <select on:change=move |ev| choice.set(event_target_value(&ev))>
+                        {options
+                            .into_iter()
+                            .map(|(value, label)| view! { <option value=value>{label}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+            })}
+            <label>
+                "Who"
+                <input type="text" name="who" placeholder="name (empty: nobody)"
+                    on:input=move |ev| who.set(event_target_value(&ev)) />
+            </label>
+            <label>
+                "Due (optional)"
+                <input type="text" name="due" placeholder="+4 h or 13:00"
+                    on:input=move |ev| due.set(event_target_value(&ev)) />
+            </label>
+            <button type="submit" class="primary">"Assign"</button>
+            " "
+            <button type="button" class="small" on:click=move |_| close()>"Cancel"</button>
+            {move || error.get().map(|e| view! { <p class="form-hint" role="alert">{e}</p> })}
+        </form>
     }
 }

@@ -224,6 +224,24 @@ pub fn Timeline() -> impl IntoView {
                             Action::Finish { outcome, note } => {
                                 format!("finished: {} {note}", outcome.label())
                             }
+                            Action::Assign {
+                                target,
+                                who,
+                                due_ms,
+                            } => {
+                                let what = match target.strip_prefix("role:") {
+                                    Some(role) => format!("every “{role}” step"),
+                                    None => format!("“{}”", text_of(target)),
+                                };
+                                let due = due_ms
+                                    .map(|d| format!(", due {}", clock::local_hm(d)))
+                                    .unwrap_or_default();
+                                if who.is_empty() {
+                                    format!("took back the assignment of {what}")
+                                } else {
+                                    format!("assigned {what} to {who}{due}")
+                                }
+                            }
                             Action::AdoptGuide {
                                 removed, changed, ..
                             } => format!(

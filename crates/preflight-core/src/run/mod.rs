@@ -8,6 +8,7 @@
 //!
 //! Time is milliseconds since the Unix epoch (`i64`), as browsers give it.
 
+pub mod assign;
 pub mod audit;
 pub mod chain;
 pub mod decide;
@@ -110,6 +111,15 @@ pub enum Action {
         to_hash: String,
         removed: Vec<String>,
         changed: Vec<String>,
+    },
+    /// A step, a phase (its steps) or a role (`role:<name>`, every step of
+    /// it) given to a person, with an optional due time; an empty `who`
+    /// takes the assignment back.
+    Assign {
+        target: String,
+        who: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due_ms: Option<i64>,
     },
     /// A done or skipped step back to pending.
     Uncheck {
@@ -368,6 +378,8 @@ pub struct RunState {
     /// When and by whom rollback mode began.
     pub rollback: Option<(i64, String)>,
     pub signatures: Vec<Signature>,
+    /// Assignment target (step id, phase id, `role:<name>`) → (who, due).
+    pub assigned: HashMap<String, (String, Option<i64>)>,
     /// Guarded step → (at, by, what was confirmed), until it is unchecked.
     pub acknowledged: HashMap<String, (i64, String, Vec<String>)>,
 }
@@ -627,6 +639,17 @@ impl Run {
                     st.acknowledged.remove(step);
                 }
                 Action::PassNoReturn { .. } | Action::AdoptGuide { .. } => {}
+                Action::Assign {
+                    target,
+                    who,
+                    due_ms,
+                } => {
+                    if who.is_empty() && due_ms.is_none() {
+                        st.assigned.remove(target);
+                    } else {
+                        st.assigned.insert(target.clone(), (who.clone(), *due_ms));
+                    }
+                }
                 Action::Acknowledge { step, hazards } => {
                     touch(step);
                     st.acknowledged
@@ -988,6 +1011,23 @@ impl Run {
                     to_hash,
                     removed,
                     changed,
+                }
+            }
+            Action::Assign {
+                target,
+                who,
+                due_ms,
+            } => {
+                let known = plan.step(&target).is_some()
+                    || plan.phase(&target).is_some()
+                    || target.strip_prefix("role:").is_some_and(|r| !r.is_empty());
+                if !known {
+                    return Err(Refusal::UnknownStep(target));
+                }
+                Action::Assign {
+                    target,
+                    who: who.trim().to_owned(),
+                    due_ms,
                 }
             }
             Action::PassNoReturn {

@@ -45,6 +45,8 @@ pub struct PlanPhase {
     pub steps: Vec<PlanStep>,
     /// Its success criteria: they must be met before later phases.
     pub gates: Vec<PlanGate>,
+    /// The role the guide gives it (or its parent): [`super::assign`].
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +67,8 @@ pub struct PlanStep {
     /// What checking it will do, when it needs an explicit confirmation
     /// first ([`crate::guard::reasons`]); empty for most steps.
     pub guard: Vec<String>,
+    /// The role the guide gives it, else its phase's.
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,7 +105,7 @@ impl Plan {
             chosen: &chosen,
             out: &mut plan.phases,
         };
-        walk.phases(&guide.phases, 0, false, true);
+        walk.phases(&guide.phases, 0, false, true, None);
         for (p, phase) in plan.phases.iter().enumerate() {
             for (s, step) in phase.steps.iter().enumerate() {
                 // The first occurrence wins, as a walk would find it.
@@ -204,8 +208,17 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn phases(&mut self, phases: &[Phase], depth: usize, hidden: bool, runnable: bool) {
+    fn phases(
+        &mut self,
+        phases: &[Phase],
+        depth: usize,
+        hidden: bool,
+        runnable: bool,
+        parent_role: Option<&str>,
+    ) {
         for p in phases {
+            let role = super::assign::phase_role(&p.title, &p.blocks)
+                .or_else(|| parent_role.map(str::to_owned));
             let hidden = hidden
                 || p.alternative_group
                     .as_deref()
@@ -219,6 +232,9 @@ impl Walk<'_> {
             for s in &p.steps {
                 leaves(s, None, &mut steps);
             }
+            for s in &mut steps {
+                s.role = super::assign::role_in_text(&s.text).or_else(|| role.clone());
+            }
             self.out.push(PlanPhase {
                 id: p.id.clone(),
                 title: p.title.clone(),
@@ -231,8 +247,9 @@ impl Walk<'_> {
                 wait_s: duration::wait(&p.title).map(|[lo, _]| lo),
                 steps,
                 gates: phase_gates(p),
+                role: role.clone(),
             });
-            self.phases(&p.sections, depth + 1, hidden, runnable);
+            self.phases(&p.sections, depth + 1, hidden, runnable, role.as_deref());
         }
     }
 }
@@ -256,6 +273,7 @@ fn leaves(step: &Step, parent: Option<&str>, out: &mut Vec<PlanStep>) {
         parent: parent.map(str::to_owned),
         line: step.line,
         guard: crate::guard::reasons(&step.text, step.code.as_deref()),
+        role: None,
     });
 }
 

@@ -415,7 +415,16 @@ pub fn kinds_for(
                 .count()
         };
         if resolved(after) == total && resolved(before) < total {
-            out.push((Kind::PhaseCompleted, Some(p.title.clone()), None));
+            // Who the phase's steps were assigned to, if anyone.
+            let mut who: Vec<String> = p
+                .steps
+                .iter()
+                .filter_map(|s| run.assignee(after, p, s).who)
+                .collect();
+            who.sort();
+            who.dedup();
+            let detail = (!who.is_empty()).then(|| format!("assigned to {}", who.join(", ")));
+            out.push((Kind::PhaseCompleted, Some(p.title.clone()), detail));
         }
     }
     out

@@ -282,13 +282,18 @@ fn a_run_produces_the_statuses_it_should() {
         run.record(&plan, 1, "Ana", action).unwrap();
         let after = run.state();
         let event = run.last_event().unwrap().clone();
-        seen.extend(
-            kinds_for(run, &plan, &event, &before, &after)
-                .into_iter()
-                .map(|(k, p, _)| (k, p)),
-        );
+        seen.extend(kinds_for(run, &plan, &event, &before, &after));
     };
     let pre = plan.phase("p-pre-deployment-checklist").unwrap().clone();
+    // The phase is given to Ben: its "completed" message says so.
+    act(
+        &mut run,
+        Action::Assign {
+            target: pre.id.clone(),
+            who: "Ben".into(),
+            due_ms: None,
+        },
+    );
     for s in &pre.steps[1..] {
         act(
             &mut run,
@@ -332,7 +337,7 @@ fn a_run_produces_the_statuses_it_should() {
             note: String::new(),
         },
     );
-    let kinds: Vec<Kind> = seen.iter().map(|(k, _)| *k).collect();
+    let kinds: Vec<Kind> = seen.iter().map(|(k, _, _)| *k).collect();
     assert_eq!(
         kinds,
         [
@@ -344,6 +349,7 @@ fn a_run_produces_the_statuses_it_should() {
         ]
     );
     assert_eq!(seen[0].1.as_deref(), Some("Pre-Deployment Checklist"));
+    assert_eq!(seen[0].2.as_deref(), Some("assigned to Ben"));
     assert_eq!(
         seen[1].1.as_deref(),
         Some("Step 5: Verify (monitor for 30 minutes)")
