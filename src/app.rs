@@ -668,11 +668,13 @@ impl AppState {
     /// with that text's plan and the open guide's plan for that run.
     pub fn changed_since(&self) -> Option<(Run, String, Plan, Plan)> {
         let open = self.guide.get_untracked()?;
+        // The latest run of this guide; nothing when it follows this text.
         let entry = self.runs.with_untracked(|index| {
             index
                 .sorted()
                 .into_iter()
-                .find(|e| e.guide_title == open.guide.title && e.guide_hash != open.hash)
+                .find(|e| e.guide_title == open.guide.title)
+                .filter(|e| e.guide_hash != open.hash)
                 .map(|e| e.id.clone())
         })?;
         let Ok((Opened::Run(loaded), _)) = persist::open(&entry) else {
@@ -725,6 +727,16 @@ impl AppState {
         if let Err(err) = persist::save_event(&run, &event) {
             self.notify(NoticeKind::Error, format!("Not adopted: {err}."));
             return;
+        }
+        // A shared run sends the new text to the other devices first.
+        let key = preflight_core::share::Shared::storage_key(id);
+        if let Some(mut shared) = storage::get(&key)
+            .ok()
+            .flatten()
+            .and_then(|raw| preflight_core::share::Shared::decode(&raw))
+        {
+            shared.meta_sent = false;
+            let _ = storage::set(&key, &shared.encode());
         }
         if self.open_run(id) {
             self.mark_index();
@@ -1266,8 +1278,15 @@ pub fn App() -> impl IntoView {
     let hide_listener = window_event_listener(leptos::ev::pagehide, move |_| {
         state.flush_pending();
         state.flush_index();
-        crate::share::disconnect(state);
+        crate::share::on_offline(state);
     });
+    // Back from the browser's page cache: connect the shared run again.
+    let show_listener = window_event_listener(leptos::ev::pageshow, move |ev| {
+        if ev.persisted() {
+            crate::share::on_online(state);
+        }
+    });
+    std::mem::forget(show_listener);
     let visibility_listener = window_event_listener(leptos::ev::visibilitychange, move |_| {
         state.flush_pending();
         state.flush_index();

@@ -350,10 +350,15 @@ fn on_message(state: AppState, names: &Names, subject: &str, data: &str) {
         Inbound::Meta(export) => {
             if state.sharing.joining.get_untracked().is_some() {
                 finish_join(state, *export);
+            } else {
+                // A new version of the guide the run adopted elsewhere:
+                // keep its text here, for the adoption event that follows.
+                keep_guide_text(&export);
             }
         }
         Inbound::Event(event) => {
             let id = event.id.clone();
+            let adopts = matches!(event.action, preflight_core::Action::AdoptGuide { .. });
             let mut added = 0;
             state.run.update(|r| {
                 if let Some(active) = r {
@@ -363,9 +368,25 @@ fn on_message(state: AppState, names: &Names, subject: &str, data: &str) {
                 }
             });
             if added > 0 {
-                state.pending.update(|p| p.push(id.clone()));
-                state.flush_pending();
+                // Without storage there is nothing to retry (the banner
+                // says so), as for changes made here.
+                if state.storage_ok.get_untracked() {
+                    state.pending.update(|p| p.push(id.clone()));
+                    state.flush_pending();
+                }
                 state.mark_index_dirty();
+            }
+            if added > 0 && adopts {
+                // The run follows another text now: plan it again.
+                let run_id = export_run_id(names).to_owned();
+                state.sharing.settings.update(|s| {
+                    if let Some(s) = s {
+                        s.acked.insert(id.clone());
+                        save_settings(&run_id, s);
+                    }
+                });
+                state.open_run(&run_id);
+                return;
             }
             state.sharing.settings.update(|s| {
                 if let Some(s) = s {
@@ -373,6 +394,19 @@ fn on_message(state: AppState, names: &Names, subject: &str, data: &str) {
                 }
             });
         }
+    }
+}
+
+/// Saves a shared guide text under its own hash, if it is not here yet.
+fn keep_guide_text(export: &preflight_core::run::store::Export) {
+    let key = LastGuide::storage_key_for(&preflight_core::guide_hash(&export.guide.text));
+    if storage::get(&key).ok().flatten().is_none() {
+        let guide = LastGuide::new(
+            &export.guide.origin,
+            export.guide.name.clone(),
+            export.guide.text.clone(),
+        );
+        let _ = storage::set(&key, &guide.encode());
     }
 }
 
@@ -489,7 +523,7 @@ pub fn pump(state: AppState) {
     let Some(settings) = state.sharing.settings.get_untracked() else {
         return;
     };
-    let Some((run_id, meta, events, at)) = state.run.with_untracked(|r| {
+    let Some((run_id, meta, events, at, meta_id)) = state.run.with_untracked(|r| {
         let r = r.as_ref()?;
         let meta = (!settings.meta_sent).then(|| {
             state.guide.with_untracked(|g| {
@@ -508,7 +542,13 @@ pub fn pump(state: AppState) {
                 .and_then(|id| r.plan.step(id))
                 .map(|(_, s)| s.text.clone())
         });
-        Some((r.run.id.clone(), meta.flatten(), events, at))
+        Some((
+            r.run.id.clone(),
+            meta.flatten(),
+            events,
+            at,
+            share::meta_msg_id(&r.run),
+        ))
     }) else {
         return;
     };
@@ -529,10 +569,7 @@ pub fn pump(state: AppState) {
         let current = move || state.sharing.generation.get_value() == generation;
         let mut ok = true;
         if let Some(meta) = meta {
-            ok = session
-                .publish(&names.meta, &share::msg_id(&run_id, "meta"), &meta)
-                .await
-                .is_ok();
+            ok = session.publish(&names.meta, &meta_id, &meta).await.is_ok();
             if ok && current() {
                 state.sharing.settings.update(|s| {
                     if let Some(s) = s {
@@ -599,7 +636,7 @@ pub fn on_online(state: AppState) {
         .with_untracked(|r| r.as_ref().map(|r| r.run.id.clone()))
     {
         if state.sharing.settings.with_untracked(Option::is_some) {
-            SESSION.with(|s| s.borrow_mut().take());
+            disconnect(state);
             resume(state, &id);
         }
     }

@@ -1190,6 +1190,20 @@ fn kind_name(kind: preflight_core::guide::StepKind) -> &'static str {
     }
 }
 
+/// After a step form's action: closed with the focus back on the step, or
+/// left open with the refusal said.
+fn close_form(state: AppState, id: &str, result: Result<(), Refusal>) {
+    match result {
+        Ok(()) => {
+            state.editing.set(None);
+            focus_step(id);
+        }
+        Err(why) => {
+            state.report(Err(why));
+        }
+    }
+}
+
 /// The confirmation a guarded step asks for before it is checked: what
 /// it will do, and a button that records the confirmation and the check.
 fn confirm_form(id: String, what: Vec<String>) -> AnyView {
@@ -1208,15 +1222,7 @@ fn confirm_form(id: String, what: Vec<String>) -> AnyView {
                     overridden: None,
                 })
             });
-            match done {
-                Ok(()) => {
-                    state.editing.set(None);
-                    focus_step(&id);
-                }
-                Err(why) => {
-                    state.report(Err(why));
-                }
-            }
+            close_form(state, &id, done);
         }
     };
     let cancel = move |_| {
@@ -1279,15 +1285,7 @@ fn edit_form(id: String, edit: Edit) -> AnyView {
                     overridden: Some(words),
                 },
             };
-            match state.record(action) {
-                Ok(()) => {
-                    state.editing.set(None);
-                    focus_step(&id);
-                }
-                Err(why) => {
-                    state.report(Err(why));
-                }
-            }
+            close_form(state, &id, state.record(action));
         }
     };
     let cancel = move |_| {

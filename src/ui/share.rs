@@ -146,30 +146,37 @@ pub fn ShareForm() -> impl IntoView {
                         on:input=move |ev| team.set(event_target_value(&ev))
                     />
                 </label>
-                <label>
-                    "User"
-                    <input
-                        name="user"
-                        type="text"
-                        autocomplete="username"
-                        prop:value=move || user.get()
-                        on:input=move |ev| user.set(event_target_value(&ev))
-                    />
-                </label>
-                <label>
-                    "Password"
-                    <input
-                        name="password"
-                        type="password"
-                        autocomplete="current-password"
-                        prop:value=move || password.get()
-                        on:input=move |ev| password.set(event_target_value(&ev))
-                    />
-                </label>
+                {credential_fields(user, password)}
                 <button type="submit" class="primary">"Share"</button>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </form>
         </Show>
+    }
+}
+
+/// The team's user and password fields.
+fn credential_fields(user: RwSignal<String>, password: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label>
+            "User"
+            <input
+                name="user"
+                type="text"
+                autocomplete="username"
+                prop:value=move || user.get()
+                on:input=move |ev| user.set(event_target_value(&ev))
+            />
+        </label>
+        <label>
+            "Password"
+            <input
+                name="password"
+                type="password"
+                autocomplete="current-password"
+                prop:value=move || password.get()
+                on:input=move |ev| password.set(event_target_value(&ev))
+            />
+        </label>
     }
 }
 
@@ -235,26 +242,7 @@ pub fn JoinPanel() -> impl IntoView {
                         on:input=move |ev| name.set(event_target_value(&ev))
                     />
                 </label>
-                <label>
-                    "User"
-                    <input
-                        name="user"
-                        type="text"
-                        autocomplete="username"
-                        prop:value=move || user.get()
-                        on:input=move |ev| user.set(event_target_value(&ev))
-                    />
-                </label>
-                <label>
-                    "Password"
-                    <input
-                        name="password"
-                        type="password"
-                        autocomplete="current-password"
-                        prop:value=move || password.get()
-                        on:input=move |ev| password.set(event_target_value(&ev))
-                    />
-                </label>
+                {credential_fields(user, password)}
                 <button type="submit" class="primary">"Join run"</button>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 {status}

@@ -114,13 +114,24 @@ async function relayEvents(page, servers, runId, expect, replicas = 1) {
   );
 }
 
+/** Runs `body(relay, ...devices)` with a relay and a fresh device per
+ * name, and closes them all afterwards, whatever happened. */
+async function withDevices(start, names, body) {
+  const relay = await start();
+  const devices = [];
+  try {
+    for (const n of names) devices.push(await device(n));
+    await body(relay, ...devices);
+  } finally {
+    for (const d of devices) await d.context.close();
+    await relay.close();
+  }
+}
+
 const runIdOf = async (page) => (await page.evaluate(() => location.hash)).replace('#run=', '');
 
-test('two devices check different items at the same time and each sees both within 1 s', async () => {
-  const relay = await startRelay();
-  const a = await device('Ana');
-  const b = await device('Ben');
-  try {
+test('two devices check different items at the same time and each sees both within 1 s', () =>
+  withDevices(startRelay, ['Ana', 'Ben'], async (relay, a, b) => {
     const link = await shareRun(a, [relay.ws]);
     await join(b, link);
     await b.page.waitForSelector('.run-header');
@@ -147,18 +158,10 @@ test('two devices check different items at the same time and each sees both with
     assert.equal(await status(b.page, 'Release notes reviewed'), 'done');
     assert.deepEqual(a.errors, []);
     assert.deepEqual(b.errors, []);
-  } finally {
-    await a.context.close();
-    await b.context.close();
-    await relay.close();
-  }
-});
+  }));
 
-test('a device offline keeps its changes, then both converge with nothing lost or doubled', async () => {
-  const relay = await startRelay();
-  const a = await device('Ana');
-  const b = await device('Ben');
-  try {
+test('a device offline keeps its changes, then both converge with nothing lost or doubled', () =>
+  withDevices(startRelay, ['Ana', 'Ben'], async (relay, a, b) => {
     const link = await shareRun(a, [relay.ws]);
     await join(b, link);
     await b.page.waitForSelector('.live.connected');
@@ -191,18 +194,10 @@ test('a device offline keeps its changes, then both converge with nothing lost o
     assert.equal(await eventCount(b.page), 3);
     assert.deepEqual(a.errors, []);
     assert.deepEqual(b.errors, []);
-  } finally {
-    await a.context.close();
-    await b.context.close();
-    await relay.close();
-  }
-});
+  }));
 
-test('a three-node cluster loses one node mid-run and no event is lost', async () => {
-  const cluster = await startCluster();
-  const a = await device('Ana');
-  const b = await device('Ben');
-  try {
+test('a three-node cluster loses one node mid-run and no event is lost', () =>
+  withDevices(startCluster, ['Ana', 'Ben'], async (cluster, a, b) => {
     const link = await shareRun(a, cluster.ws);
     await join(b, link);
     await b.page.waitForSelector('.live.connected', { timeout: 30_000 });
@@ -230,18 +225,10 @@ test('a three-node cluster loses one node mid-run and no event is lost', async (
     assert.equal(new Set(onRelay).size, 4, `relay holds ${onRelay}`);
     assert.equal(onRelay.length, 4);
     assert.equal(await progress(a.page), await progress(b.page));
-  } finally {
-    await a.context.close();
-    await b.context.close();
-    await cluster.close();
-  }
-});
+  }));
 
-test('wrong credentials are refused with a clear message and nothing is read', async () => {
-  const relay = await startRelay();
-  const a = await device('Ana');
-  const c = await device('Eve');
-  try {
+test('wrong credentials are refused with a clear message and nothing is read', () =>
+  withDevices(startRelay, ['Ana', 'Eve'], async (relay, a, c) => {
     const link = await shareRun(a, [relay.ws]);
     await step(a.page, 'Release notes reviewed').getByRole('checkbox').click();
     await join(c, link, 'not-the-password');
@@ -274,12 +261,7 @@ test('wrong credentials are refused with a clear message and nothing is read', a
     );
     assert.equal(other, 'the relay does not allow this team for these credentials');
     assert.deepEqual(a.errors, []);
-  } finally {
-    await a.context.close();
-    await c.context.close();
-    await relay.close();
-  }
-});
+  }));
 
 test('nothing of sharing is loaded until a run is shared', async () => {
   const relay = await startRelay();
@@ -320,3 +302,47 @@ test('nothing of sharing is loaded until a run is shared', async () => {
     await relay.close();
   }
 });
+
+test('a new guide version adopted on one device reaches the others', () =>
+  withDevices(startRelay, ['Ana', 'Ben'], async (relay, a, b) => {
+    const V1 = '# Release 9\n\n## Prepare\n\n- [ ] Announce the release\n- [ ] Take a database backup\n- [ ] Freeze merges to main\n';
+    const V2 = V1.replace('Take a database backup', 'Take a database backup and verify it');
+    const paste = async (page, text) => {
+      await page.getByRole('button', { name: 'Paste…' }).click();
+      await page.getByLabel('Paste a Markdown guide').fill(text);
+      await page.getByRole('button', { name: 'Open pasted guide' }).click();
+    };
+    await a.page.goto(env.server.url + '/');
+    await appReady(a.page);
+    await paste(a.page, V1);
+    await startRun(a.page, { name: 'Ana' });
+    await a.page.getByRole('button', { name: 'Share live…' }).click();
+    const form = a.page.getByRole('form', { name: 'Share this run live' });
+    await form.getByLabel('Relay address(es)').fill(relay.ws);
+    await form.getByLabel('Team').fill('ops');
+    await form.getByLabel('User').fill('ops');
+    await form.getByLabel('Password').fill(PASSWORDS.ops);
+    await form.getByRole('button', { name: 'Share' }).click();
+    await a.page.waitForSelector('.live.connected');
+    await step(a.page, 'Announce the release').getByRole('checkbox').click();
+    await step(a.page, 'Take a database backup').getByRole('checkbox').click();
+    await a.page.getByRole('button', { name: 'Copy live link' }).click();
+    const link = await a.page.evaluate(() => navigator.clipboard.readText());
+    await join(b, link);
+    await b.page.waitForSelector('.live.connected');
+    await until(b.page, 'Take a database backup', 'done');
+    // Ana adopts v2; Ben's run follows it: the changed step is open again.
+    await a.page.getByRole('button', { name: 'All runs' }).click();
+    await paste(a.page, V2);
+    await a.page.getByRole('button', { name: 'Adopt this version in the run in progress' }).click();
+    await a.page.waitForSelector('.live.connected');
+    await until(b.page, 'Take a database backup and verify it', 'pending', 10_000);
+    await until(b.page, 'Announce the release', 'done');
+    assert.equal(await progress(b.page), await progress(a.page));
+    // And it survives a reload there.
+    await b.page.reload();
+    await b.page.waitForSelector('.run-header');
+    await until(b.page, 'Take a database backup and verify it', 'pending');
+    assert.deepEqual(a.errors, []);
+    assert.deepEqual(b.errors, []);
+  }));

@@ -116,7 +116,10 @@ fn command_reasons(command: &str) -> Vec<String> {
     let shown = excerpt_command(command);
     for (i, word) in w.iter().enumerate() {
         let rest = &w[i + 1..];
-        let next = |s: &str| rest.first() == Some(&s);
+        // The subcommand, past global options and their values
+        // (`kubectl -n prod delete`, `git -C repo reset`).
+        let verb = subcommand(word, rest);
+        let next = |s: &str| verb == Some(s);
         let has = |s: &str| rest.contains(&s);
         match *word {
             "kill" | "pkill" | "killall"
@@ -151,26 +154,23 @@ fn command_reasons(command: &str) -> Vec<String> {
                     "This deletes files and directories recursively, without asking: `{shown}`."
                 ));
             }
-            "kubectl" => {
-                let verb = rest.iter().find(|a| !a.starts_with('-')).copied();
-                match verb {
-                    Some("delete") => {
-                        out.push(format!("This deletes Kubernetes resources: `{shown}`."))
-                    }
-                    Some("drain") => {
-                        out.push(format!("This evicts every pod from a node: `{shown}`."))
-                    }
-                    Some("scale") if rest.contains(&"--replicas=0") => {
-                        out.push(format!("This scales a workload down to zero: `{shown}`."))
-                    }
-                    Some("patch") | Some("set") if rest.iter().any(|a| a.contains("selector")) => {
-                        out.push(format!(
-                            "This switches which pods receive traffic: `{shown}`."
-                        ))
-                    }
-                    _ => {}
+            "kubectl" => match verb {
+                Some("delete") => {
+                    out.push(format!("This deletes Kubernetes resources: `{shown}`."))
                 }
-            }
+                Some("drain") => out.push(format!("This evicts every pod from a node: `{shown}`.")),
+                Some("scale")
+                    if rest.contains(&"--replicas=0")
+                        || rest.windows(2).any(|w| w == ["--replicas", "0"]) =>
+                {
+                    out.push(format!("This scales a workload down to zero: `{shown}`."))
+                }
+                Some("patch") | Some("set") if rest.iter().any(|a| a.contains("selector")) => out
+                    .push(format!(
+                        "This switches which pods receive traffic: `{shown}`."
+                    )),
+                _ => {}
+            },
             "helm" if next("uninstall") || next("delete") => {
                 out.push(format!("This removes a Helm release: `{shown}`."));
             }
@@ -191,6 +191,45 @@ fn command_reasons(command: &str) -> Vec<String> {
     }
     out.dedup();
     out
+}
+
+/// Options that take a value as the next word, per tool.
+fn valued_options(tool: &str) -> &'static [&'static str] {
+    match tool {
+        "kubectl" => &[
+            "-n",
+            "--namespace",
+            "--context",
+            "--kubeconfig",
+            "-s",
+            "--server",
+            "--cluster",
+            "--user",
+            "-l",
+            "--selector",
+        ],
+        "git" => &["-C", "-c", "--git-dir", "--work-tree"],
+        "helm" => &["-n", "--namespace", "--kube-context", "--kubeconfig"],
+        _ => &[],
+    }
+}
+
+/// The first word of `rest` that is not an option or an option's value.
+fn subcommand<'a>(tool: &str, rest: &[&'a str]) -> Option<&'a str> {
+    let valued = valued_options(tool);
+    let mut i = 0;
+    while i < rest.len() {
+        let a = rest[i];
+        if !a.starts_with('-') {
+            return Some(a);
+        }
+        i += if !a.contains('=') && valued.contains(&a) {
+            2
+        } else {
+            1
+        };
+    }
+    None
 }
 
 fn rm_recursive_force(args: &[&str]) -> bool {

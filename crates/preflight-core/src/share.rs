@@ -153,11 +153,21 @@ pub fn msg_id(run_id: &str, event_id: &str) -> String {
 }
 
 /// The first message of a shared run: the run as exported, with no events
-/// (they follow one message each), and the guide text it follows.
+/// but its adoptions of new guide versions (the rest follow one message
+/// each), and the guide text it follows now. Sent again, under another id,
+/// whenever the run adopts a new version.
 pub fn meta_payload(run: &Run, origin: &str, name: Option<String>, text: &str) -> String {
     let mut bare = run.clone();
-    bare.events.clear();
+    bare.events
+        .retain(|e| matches!(e.action, crate::run::Action::AdoptGuide { .. }));
     store::export(&bare, origin, name, text)
+}
+
+/// The relay's de-duplication id of the first message for the guide
+/// version the run follows now.
+pub fn meta_msg_id(run: &Run) -> String {
+    let hash = run.current_guide_hash();
+    msg_id(&run.id, &format!("meta-{}", &hash[..hash.len().min(16)]))
 }
 
 /// What one message from the relay holds.

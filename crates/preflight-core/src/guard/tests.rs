@@ -3,6 +3,23 @@ use super::reasons;
 /// (step text, commands) that must ask, and a word the reason must hold.
 const POSITIVE: &[(&str, &str, &str)] = &[
     (
+        "Remove v1",
+        "kubectl -n prod delete deploy orders-v1",
+        "deletes Kubernetes",
+    ),
+    ("Reset", "git -C /srv/app reset --hard", "uncommitted"),
+    ("Apply", "terraform -chdir=infra apply", "infrastructure"),
+    (
+        "Stop v1",
+        "kubectl scale deploy/orders-v1 --replicas 0",
+        "zero",
+    ),
+    (
+        "Remove chart",
+        "helm -n payments uninstall payments",
+        "Helm release",
+    ),
+    (
         "Stop the worker",
         "kill -9 $(pidof worker)",
         "kills processes",
@@ -106,6 +123,8 @@ const POSITIVE: &[(&str, &str, &str)] = &[
 
 /// Steps that must not ask.
 const NEGATIVE: &[(&str, &str)] = &[
+    ("Namespaced read", "kubectl -n delete get pods"),
+    ("Scale down", "kubectl scale deploy/orders-v1 --replicas 2"),
     ("Check the pods", "kubectl get pods -n orders"),
     ("Describe", "kubectl describe deployment orders"),
     ("Graceful stop", "kill -TERM 4242"),

@@ -203,7 +203,7 @@ pub fn parse_due(input: &str, started_ms: i64, tz_offset_min: i32) -> Option<i64
     let t = input.trim();
     if let Some(rel) = t.strip_prefix('+') {
         let secs = relative_seconds(rel)?;
-        return Some(started_ms + secs * 1000);
+        return started_ms.checked_add(secs.checked_mul(1000)?);
     }
     let (h, m) = t.split_once(':')?;
     let (h, m): (i64, i64) = (h.trim().parse().ok()?, m.trim().parse().ok()?);
@@ -236,7 +236,7 @@ fn relative_seconds(s: &str) -> Option<i64> {
             "m" | "min" | "mins" | "minute" | "minutes" | "" => 60,
             _ => return None,
         };
-        *total += n * mult;
+        *total = total.checked_add(n.checked_mul(mult)?)?;
         num.clear();
         unit.clear();
         Some(())

@@ -285,7 +285,7 @@ fn record_facts(run: &Run, state: &RunState, tz: i32) -> Vec<(&'static str, Stri
         ("Run", run.id.clone()),
         (
             "Guide",
-            format!("{} (SHA-256 {})", run.guide_title, run.guide_hash),
+            format!("{} (SHA-256 {})", run.guide_title, run.current_guide_hash()),
         ),
         (
             "Started",

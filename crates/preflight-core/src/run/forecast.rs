@@ -127,9 +127,16 @@ impl Run {
                 waits_left += wait_left_ms(state, &phase.id, phase.wait_s, now_ms);
             }
         }
+        // Time before the window opened is not the team being slow.
+        let origin = self.started_ms.max(self.window.start_ms);
         let pace = match last_done {
             Some(last) if done >= PACE_AFTER && planned_done > 0 => {
-                let actual = (last - self.started_ms - waited_done).max(0) as f64;
+                let from = if last >= origin {
+                    origin
+                } else {
+                    self.started_ms
+                };
+                let actual = (last - from - waited_done).max(0) as f64;
                 (actual / planned_done as f64).clamp(0.25, 4.0)
             }
             _ => 1.0,
@@ -141,8 +148,10 @@ impl Run {
         };
         let finish_ms = now_ms.max(self.window.start_ms) + remaining_ms;
         let no_return_ms = self.window.end_ms - remaining_ms - rollback_ms;
+        // Going on counts for this point of no return only: if it has
+        // moved later since, the team is asked again when it passes.
         let knowingly = self.events.iter().rev().find_map(|e| match &e.action {
-            Action::PassNoReturn { .. } => Some((e.at_ms, e.by.clone())),
+            Action::PassNoReturn { .. } if e.at_ms >= no_return_ms => Some((e.at_ms, e.by.clone())),
             _ => None,
         });
         let no_return = if now_ms >= no_return_ms {

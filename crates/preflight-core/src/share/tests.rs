@@ -324,3 +324,38 @@ proptest! {
         prop_assert_eq!(ids.len(), a.events.len());
     }
 }
+
+#[test]
+fn after_an_adopted_guide_version_the_first_message_carries_the_new_text() {
+    let (plan, mut run) = new_run("a");
+    let first = steps(&plan)[0].clone();
+    check(&mut run, &plan, T0 + 10, "Ana", &first);
+    let v2 = EXAMPLE.replace("Orders API v2.4", "Orders API v2.5");
+    let before = meta_msg_id(&run);
+    run.record(
+        &plan,
+        T0 + 20,
+        "Ana",
+        crate::run::Action::AdoptGuide {
+            from_hash: guide_hash(EXAMPLE),
+            to_hash: guide_hash(&v2),
+            removed: vec![],
+            changed: vec![],
+        },
+    )
+    .unwrap();
+    // Another id, so the relay does not drop it as a copy of the first.
+    assert_ne!(meta_msg_id(&run), before);
+    let meta = meta_payload(&run, "pasted", None, &v2);
+    let names = Names::new("ops", &run.id);
+    let Ok(Inbound::Meta(export)) = read_message(&names, &names.meta, &meta) else {
+        panic!("meta of an adopted run not read");
+    };
+    assert_eq!(export.guide.text, v2);
+    assert_eq!(export.run.current_guide_hash(), guide_hash(&v2));
+    assert_eq!(
+        export.run.events.len(),
+        1,
+        "only the adoption travels with it"
+    );
+}

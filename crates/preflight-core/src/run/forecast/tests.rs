@@ -212,3 +212,29 @@ fn without_a_rollback_estimate_its_steps_count_and_ended_runs_have_none() {
     .unwrap();
     assert_eq!(run.forecast(&plan, &run.state(), None, T0 + MIN), None);
 }
+
+#[test]
+fn time_before_the_window_opens_does_not_count_as_slow() {
+    let g = Guide::parse(GUIDE);
+    // Started an hour early, for a window that opens at T0.
+    let mut run = Run::new(
+        [3; 16],
+        &g,
+        "hash",
+        "Ana",
+        BTreeMap::new(),
+        T0 - 60 * MIN,
+        Window {
+            start_ms: T0,
+            end_ms: T0 + 120 * MIN,
+        },
+    );
+    let plan = run.plan(&g);
+    for (i, s) in ["Announce", "Freeze", "Roll out"].iter().enumerate() {
+        check(&mut run, &plan, T0 + (i as i64 + 1) * 5 * MIN, s);
+    }
+    let f = run
+        .forecast(&plan, &run.state(), g.rollback.estimate_s, T0 + 15 * MIN)
+        .unwrap();
+    assert_eq!(f.pace, 1.0);
+}
