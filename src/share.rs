@@ -93,7 +93,8 @@ fn save_settings(run_id: &str, settings: &Shared) {
     let _ = storage::set(&Shared::storage_key(run_id), &settings.encode());
 }
 
-fn stored_credentials(servers: &[String], team: &str) -> Option<Credentials> {
+/// The user and password remembered for a relay and team, if any.
+pub fn stored_credentials(servers: &[String], team: &str) -> Option<Credentials> {
     storage::get(&Credentials::storage_key(servers, team))
         .ok()
         .flatten()
@@ -105,11 +106,6 @@ fn remember_credentials(servers: &[String], team: &str, creds: &Credentials) {
         &Credentials::storage_key(servers, team),
         &serde_json::to_string(creds).unwrap_or_default(),
     );
-}
-
-/// The user and password remembered for a relay and team, if any.
-pub fn remembered(servers: &[String], team: &str) -> Option<Credentials> {
-    stored_credentials(servers, team)
 }
 
 /// Shares the open run through a relay: checks the settings, remembers
@@ -362,7 +358,7 @@ fn on_message(state: AppState, names: &Names, subject: &str, data: &str) {
             let mut added = 0;
             state.run.update(|r| {
                 if let Some(active) = r {
-                    if active.run.id == export_run_id(names) {
+                    if active.run.id == names.run {
                         added = active.run.merge([event]);
                     }
                 }
@@ -378,7 +374,7 @@ fn on_message(state: AppState, names: &Names, subject: &str, data: &str) {
             }
             if added > 0 && adopts {
                 // The run follows another text now: plan it again.
-                let run_id = export_run_id(names).to_owned();
+                let run_id = names.run.clone();
                 state.sharing.settings.update(|s| {
                     if let Some(s) = s {
                         s.acked.insert(id.clone());
@@ -408,11 +404,6 @@ fn keep_guide_text(export: &preflight_core::run::store::Export) {
         );
         let _ = storage::set(&key, &guide.encode());
     }
-}
-
-/// The run id a set of names was made for.
-fn export_run_id(names: &Names) -> &str {
-    names.presence_keys.trim_end_matches(".>")
 }
 
 /// The first message of a run being joined: the run and its guide are
@@ -520,54 +511,63 @@ pub fn pump(state: AppState) {
     {
         return;
     }
-    let Some(settings) = state.sharing.settings.get_untracked() else {
-        return;
-    };
-    let Some((run_id, meta, events, at, meta_id)) = state.run.with_untracked(|r| {
-        let r = r.as_ref()?;
-        let meta = (!settings.meta_sent).then(|| {
-            state.guide.with_untracked(|g| {
-                g.as_ref().map(|g| {
-                    let (origin, name) = g.origin.stored();
-                    share::meta_payload(&r.run, origin, name, &g.text)
-                })
+    let now = clock::now_ms();
+    let presence_due = now - state.sharing.presence_at.get_value() >= PRESENCE_EVERY_MS;
+    // Each tick comes here: with nothing to send, return before copying or
+    // encoding anything.
+    let Some((team, run_id, meta, events, at, meta_id)) =
+        state.sharing.settings.with_untracked(|settings| {
+            let settings = settings.as_ref()?;
+            state.run.with_untracked(|r| {
+                let r = r.as_ref()?;
+                let unsent = share::unsent(&r.run, &settings.acked);
+                if settings.meta_sent && unsent.is_empty() && !presence_due {
+                    return None;
+                }
+                let meta = if settings.meta_sent {
+                    None
+                } else {
+                    state.guide.with_untracked(|g| {
+                        g.as_ref().map(|g| {
+                            let (origin, name) = g.origin.stored();
+                            share::meta_payload(&r.run, origin, name, &g.text)
+                        })
+                    })
+                };
+                let events: Vec<(String, String)> = unsent
+                    .into_iter()
+                    .map(|e| (e.id.clone(), preflight_core::run::store::encode_event(e)))
+                    .collect();
+                let at = state.current.with_untracked(|c| {
+                    c.as_ref()
+                        .and_then(|id| r.plan.step(id))
+                        .map(|(_, s)| s.text.clone())
+                });
+                Some((
+                    settings.team.clone(),
+                    r.run.id.clone(),
+                    meta,
+                    events,
+                    at,
+                    share::meta_msg_id(&r.run),
+                ))
             })
-        });
-        let events: Vec<(String, String)> = share::unsent(&r.run, &settings.acked)
-            .into_iter()
-            .map(|e| (e.id.clone(), preflight_core::run::store::encode_event(e)))
-            .collect();
-        let at = state.current.with_untracked(|c| {
-            c.as_ref()
-                .and_then(|id| r.plan.step(id))
-                .map(|(_, s)| s.text.clone())
-        });
-        Some((
-            r.run.id.clone(),
-            meta.flatten(),
-            events,
-            at,
-            share::meta_msg_id(&r.run),
-        ))
-    }) else {
+        })
+    else {
         return;
     };
     let Some(session) = session_for(&run_id) else {
         return;
     };
-    let now = clock::now_ms();
-    let presence_due = now - state.sharing.presence_at.get_value() >= PRESENCE_EVERY_MS;
-    if meta.is_none() && events.is_empty() && !presence_due {
-        return;
-    }
     state.sharing.busy.set_value(true);
     let generation = state.sharing.generation.get_value();
-    let names = Names::new(&settings.team, &run_id);
+    let names = Names::new(&team, &run_id);
     let me = device(state);
     let name = state.operator.get_untracked();
     spawn_local(async move {
         let current = move || state.sharing.generation.get_value() == generation;
         let mut ok = true;
+        let sent_meta = meta.is_some();
         if let Some(meta) = meta {
             ok = session.publish(&names.meta, &meta_id, &meta).await.is_ok();
             if ok && current() {
@@ -611,12 +611,15 @@ pub fn pump(state: AppState) {
         if !current() {
             return;
         }
-        state.sharing.settings.update(|s| {
-            if let Some(s) = s {
-                s.acked.extend(acked);
-                save_settings(&run_id, s);
-            }
-        });
+        // A presence-only round changes nothing to keep.
+        if !acked.is_empty() || sent_meta {
+            state.sharing.settings.update(|s| {
+                if let Some(s) = s {
+                    s.acked.extend(acked);
+                    save_settings(&run_id, s);
+                }
+            });
+        }
         state.sharing.busy.set_value(false);
     });
 }

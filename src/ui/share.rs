@@ -188,7 +188,7 @@ pub fn JoinPanel() -> impl IntoView {
     let link = state.sharing.joining.get_untracked();
     let saved = link
         .as_ref()
-        .and_then(|l| share::remembered(&l.servers, &l.team));
+        .and_then(|l| share::stored_credentials(&l.servers, &l.team));
     let name = RwSignal::new(state.operator.get_untracked());
     let user = RwSignal::new(saved.as_ref().map(|c| c.user.clone()).unwrap_or_default());
     let password = RwSignal::new(saved.map(|c| c.password).unwrap_or_default());

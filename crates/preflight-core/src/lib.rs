@@ -52,6 +52,31 @@ pub(crate) mod test_fixtures {
         out
     }
 
+    /// The built-in example guide.
+    pub const EXAMPLE: &str = include_str!("../../../public/example-guide.md");
+
+    /// A run of the example started by Ana at `t0` (default window, id
+    /// from `seed`), writing as `writer`, with its guide and plan.
+    pub fn example_run(
+        seed: u8,
+        t0: i64,
+        writer: &str,
+    ) -> (crate::Guide, crate::run::Plan, crate::Run) {
+        let g = crate::Guide::parse(EXAMPLE);
+        let mut run = crate::Run::new(
+            [seed; 16],
+            &g,
+            &crate::guide_hash(EXAMPLE),
+            "Ana",
+            Default::default(),
+            t0,
+            crate::Run::default_window(&g, t0),
+        );
+        run.writer = writer.into();
+        let plan = run.plan(&g);
+        (g, plan, run)
+    }
+
     fn root() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
     }

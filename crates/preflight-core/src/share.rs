@@ -96,6 +96,8 @@ pub fn servers(raw: &str) -> Result<Vec<String>, ShareError> {
 /// Subjects, stream and bucket names of one team's run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Names {
+    /// The run, as a subject token.
+    pub run: String,
     /// The team's stream: every run of the team.
     pub stream: String,
     /// Subjects the stream holds: `preflight.<team>.run.>`.
@@ -117,6 +119,7 @@ impl Names {
     pub fn new(team: &str, run: &str) -> Names {
         let run = subject_token(run);
         Names {
+            run: run.clone(),
             stream: format!("PREFLIGHT_{}", team.to_ascii_uppercase()),
             stream_subjects: vec![format!("preflight.{team}.run.>")],
             meta: format!("preflight.{team}.run.{run}.meta"),
@@ -129,8 +132,7 @@ impl Names {
 
     /// The presence key of one device in this run.
     pub fn presence_key(&self, device: &str) -> String {
-        let run = self.presence_keys.trim_end_matches(".>");
-        format!("{run}.{}", subject_token(device))
+        format!("{}.{}", self.run, subject_token(device))
     }
 }
 

@@ -304,26 +304,13 @@ mod tests {
     use super::*;
     use crate::run::{Action, Plan};
     use proptest::prelude::*;
-    use std::collections::BTreeMap;
 
     const EXAMPLE: &str = include_str!("../../../../public/example-guide.md");
     const V1: &str = include_str!("../../../../tests/fixtures/storage/run-v1.json");
     const T0: i64 = 1_764_000_000_000;
 
     fn new_run(writer: &str) -> (Guide, Plan, Run) {
-        let g = Guide::parse(EXAMPLE);
-        let mut run = Run::new(
-            [1; 16],
-            &g,
-            &guide_hash(EXAMPLE),
-            "Ana",
-            BTreeMap::new(),
-            T0,
-            Run::default_window(&g, T0),
-        );
-        run.writer = writer.into();
-        let plan = run.plan(&g);
-        (g, plan, run)
+        crate::test_fixtures::example_run(1, T0, writer)
     }
 
     fn ids(plan: &Plan) -> Vec<String> {

@@ -1,27 +1,16 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 
 use super::*;
+use crate::guide_hash;
 use crate::run::{Action, Plan};
-use crate::{guide_hash, Guide};
 
 const EXAMPLE: &str = include_str!("../../../../public/example-guide.md");
 const T0: i64 = 1_764_000_000_000;
 
 fn new_run(writer: &str) -> (Plan, Run) {
-    let g = Guide::parse(EXAMPLE);
-    let mut run = Run::new(
-        [7; 16],
-        &g,
-        &guide_hash(EXAMPLE),
-        "Ana",
-        BTreeMap::new(),
-        T0,
-        Run::default_window(&g, T0),
-    );
-    run.writer = writer.into();
-    let plan = run.plan(&g);
+    let (_, plan, run) = crate::test_fixtures::example_run(7, T0, writer);
     (plan, run)
 }
 

@@ -1,6 +1,6 @@
 use super::*;
 use crate::run::{Action, Run};
-use crate::{guide_hash, Guide};
+use crate::Guide;
 use std::collections::BTreeMap;
 
 const EXAMPLE: &str = include_str!("../../../../../public/example-guide.md");
@@ -9,18 +9,7 @@ const T0: i64 = 1_764_061_200_000; // 2025-11-25 09:00 UTC
 /// A run of the example with check-offs, a skip, a note, a measured
 /// criterion and an unchecked pre-checked task.
 fn worked() -> (Guide, Plan, Run) {
-    let g = Guide::parse(EXAMPLE);
-    let mut run = Run::new(
-        [5; 16],
-        &g,
-        &guide_hash(EXAMPLE),
-        "Ana",
-        BTreeMap::new(),
-        T0,
-        Run::default_window(&g, T0),
-    );
-    run.writer = "w".into();
-    let plan = run.plan(&g);
+    let (g, plan, mut run) = crate::test_fixtures::example_run(5, T0, "w");
     let id = |text: &str| {
         plan.run_steps()
             .find(|(_, s)| s.text.contains(text))
