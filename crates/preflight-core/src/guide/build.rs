@@ -8,7 +8,10 @@ use crate::text::{
     contains_any, duration, fnv1a, id_key, mojibake, normalised_hash, push_slug, secrets,
     threshold, truncate, Words,
 };
+use recognise::{Aside, CodeKind};
 use std::collections::HashMap;
+
+mod recognise;
 
 /// What the items of a list are, from its label or its section's title.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +51,20 @@ struct Ctx {
     /// A bold line alone (`**Day 1-2: 25% Traffic**`): names the code
     /// block that follows it.
     caption: Option<String>,
+    /// The text of the paragraph just before the block at hand, which
+    /// says what a code block after it is ("Example output:").
+    intro: Option<String>,
+    /// Inside a note (`{{% notice %}}`, `:::tip`, `> **Warning**`): only
+    /// task items are steps there.
+    aside: bool,
+    /// A `!!! note` line was just read: its indented body follows.
+    aside_body: bool,
+    /// A summary of steps given in detail elsewhere (overview, summary,
+    /// appendix, next steps): nothing but task items is a step there.
+    summary: bool,
+    /// The list at hand completes a statement ("You can change the image
+    /// used to:"): its items are possibilities, not steps.
+    options: bool,
 }
 
 impl Ctx {
@@ -131,10 +148,13 @@ pub(super) fn build(input: &str) -> Guide {
         gates: Vec::new(),
         trouble: None,
         caption: None,
+        intro: None,
+        aside: false,
+        aside_body: false,
+        summary: false,
+        options: false,
     };
-    for block in &preamble {
-        b.block(block, &mut pre);
-    }
+    b.blocks(&preamble, &mut pre);
     let mut phases = Vec::new();
     let mut preamble_blocks = preamble;
     if !pre.steps.is_empty() || !pre.gates.is_empty() {
@@ -159,6 +179,7 @@ pub(super) fn build(input: &str) -> Guide {
         rollback: false,
         troubleshooting: false,
         role: Role::Plain,
+        summary: false,
     };
     let mut built: Vec<Phase> = raws.into_iter().map(|r| b.phase(r, inherit)).collect();
     mark_alternatives(&mut built, "guide");
@@ -205,6 +226,61 @@ struct Inherit {
     rollback: bool,
     troubleshooting: bool,
     role: Role,
+    summary: bool,
+}
+
+/// Sections that sum up or point elsewhere: their lists repeat steps given
+/// in detail elsewhere, or are not steps at all.
+fn is_summary_title(title: &str) -> bool {
+    let t = title.trim().to_lowercase();
+    let t = recognise::strip_numbering(&t);
+    [
+        "summary",
+        "overview",
+        "table of contents",
+        "contents",
+        "toc",
+        "appendix",
+        "next steps",
+        "what's next",
+        "what is next",
+        "see also",
+        "related",
+        "further reading",
+        "references",
+        "resources",
+        "links",
+        "useful links",
+        "changelog",
+        "change log",
+        "what changed",
+        "what's new",
+        "what's changed",
+        "release highlights",
+        "key features",
+        "key achievements",
+        "lessons learned",
+        "conclusion",
+        "background",
+        "context",
+        "motivation",
+        "glossary",
+        "revision history",
+        "history",
+        "dependencies order",
+        "known limitations",
+        "contacts",
+        "contact",
+        "faq",
+        "quick command reference",
+        "command reference",
+        "version history",
+        "run record",
+    ]
+    .iter()
+    .any(|w| t.starts_with(w))
+        || t.contains("command reference")
+        || t.contains("summary of")
 }
 
 /// Splits blocks into the title, the preamble and the section tree.
@@ -271,7 +347,9 @@ fn partition(blocks: Vec<Block>) -> (Option<String>, Vec<Block>, Vec<Raw>) {
 fn classify(title: &str, inherit: Inherit) -> PhaseKind {
     let t = title.to_lowercase();
     let w = Words::new(&t);
-    if inherit.rollback
+    if !inherit.rollback && !inherit.troubleshooting && is_summary_title(title) {
+        PhaseKind::Reference
+    } else if inherit.rollback
         || w.contains_any(&[
             "rollback",
             "roll back",
@@ -418,59 +496,47 @@ fn role_of(label: &str, troubleshooting: bool) -> Role {
     if w.contains_any(&["performance criteria", "performance targets", "slos"]) {
         return Role::Gates(GateSource::PerformanceCriteria);
     }
-    if w.contains_any(&["verification", "verify", "validation", "health check"]) {
+    if w.contains_any(&[
+        "verification",
+        "verify",
+        "validation",
+        "health check",
+        "note if",
+        "should show",
+        "expected output",
+        "expected result",
+        "confirm that",
+        "check that",
+    ]) {
         return Role::Gates(GateSource::Verification);
     }
-    if w.contains_any(&[
-        "action",
-        "solution",
-        "fix",
-        "resolution",
-        "what to do",
-        "remediation",
-    ]) {
+    // "This script performs the following actions:" describes; only a
+    // short label ("Actions:", "Immediate actions", "Steps to take") names
+    // a list of things to do.
+    let short = l.split_whitespace().count() <= 5;
+    if short
+        && w.contains_any(&[
+            "action",
+            "solution",
+            "fix",
+            "resolution",
+            "what to do",
+            "remediation",
+        ])
+    {
         return if troubleshooting {
             Role::Solutions
         } else {
             Role::Actions
         };
     }
-    if !l.contains("next steps")
+    if short
+        && !l.contains("next steps")
         && w.contains_any(&["steps", "monitor at each", "procedure", "instructions"])
     {
         return Role::Actions;
     }
     Role::Plain
-}
-
-const COMMAND_LANGS: &[&str] = &[
-    "bash",
-    "sh",
-    "shell",
-    "zsh",
-    "fish",
-    "console",
-    "shell-session",
-    "shellsession",
-    "terminal",
-    "powershell",
-    "ps1",
-    "pwsh",
-    "ps",
-    "cmd",
-    "bat",
-    "batch",
-    "sql",
-    "psql",
-    "mysql",
-    "sqlite",
-    "plpgsql",
-    "postgresql",
-    "postgres",
-];
-
-fn is_command(lang: Option<&str>) -> bool {
-    lang.is_some_and(|l| COMMAND_LANGS.contains(&l.to_ascii_lowercase().as_str()))
 }
 
 /// Leading check marks and bullets people type into list text.
@@ -644,6 +710,11 @@ impl Builder<'_> {
             gates: Vec::new(),
             trouble: None,
             caption: None,
+            intro: None,
+            aside: false,
+            aside_body: false,
+            summary: inherit.summary || (kind == PhaseKind::Reference && is_summary_title(&title)),
+            options: false,
         };
         if ctx.troubleshooting {
             let issue = ["issue:", "problem:", "symptom:", "error:"]
@@ -665,9 +736,7 @@ impl Builder<'_> {
                 });
             }
         }
-        for block in &raw.blocks {
-            self.block(block, &mut ctx);
-        }
+        self.blocks(&raw.blocks, &mut ctx);
         let estimate = ctx.estimate.or_else(|| duration::parse(&title));
         if ctx.rollback {
             self.rollback.phases.push(id.clone());
@@ -688,6 +757,7 @@ impl Builder<'_> {
                 | Role::Triggers(_) => section_role,
                 _ => Role::Plain,
             },
+            summary: ctx.summary,
         };
         let mut sections: Vec<Phase> = raw
             .children
@@ -695,6 +765,39 @@ impl Builder<'_> {
             .map(|c| self.phase(c, child_inherit))
             .collect();
         mark_alternatives(&mut sections, &id);
+        // A heading that names one action, over a section with nothing to
+        // tick of its own, is itself the step ("## Step 1: Take a backup").
+        let holds_steps = !ctx.steps.is_empty() || !ctx.gates.is_empty() || any_content(&sections);
+        if !holds_steps
+            && !ctx.summary
+            && raw.level >= 2
+            && !matches!(ctx.section_role, Role::Triggers(_) | Role::Gates(_))
+            && kind != PhaseKind::Reference
+            && recognise::heading_is_step(&title)
+        {
+            let wait = duration::wait(&title);
+            let id = self.hashed_id(if wait.is_some() { 'w' } else { 'a' }, &title);
+            let step = Step {
+                id,
+                text: title.clone(),
+                kind: if wait.is_some() {
+                    StepKind::Wait
+                } else {
+                    StepKind::Action
+                },
+                checked: false,
+                code: None,
+                lang: None,
+                estimate_s: wait,
+                line: raw.line,
+                substeps: Vec::new(),
+                task: None,
+            };
+            if ctx.rollback {
+                self.rollback.steps.push(step.id.clone());
+            }
+            ctx.steps.push(step);
+        }
         Phase {
             id,
             title,
@@ -712,34 +815,92 @@ impl Builder<'_> {
         }
     }
 
-    fn block(&mut self, block: &Block, ctx: &mut Ctx) {
+    /// Reads a section's blocks in order; a code block may look at what
+    /// follows it (a configuration file whose action a later command
+    /// carries is not a step of its own).
+    fn blocks(&mut self, blocks: &[Block], ctx: &mut Ctx) {
+        for (i, block) in blocks.iter().enumerate() {
+            self.block(block, &blocks[i + 1..], ctx);
+            ctx.intro = match block {
+                Block::Paragraph { content, .. } => {
+                    let text = Inline::plain_text(content);
+                    (recognise::aside(&text) == Aside::None).then_some(text)
+                }
+                _ => None,
+            };
+        }
+    }
+
+    fn block(&mut self, block: &Block, after: &[Block], ctx: &mut Ctx) {
         if !matches!(block, Block::Paragraph { .. } | Block::Code { .. }) {
             ctx.caption = None;
         }
+        let aside_body = std::mem::take(&mut ctx.aside_body);
         match block {
             Block::Paragraph { content, line } => self.paragraph(content, *line, ctx),
             Block::List { start, items } => {
                 let role = ctx.role();
+                // "You can change the image used to:" then what it can do.
+                let options = ctx
+                    .intro
+                    .as_deref()
+                    .is_some_and(|t| t.trim_end().ends_with(':') && recognise::is_statement(t));
+                let was = ctx.options;
+                ctx.options = options && start.is_none() && role == Role::Plain;
                 let steps = self.items(items, start.is_some(), role, ctx);
+                ctx.options = was;
                 ctx.steps.extend(steps);
                 // A label names the list right after it, not the rest.
                 ctx.label = None;
             }
             Block::Code { lang, text, line } => {
-                if is_command(lang.as_deref()) {
-                    let mut step = self.command(lang.clone(), text, *line);
-                    if let Some(caption) = ctx.caption.take() {
-                        step.estimate_s = duration::parse(&caption);
-                        step.text = caption;
+                if ctx.aside || ctx.summary || (aside_body && lang.is_none()) {
+                    return;
+                }
+                let intro = ctx.intro.as_deref().unwrap_or("");
+                let example = recognise::introduces_example(intro, text);
+                match recognise::code_kind(lang.as_deref(), text) {
+                    CodeKind::Command if !example || ctx.caption.is_some() => {
+                        let mut step = self.command(lang.clone(), text, *line);
+                        if let Some(caption) = ctx.caption.take() {
+                            step.estimate_s = duration::parse(&caption);
+                            step.text = caption;
+                        }
+                        ctx.steps.push(step);
                     }
-                    ctx.steps.push(step);
+                    // "Create a metric template and apply it:" then the
+                    // manifest, and no later command that applies it.
+                    CodeKind::Config
+                        if intro.trim_end().ends_with(':')
+                            && recognise::is_imperative(intro)
+                            && !applied_later(after) =>
+                    {
+                        let text_line = intro.trim().trim_end_matches(':').trim();
+                        let id = self.hashed_id('a', text_line);
+                        ctx.steps.push(Step {
+                            id,
+                            text: truncate(text_line, 120),
+                            kind: StepKind::Action,
+                            checked: false,
+                            code: Some(text.clone()),
+                            lang: lang.clone(),
+                            estimate_s: None,
+                            line: *line,
+                            substeps: Vec::new(),
+                            task: None,
+                        });
+                    }
+                    _ => {}
                 }
             }
             Block::Table { head, rows } => self.table(head, rows, ctx),
             Block::Quote(inner) => {
-                for b in inner {
-                    self.block(b, ctx);
-                }
+                let note = matches!(inner.first(), Some(Block::Paragraph { content, .. })
+                    if recognise::quote_is_note(&Inline::plain_text(content)));
+                let was = ctx.aside;
+                ctx.aside |= note;
+                self.blocks(inner, ctx);
+                ctx.aside = was;
             }
             Block::Heading { .. } | Block::Rule => {}
         }
@@ -747,6 +908,16 @@ impl Builder<'_> {
 
     fn paragraph(&mut self, content: &[Inline], first_line: usize, ctx: &mut Ctx) {
         ctx.caption = None;
+        match recognise::aside(&Inline::plain_text(content)) {
+            Aside::Opens => ctx.aside = true,
+            Aside::Closes => ctx.aside = false,
+            Aside::Marker => {
+                let t = Inline::plain_text(content);
+                let t = t.trim_start();
+                ctx.aside_body = t.starts_with("!!!") || t.starts_with("???");
+            }
+            Aside::None => {}
+        }
         for (offset, line_inlines) in lines(content).into_iter().enumerate() {
             let line = first_line + offset;
             if let Some((key, value)) = key_value(line_inlines) {
@@ -775,7 +946,12 @@ impl Builder<'_> {
             if ctx.rollback && self.rollback.estimate_s.is_none() && text.contains(" in ") {
                 self.rollback.estimate_s = duration::parse(text);
             }
-            let wait = duration::wait(text).filter(|_| ctx.kind != PhaseKind::Reference);
+            let wait = duration::wait(text).filter(|_| {
+                ctx.kind != PhaseKind::Reference
+                    && !ctx.aside
+                    && !ctx.summary
+                    && !recognise::is_statement(text)
+            });
             if let Some(range) = wait {
                 let id = self.hashed_id('w', text);
                 ctx.steps.push(Step {
@@ -858,7 +1034,39 @@ impl Builder<'_> {
     }
 
     fn items(&mut self, items: &[ListItem], ordered: bool, role: Role, ctx: &mut Ctx) -> Vec<Step> {
+        self.items_under(items, ordered, role, ctx, false)
+    }
+
+    /// `under_step`: the list sits inside an item that is a step, so an
+    /// item that only qualifies it ("If you are not an SME, …") is advice.
+    fn items_under(
+        &mut self,
+        items: &[ListItem],
+        ordered: bool,
+        role: Role,
+        ctx: &mut Ctx,
+        under_step: bool,
+    ) -> Vec<Step> {
         let mut steps = Vec::new();
+        // A list of things ("Data nodes", crate names in order) rather
+        // than of actions.
+        let label_of = |i: &ListItem| match i.blocks.first() {
+            Some(Block::Paragraph { content, .. }) => Inline::plain_text(content),
+            _ => String::new(),
+        };
+        let things = items
+            .iter()
+            .all(|i| i.task.is_none() && recognise::is_thing(&label_of(i)));
+        // In a bulleted list, the items are instructions when at least
+        // half of them read as such; otherwise the list describes
+        // (a changelog where "Empty partitions support" is a noun).
+        let instructions = ordered || {
+            let imperative = items
+                .iter()
+                .filter(|i| recognise::is_imperative(&label_of(i)))
+                .count();
+            imperative * 2 >= items.len()
+        };
         for item in items {
             let (label, rest): (&[Inline], &[Block]) = match item.blocks.split_first() {
                 Some((Block::Paragraph { content, .. }, rest)) => (content, rest),
@@ -867,14 +1075,25 @@ impl Builder<'_> {
             let text = clean(&Inline::plain_text(label));
             let line = item.line;
 
-            // `- **Solution:** …` under an issue.
+            // `- **Solution:** …` under an issue: a way out, and a step to
+            // take when it happens.
             if ctx.trouble.is_some() && item.task.is_none() {
                 if let Some((key, value)) = key_value(label) {
-                    if let Some(solution) = solution_text(&key.to_lowercase(), &value) {
+                    let key = key.to_lowercase();
+                    if let Some(solution) = solution_text(&key, &value) {
                         if let Some(i) = ctx.trouble {
                             self.troubles[i].solutions.push(solution);
                         }
-                        steps.extend(self.nested(rest, role, ctx));
+                        let doable = !matches!(key.as_str(), "location" | "see");
+                        if doable && !ctx.aside && !ctx.summary {
+                            steps.push(self.action_step(text, line, rest, ctx));
+                        } else {
+                            steps.extend(self.nested(rest, role, ctx));
+                        }
+                        continue;
+                    }
+                    if matches!(key.as_str(), "commands" | "command") && value.is_empty() {
+                        steps.push(self.action_step(text, line, rest, ctx));
                         continue;
                     }
                 }
@@ -989,62 +1208,108 @@ impl Builder<'_> {
                             self.troubles[i].solutions.push(text.clone());
                         }
                     }
-                    steps.extend(self.nested(rest, role, ctx));
+                    if !text.is_empty() && !has_tasks(rest) && !ctx.aside && !ctx.summary {
+                        steps.push(self.action_step(text, line, rest, ctx));
+                    } else {
+                        steps.extend(self.nested(rest, role, ctx));
+                    }
                 }
                 Role::Actions | Role::Plain => {
                     let wait = duration::wait(&text);
-                    // Numbered lists in reference sections (support, contacts)
-                    // are not deployment steps.
-                    let listed =
-                        (ordered && ctx.kind != PhaseKind::Reference) || role == Role::Actions;
-                    let is_step =
-                        (listed || wait.is_some()) && !text.is_empty() && !has_tasks(rest);
+                    let imperative = recognise::is_imperative(&text);
+                    let definition = is_definition(label);
+                    // "If you are not an SME, try to…" under a step
+                    // qualifies that step.
+                    let advice = under_step && {
+                        let l = text.to_lowercase();
+                        l.starts_with("if you") || l.starts_with("when you")
+                    };
+                    let listed = if role == Role::Actions {
+                        true
+                    } else if definition || advice || ctx.options || !instructions {
+                        false
+                    } else if ordered && ctx.kind != PhaseKind::Reference {
+                        // Numbered items are steps unless they state a
+                        // fact or list things.
+                        imperative || !(things || recognise::is_statement(&text))
+                    } else {
+                        imperative
+                    };
+                    let is_step = (listed
+                        || (wait.is_some()
+                            && !definition
+                            && !advice
+                            && !recognise::is_statement(&text)))
+                        && !text.is_empty()
+                        && !has_tasks(rest)
+                        && !ctx.aside
+                        && !ctx.summary;
                     if !is_step {
                         // A group label ("1. **Database Connectivity**"):
                         // what it holds counts at this level.
                         steps.extend(self.nested(rest, Role::Plain, ctx));
                         continue;
                     }
-                    let kind = if wait.is_some() {
-                        StepKind::Wait
-                    } else {
-                        StepKind::Action
-                    };
-                    let id = self.hashed_id(if wait.is_some() { 'w' } else { 'a' }, &text);
-                    let mut step = Step {
-                        id,
-                        text,
-                        kind,
-                        checked: false,
-                        code: None,
-                        lang: None,
-                        estimate_s: wait,
-                        line,
-                        substeps: Vec::new(),
-                        task: None,
-                    };
-                    for block in rest {
-                        match block {
-                            Block::Code { lang, text, .. } if step.code.is_none() => {
-                                step.code = Some(text.clone());
-                                step.lang = lang.clone();
-                            }
-                            Block::List { items, start } if start.is_some() => {
-                                let sub = self.items(items, true, Role::Actions, ctx);
-                                step.substeps.extend(sub);
-                            }
-                            other => {
-                                let sub =
-                                    self.nested(std::slice::from_ref(other), Role::Plain, ctx);
-                                step.substeps.extend(sub);
-                            }
-                        }
-                    }
-                    steps.push(step);
+                    steps.push(self.action_step(text, line, rest, ctx));
                 }
             }
         }
         steps
+    }
+
+    /// A list item that is a step: its code blocks belong to it (the
+    /// first command is the one to copy; the others are its output or
+    /// alternatives), and its own lists are read as its sub-steps.
+    fn action_step(&mut self, text: String, line: usize, rest: &[Block], ctx: &mut Ctx) -> Step {
+        let wait = duration::wait(&text);
+        let kind = if wait.is_some() {
+            StepKind::Wait
+        } else {
+            StepKind::Action
+        };
+        let id = self.hashed_id(if wait.is_some() { 'w' } else { 'a' }, &text);
+        let mut step = Step {
+            id,
+            text,
+            kind,
+            checked: false,
+            code: None,
+            lang: None,
+            estimate_s: wait,
+            line,
+            substeps: Vec::new(),
+            task: None,
+        };
+        let command = rest.iter().find_map(|b| match b {
+            Block::Code { lang, text, .. }
+                if recognise::code_kind(lang.as_deref(), text) == CodeKind::Command =>
+            {
+                Some((lang, text))
+            }
+            _ => None,
+        });
+        let first = rest.iter().find_map(|b| match b {
+            Block::Code { lang, text, .. } => Some((lang, text)),
+            _ => None,
+        });
+        if let Some((lang, code)) = command.or(first) {
+            step.code = Some(code.clone());
+            step.lang = lang.clone();
+        }
+        for block in rest {
+            match block {
+                Block::Code { .. } => {}
+                Block::List { items, start } => {
+                    let sub = self.items_under(items, start.is_some(), Role::Plain, ctx, true);
+                    step.substeps.extend(sub);
+                }
+                other => {
+                    let sub = self.nested(std::slice::from_ref(other), Role::Plain, ctx);
+                    step.substeps.extend(sub);
+                }
+            }
+        }
+        step
     }
 
     /// Steps found in blocks nested inside a list item.
@@ -1055,7 +1320,11 @@ impl Builder<'_> {
                 Block::List { start, items } => {
                     steps.extend(self.items(items, start.is_some(), role, ctx));
                 }
-                Block::Code { lang, text, line } if is_command(lang.as_deref()) => {
+                Block::Code { lang, text, line }
+                    if !ctx.aside
+                        && !ctx.summary
+                        && recognise::code_kind(lang.as_deref(), text) == CodeKind::Command =>
+                {
                     steps.push(self.command(lang.clone(), text, *line));
                 }
                 Block::Quote(inner) => steps.extend(self.nested(inner, role, ctx)),
@@ -1399,11 +1668,6 @@ impl Builder<'_> {
                 ),
             });
         }
-        fn any_steps(phases: &[Phase]) -> bool {
-            phases
-                .iter()
-                .any(|p| !p.steps.is_empty() || any_steps(&p.sections))
-        }
         if !any_steps(phases) {
             self.diagnostics.push(Diagnostic {
                 line: 1,
@@ -1430,6 +1694,40 @@ impl Builder<'_> {
     }
 }
 
+/// Whether a later paragraph refers back to the file just shown ("Save
+/// the above resource as podinfo.yaml and then apply it:").
+fn applied_later(after: &[Block]) -> bool {
+    for block in after {
+        match block {
+            Block::Paragraph { content, .. } => {
+                let t = Inline::plain_text(content);
+                let l = t.to_lowercase();
+                if recognise::is_imperative(&t)
+                    && contains_any(&l, &["above", "this file", "the file", "this manifest"])
+                {
+                    return true;
+                }
+            }
+            Block::Code { .. } | Block::Heading { .. } => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+fn any_steps(phases: &[Phase]) -> bool {
+    phases
+        .iter()
+        .any(|p| !p.steps.is_empty() || any_steps(&p.sections))
+}
+
+/// Steps or criteria anywhere in these phases.
+fn any_content(phases: &[Phase]) -> bool {
+    phases
+        .iter()
+        .any(|p| !p.steps.is_empty() || !p.gates.is_empty() || any_content(&p.sections))
+}
+
 fn solution_text(key: &str, value: &str) -> Option<String> {
     let v = value.trim();
     if v.is_empty() {
@@ -1442,6 +1740,32 @@ fn solution_text(key: &str, value: &str) -> Option<String> {
         "command" | "commands" => Some(format!("Run: {v}")),
         "location" | "see" => Some(format!("See: {v}")),
         _ => None,
+    }
+}
+
+/// `**Term**: what it is`, `` `option: true` - what it does ``: an item
+/// that defines or describes, one of a list of options or examples.
+fn is_definition(label: &[Inline]) -> bool {
+    match label.first() {
+        Some(Inline::Strong(term)) => {
+            let term = Inline::plain_text(term);
+            let rest = Inline::plain_text(&label[1..]);
+            let rest = rest.trim_start();
+            term.trim_end().ends_with(':')
+                || rest.starts_with(':')
+                || rest.starts_with("- ")
+                || rest.starts_with("– ")
+                || rest.starts_with("— ")
+        }
+        Some(Inline::Code(_)) => {
+            let rest = Inline::plain_text(&label[1..]);
+            let rest = rest.trim_start();
+            rest.starts_with("- ")
+                || rest.starts_with("– ")
+                || rest.starts_with("— ")
+                || rest.starts_with(':')
+        }
+        _ => false,
     }
 }
 
