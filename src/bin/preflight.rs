@@ -7,8 +7,6 @@
 //! Exit codes: 0 fine, 1 a guide has errors, 2 a file could not be read or
 //! the command line is wrong.
 
-use preflight_core::guide::{Phase, Step};
-use preflight_core::text::duration::format_range;
 use preflight_core::{decode, Guide, Severity};
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -63,76 +61,11 @@ fn inspect(path: &str, json: bool) -> ExitCode {
     let out = if json {
         guide.to_json() + "\n"
     } else {
-        outline(&guide)
+        guide.outline()
     };
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = std::io::stdout().write_all(out.as_bytes());
     ExitCode::SUCCESS
-}
-
-fn outline(guide: &Guide) -> String {
-    let mut out = String::new();
-    let c = guide.counts;
-    out.push_str(&guide.title);
-    out.push('\n');
-    let checked = guide.tasks.iter().filter(|t| t.checked).count();
-    out.push_str(&format!(
-        "{} phases, {} steps ({} tasks, {} checked in the guide), {} gates, {} rollback triggers, {} troubleshooting entries\n",
-        c.phases, c.steps, c.tasks, checked, c.gates, c.triggers, guide.troubleshooting.len()
-    ));
-    if let Some(r) = guide.encoding_repair {
-        out.push_str(&format!("encoding repaired: {}\n", r.name()));
-    }
-    if let Some(e) = guide.estimate_s {
-        out.push_str(&format!("estimated time: {}\n", format_range(e)));
-    }
-    if let Some(d) = guide.downtime_s {
-        out.push_str(&format!("estimated downtime: {}\n", format_range(d)));
-    }
-    fn phase(out: &mut String, p: &Phase, depth: usize) {
-        let indent = "  ".repeat(depth);
-        let mut tags = vec![p.kind.as_str().to_owned()];
-        if let Some(e) = p.estimate_s {
-            tags.push(format_range(e));
-        }
-        if p.optional {
-            tags.push("optional".into());
-        }
-        if p.alternative_group.is_some() {
-            tags.push("alternative".into());
-        }
-        out.push_str(&format!(
-            "{indent}{} [{}] line {}: {} steps, {} gates\n",
-            p.title,
-            tags.join(", "),
-            p.line,
-            count_steps(&p.steps),
-            p.gates.len()
-        ));
-        for s in &p.sections {
-            phase(out, s, depth + 1);
-        }
-    }
-    fn count_steps(steps: &[Step]) -> usize {
-        steps.iter().map(|s| 1 + count_steps(&s.substeps)).sum()
-    }
-    for p in &guide.phases {
-        phase(&mut out, p, 1);
-    }
-    if !guide.rollback.steps.is_empty() || !guide.rollback.triggers.is_empty() {
-        out.push_str(&format!(
-            "rollback: {} steps, {} triggers{}\n",
-            guide.rollback.steps.len(),
-            guide.rollback.triggers.len(),
-            guide
-                .rollback
-                .estimate_s
-                .map(|e| format!(", {}", format_range(e)))
-                .unwrap_or_default()
-        ));
-    }
-    out.push_str(&format!("diagnostics: {}\n", guide.diagnostics.len()));
-    out
 }
 
 fn check(paths: &[&str]) -> ExitCode {

@@ -65,6 +65,8 @@ struct Ctx {
     /// The list at hand completes a statement ("You can change the image
     /// used to:"): its items are possibilities, not steps.
     options: bool,
+    /// The time given by the lead-in of the criteria at hand, in seconds.
+    lead_s: Option<u64>,
 }
 
 impl Ctx {
@@ -153,6 +155,7 @@ pub(super) fn build(input: &str) -> Guide {
         aside_body: false,
         summary: false,
         options: false,
+        lead_s: None,
     };
     b.blocks(&preamble, &mut pre);
     let mut phases = Vec::new();
@@ -715,6 +718,7 @@ impl Builder<'_> {
             aside_body: false,
             summary: inherit.summary || (kind == PhaseKind::Reference && is_summary_title(&title)),
             options: false,
+            lead_s: None,
         };
         if ctx.troubleshooting {
             let issue = ["issue:", "problem:", "symptom:", "error:"]
@@ -736,7 +740,10 @@ impl Builder<'_> {
                 });
             }
         }
+        let (triggers_before, troubles_before) = (self.triggers.len(), self.troubles.len());
         self.blocks(&raw.blocks, &mut ctx);
+        let holds_criteria =
+            self.triggers.len() > triggers_before || self.troubles.len() > troubles_before;
         let estimate = ctx.estimate.or_else(|| duration::parse(&title));
         if ctx.rollback {
             self.rollback.phases.push(id.clone());
@@ -767,7 +774,10 @@ impl Builder<'_> {
         mark_alternatives(&mut sections, &id);
         // A heading that names one action, over a section with nothing to
         // tick of its own, is itself the step ("## Step 1: Take a backup").
-        let holds_steps = !ctx.steps.is_empty() || !ctx.gates.is_empty() || any_content(&sections);
+        let holds_steps = !ctx.steps.is_empty()
+            || !ctx.gates.is_empty()
+            || holds_criteria
+            || any_content(&sections);
         if !holds_steps
             && !ctx.summary
             && raw.level >= 2
@@ -927,7 +937,7 @@ impl Builder<'_> {
                     if bare {
                         ctx.caption = Some(key.clone());
                     }
-                    ctx.label = Some(role_of(&key, ctx.troubleshooting));
+                    self.label(&key, ctx);
                     if ctx.troubleshooting && key.to_lowercase().contains("immediate rollback") {
                         self.immediate_rollback(ctx, line);
                     }
@@ -939,7 +949,7 @@ impl Builder<'_> {
             let text = Inline::plain_text(line_inlines);
             let text = text.trim();
             if text.ends_with(':') {
-                ctx.label = Some(role_of(text, ctx.troubleshooting));
+                self.label(text, ctx);
                 continue;
             }
             ctx.label = None;
@@ -967,6 +977,22 @@ impl Builder<'_> {
                     task: None,
                 });
             }
+        }
+    }
+
+    /// A label line (`**Success Criteria:**`, "Halt the rollout if:")
+    /// names the role of the list after it. A lead-in that names no role
+    /// inside a criteria section ("✅ **Right after the deploy (10
+    /// minutes):**") keeps the section's role and gives its criteria that
+    /// time.
+    fn label(&mut self, text: &str, ctx: &mut Ctx) {
+        let role = role_of(text, ctx.troubleshooting);
+        if role == Role::Plain && matches!(ctx.section_role, Role::Gates(_) | Role::Triggers(_)) {
+            ctx.label = None;
+            ctx.lead_s = duration::parse(text).map(|[lo, _]| lo);
+        } else {
+            ctx.label = Some(role);
+            ctx.lead_s = None;
         }
     }
 
@@ -1489,6 +1515,7 @@ impl Builder<'_> {
             baseline,
             source,
             step,
+            after_s: ctx.lead_s,
             line,
         });
     }

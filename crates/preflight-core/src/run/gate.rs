@@ -92,7 +92,7 @@ pub fn phase_gates(phase: &Phase) -> Vec<PlanGate> {
             criteria: vec![g.clone()],
             unit: g.unit.clone(),
             numeric,
-            due_after_s: due_after(&g.text),
+            due_after_s: due_after(&g.text).or(g.after_s),
             step: g.step.clone(),
             step_checked_in_guide: g
                 .step

@@ -488,7 +488,8 @@ pub fn heading_is_step(title: &str) -> bool {
                 || rest[digits..].starts_with(") ")
                 || rest[digits..].starts_with(": "))
     };
-    numbered || is_imperative(t)
+    // One word ("Rollback", "Verify") names a section, not an action.
+    numbered || (t.split_whitespace().count() >= 2 && is_imperative(t))
 }
 
 /// What a code block is, for a checklist.
