@@ -831,8 +831,13 @@ impl Builder<'_> {
     fn blocks(&mut self, blocks: &[Block], ctx: &mut Ctx) {
         for (i, block) in blocks.iter().enumerate() {
             self.block(block, &blocks[i + 1..], ctx);
+            // Only a code block or a list reads its introduction.
+            let read_next = matches!(
+                blocks.get(i + 1),
+                Some(Block::Code { .. } | Block::List { .. })
+            );
             ctx.intro = match block {
-                Block::Paragraph { content, .. } => {
+                Block::Paragraph { content, .. } if read_next => {
                     let text = Inline::plain_text(content);
                     (recognise::aside(&text) == Aside::None).then_some(text)
                 }
@@ -1080,20 +1085,26 @@ impl Builder<'_> {
             Some(Block::Paragraph { content, .. }) => Inline::plain_text(content),
             _ => String::new(),
         };
-        let things = items
-            .iter()
-            .all(|i| i.task.is_none() && recognise::is_thing(&label_of(i)));
+        // Task lists (the usual case) need neither reading.
+        let plain = role == Role::Plain && items.iter().any(|i| i.task.is_none());
+        let imperatives: Vec<bool> = if plain {
+            items
+                .iter()
+                .map(|i| i.task.is_none() && recognise::is_imperative(&label_of(i)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let things = plain
+            && items.iter().zip(&imperatives).all(|(i, &imp)| {
+                i.task.is_none() && !imp && label_of(i).split_whitespace().count() <= 6
+            });
         // In a bulleted list, the items are instructions when at least
         // half of them read as such; otherwise the list describes
         // (a changelog where "Empty partitions support" is a noun).
-        let instructions = ordered || {
-            let imperative = items
-                .iter()
-                .filter(|i| recognise::is_imperative(&label_of(i)))
-                .count();
-            imperative * 2 >= items.len()
-        };
-        for item in items {
+        let instructions =
+            ordered || !plain || imperatives.iter().filter(|&&i| i).count() * 2 >= items.len();
+        for (index, item) in items.iter().enumerate() {
             let (label, rest): (&[Inline], &[Block]) = match item.blocks.split_first() {
                 Some((Block::Paragraph { content, .. }, rest)) => (content, rest),
                 _ => (&[], &item.blocks),
@@ -1242,7 +1253,10 @@ impl Builder<'_> {
                 }
                 Role::Actions | Role::Plain => {
                     let wait = duration::wait(&text);
-                    let imperative = recognise::is_imperative(&text);
+                    let imperative = match imperatives.get(index) {
+                        Some(&known) => known,
+                        None => recognise::is_imperative(&text),
+                    };
                     let definition = is_definition(label);
                     // "If you are not an SME, try to…" under a step
                     // qualifies that step.
@@ -1276,7 +1290,7 @@ impl Builder<'_> {
                         steps.extend(self.nested(rest, Role::Plain, ctx));
                         continue;
                     }
-                    steps.push(self.action_step(text, line, rest, ctx));
+                    steps.push(self.action_step_with(text, wait, line, rest, ctx));
                 }
             }
         }
@@ -1288,6 +1302,17 @@ impl Builder<'_> {
     /// alternatives), and its own lists are read as its sub-steps.
     fn action_step(&mut self, text: String, line: usize, rest: &[Block], ctx: &mut Ctx) -> Step {
         let wait = duration::wait(&text);
+        self.action_step_with(text, wait, line, rest, ctx)
+    }
+
+    fn action_step_with(
+        &mut self,
+        text: String,
+        wait: Option<duration::Range>,
+        line: usize,
+        rest: &[Block],
+        ctx: &mut Ctx,
+    ) -> Step {
         let kind = if wait.is_some() {
             StepKind::Wait
         } else {

@@ -3,9 +3,9 @@
 //! The rules they follow are the labelling rules in `docs/guide-schema.md`
 //! ("What is a step"); each reader has a table of examples in the tests.
 
-/// Verbs that open an instruction, in their base form. A list item, a
-/// paragraph or a heading that starts with one (after a condition, an
-/// adverb or a number) tells the reader to do something.
+/// Verbs that open an instruction, in their base form, sorted (looked up
+/// by binary search). A list item or a heading that starts with one (after
+/// a condition, an adverb or a number) tells the reader to do something.
 const VERBS: &[&str] = &[
     "abort",
     "accept",
@@ -18,8 +18,8 @@ const VERBS: &[&str] = &[
     "allow",
     "analyse",
     "analyze",
-    "announce",
     "annotate",
+    "announce",
     "apply",
     "approve",
     "archive",
@@ -31,8 +31,8 @@ const VERBS: &[&str] = &[
     "back",
     "backup",
     "bootstrap",
-    "bump",
     "build",
+    "bump",
     "call",
     "cancel",
     "capture",
@@ -79,8 +79,8 @@ const VERBS: &[&str] = &[
     "disable",
     "disconnect",
     "dismiss",
-    "document",
     "do",
+    "document",
     "download",
     "drain",
     "drop",
@@ -89,8 +89,8 @@ const VERBS: &[&str] = &[
     "email",
     "empty",
     "enable",
-    "enter",
     "ensure",
+    "enter",
     "escalate",
     "establish",
     "estimate",
@@ -193,6 +193,8 @@ const VERBS: &[&str] = &[
     "push",
     "put",
     "query",
+    "re-enable",
+    "re-run",
     "read",
     "rebalance",
     "reboot",
@@ -203,7 +205,6 @@ const VERBS: &[&str] = &[
     "redeploy",
     "reduce",
     "reenable",
-    "re-enable",
     "refresh",
     "register",
     "reindex",
@@ -217,7 +218,6 @@ const VERBS: &[&str] = &[
     "report",
     "request",
     "rerun",
-    "re-run",
     "reset",
     "resize",
     "resolve",
@@ -413,34 +413,53 @@ pub fn is_imperative(text: &str) -> bool {
     imperative_at(text, 0)
 }
 
+/// `text` starts with `prefix` (lowercase ASCII), ignoring ASCII case.
+fn starts_ci(text: &str, prefix: &str) -> bool {
+    text.len() >= prefix.len()
+        && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+/// `word` is one of `words` (sorted, lowercase), ignoring ASCII case.
+fn in_sorted(words: &[&str], word: &str) -> bool {
+    words
+        .binary_search_by(|w| {
+            let b = word.bytes().map(|c| c.to_ascii_lowercase());
+            w.bytes().cmp(b)
+        })
+        .is_ok()
+}
+
+fn eq_any(words: &[&str], word: &str) -> bool {
+    words.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
+
 fn imperative_at(text: &str, depth: u8) -> bool {
     let t = strip_numbering(text.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '\''));
     if t.is_empty() || depth > 3 {
         return false;
     }
-    let lower = t.to_lowercase();
-    if INSTRUCTION_OPENINGS.iter().any(|o| lower.starts_with(o)) {
-        return true;
-    }
-    let (word, rest) = first_word(&lower);
+    let (word, rest) = first_word(t);
     if word.is_empty() {
         return false;
     }
+    if INSTRUCTION_OPENINGS.iter().any(|o| starts_ci(t, o)) {
+        return true;
+    }
     // A condition first: "If running in Docker, deploy…" — the
     // instruction is what follows the comma.
-    if CONDITIONS.iter().any(|c| lower.starts_with(c)) {
-        if let Some(comma) = lower.find(", ") {
-            let clause_words = lower[..comma].split_whitespace().count();
+    if CONDITIONS.iter().any(|c| starts_ci(t, c)) {
+        if let Some(comma) = t.find(", ") {
+            let clause_words = t[..comma].split_whitespace().count();
             if clause_words <= 16 {
                 return imperative_at(&t[comma + 2..], depth + 1);
             }
         }
         return false;
     }
-    if !VERBS.contains(&word) {
-        if LEAD_WORDS.contains(&word) || (word.len() > 4 && word.ends_with("ly")) {
-            let rest_start = t.len() - rest.len();
-            return imperative_at(&t[rest_start..], depth + 1);
+    if !in_sorted(VERBS, word) {
+        let adverb = word.len() > 4 && word.is_ascii() && starts_ci(&word[word.len() - 2..], "ly");
+        if eq_any(LEAD_WORDS, word) || adverb {
+            return imperative_at(rest, depth + 1);
         }
         return false;
     }
@@ -453,23 +472,26 @@ fn imperative_at(text: &str, depth: u8) -> bool {
     // A verb that is also a noun, followed by a verb form, is a subject:
     // "Backup runs nightly", "Test passes", "Log shows …".
     let (second, _) = first_word(next);
-    !matches!(
+    !eq_any(
+        &[
+            "is",
+            "are",
+            "was",
+            "were",
+            "will",
+            "has",
+            "have",
+            "runs",
+            "shows",
+            "should",
+            "can",
+            "may",
+            "must",
+            "completes",
+            "fails",
+            "passes",
+        ],
         second,
-        "is" | "are"
-            | "was"
-            | "were"
-            | "will"
-            | "has"
-            | "have"
-            | "runs"
-            | "shows"
-            | "should"
-            | "can"
-            | "may"
-            | "must"
-            | "completes"
-            | "fails"
-            | "passes"
     )
 }
 
@@ -619,15 +641,16 @@ pub fn code_kind(lang: Option<&str>, text: &str) -> CodeKind {
 /// Classifies a block by its lines: prompts mark commands; otherwise the
 /// first line that is not a comment decides.
 fn read_lines(text: &str, command_lang: bool) -> CodeKind {
-    let prompted: Vec<&str> = text
-        .lines()
-        .filter_map(|l| {
-            let t = l.trim_start();
-            t.strip_prefix("$ ")
-                .or_else(|| t.strip_prefix("PS> "))
-                .or_else(|| t.strip_prefix("> ").filter(|_| false))
-        })
-        .collect();
+    let prompted: Vec<&str> = if text.contains("$ ") || text.contains("PS> ") {
+        text.lines()
+            .filter_map(|l| {
+                let t = l.trim_start();
+                t.strip_prefix("$ ").or_else(|| t.strip_prefix("PS> "))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     if !prompted.is_empty() {
         let others = text
             .lines()
@@ -869,42 +892,28 @@ pub fn quote_is_note(first_paragraph: &str) -> bool {
     .any(|w| t.starts_with(w))
 }
 
-/// "Data nodes", "micromegas-tracing (no internal deps)": a list of things,
-/// not of actions.
-pub fn is_thing(text: &str) -> bool {
-    !is_imperative(text) && text.split_whitespace().count() <= 6
-}
-
 /// A statement rather than a step: "The upgrade is now complete".
 pub fn is_statement(text: &str) -> bool {
-    let t = strip_numbering(text).to_lowercase();
-    let (word, _) = first_word(&t);
-    matches!(
+    let t = strip_numbering(text);
+    let (word, _) = first_word(t);
+    eq_any(
+        &[
+            "the", "this", "that", "these", "those", "it", "its", "it's", "there", "we", "our",
+            "they", "all", "most", "some", "anyone", "everyone", "nothing",
+        ],
         word,
-        "the"
-            | "this"
-            | "that"
-            | "these"
-            | "those"
-            | "it"
-            | "its"
-            | "it's"
-            | "there"
-            | "we"
-            | "our"
-            | "they"
-            | "all"
-            | "most"
-            | "some"
-            | "anyone"
-            | "everyone"
-            | "nothing"
-    ) || (word == "you" && !is_imperative(&t))
+    ) || (word.eq_ignore_ascii_case("you") && !is_imperative(t))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verbs_are_sorted_lowercase_and_unique() {
+        assert!(VERBS.windows(2).all(|w| w[0] < w[1]));
+        assert!(VERBS.iter().all(|v| *v == v.to_lowercase()));
+    }
 
     #[test]
     fn imperatives() {
