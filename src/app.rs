@@ -9,6 +9,7 @@ use crate::persist::{self, Opened};
 use crate::ui;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use preflight_core::guide::StepOverrides;
 use preflight_core::run::{Refusal, RunState};
 use preflight_core::{
     Action, Guide, LastGuide, Plan, RecentGuide, RecentGuides, Run, RunIndex, Window,
@@ -77,11 +78,59 @@ pub struct OpenGuide {
     pub text: Arc<str>,
 }
 
-/// The run being worked on, with its plan derived once.
+/// The run being worked on, with its plan derived once (and again when
+/// the run's corrections of the checklist change).
 #[derive(Clone)]
 pub struct ActiveRun {
     pub run: Run,
     pub plan: Arc<Plan>,
+    /// The guide as the run uses it: its "Make this a step" / "Not a
+    /// step" corrections applied.
+    pub guide: Arc<Guide>,
+    /// How many correction events `plan` and `guide` were made with.
+    corrections: usize,
+}
+
+impl ActiveRun {
+    /// `run` of `base` (the guide without the run's corrections).
+    pub fn new(run: Run, base: &Guide) -> ActiveRun {
+        let corrections = corrections(&run);
+        let guide = Arc::new(if corrections == 0 {
+            base.clone()
+        } else {
+            run.corrected(base)
+        });
+        let plan = Arc::new(Plan::new(&guide, &run.choices));
+        ActiveRun {
+            run,
+            plan,
+            guide,
+            corrections,
+        }
+    }
+
+    /// After events were added: plans again when they corrected the
+    /// checklist (a rare event), wherever they came from.
+    pub fn follow(&mut self, base: &Guide) {
+        if corrections(&self.run) != self.corrections {
+            *self = ActiveRun::new(self.run.clone(), base);
+        }
+    }
+}
+
+/// How many `MakeStep` / `NotAStep` events a run has.
+fn corrections(run: &Run) -> usize {
+    run.events
+        .iter()
+        .filter(|e| matches!(e.action, Action::MakeStep { .. } | Action::NotAStep { .. }))
+        .count()
+}
+
+/// The base guide of the open guide, for [`ActiveRun::follow`].
+pub fn base_guide(state: &AppState) -> Option<Arc<Guide>> {
+    state
+        .guide
+        .with_untracked(|g| g.as_ref().map(|g| g.guide.clone()))
 }
 
 /// The small forms a step can open.
@@ -164,6 +213,9 @@ pub struct AppState {
     pub loading: RwSignal<Option<String>>,
     /// False when browser storage cannot be used at all.
     pub storage_ok: RwSignal<bool>,
+    /// Corrections of the open guide's steps made before a run, kept per
+    /// guide and applied to the next run of it.
+    pub preview: RwSignal<StepOverrides>,
 }
 
 impl Default for AppState {
@@ -207,6 +259,7 @@ impl AppState {
             notices: RwSignal::new(Vec::new()),
             loading: RwSignal::new(None),
             storage_ok: RwSignal::new(true),
+            preview: RwSignal::new(StepOverrides::default()),
         }
     }
 
@@ -356,6 +409,7 @@ impl AppState {
             location::clear_guide_param();
         }
         self.touch_recent(&origin, &guide, &hash);
+        self.preview.set(self.load_preview(&hash));
         self.guide.set(Some(OpenGuide {
             origin,
             guide: Arc::new(guide),
@@ -442,6 +496,15 @@ impl AppState {
         self.import_progress(&mut run, &plan, &open.hash, now);
         run.writer = self.writer.get_value();
         run.four_eyes = four_eyes;
+        // Corrections made in the preview are the run's first events.
+        let preview = self.preview.get_untracked();
+        let refused = apply_preview(&mut run, &open.guide, &preview, operator, now);
+        if refused > 0 {
+            self.notify(
+                NoticeKind::Warning,
+                format!("{refused} correction(s) from the preview no longer fit this guide and were not applied."),
+            );
+        }
         location::set_run_hash(Some(&run.id));
         self.cursor.set(None);
         self.pending.set(Vec::new());
@@ -453,7 +516,7 @@ impl AppState {
                 );
             }
         }
-        self.run.set(Some(ActiveRun { run, plan }));
+        self.run.set(Some(ActiveRun::new(run, &open.guide)));
         self.mark_index();
         self.flush_index();
         if let Some(status) =
@@ -556,7 +619,6 @@ impl AppState {
                 (format!("{aside}.json"), raw),
             );
         }
-        let plan = Arc::new(run.plan(&open.guide));
         location::set_run_hash(Some(&run.id));
         self.reviewing.set(false);
         self.cursor.set(None);
@@ -564,7 +626,7 @@ impl AppState {
         persist::compact_soon(&run.id);
         self.check_guide_changed(&open.origin, run.current_guide_hash());
         let id = run.id.clone();
-        self.run.set(Some(ActiveRun { run, plan }));
+        self.run.set(Some(ActiveRun::new(run, &open.guide)));
         crate::share::resume(*self, &id);
         true
     }
@@ -625,9 +687,13 @@ impl AppState {
             return;
         }
         let mut added = 0;
+        let base = base_guide(self);
         self.run.update(|r| {
             if let Some(active) = r {
                 added = active.run.merge(events);
+                if let Some(base) = &base {
+                    active.follow(base);
+                }
             }
         });
         if added == 0 {
@@ -752,6 +818,80 @@ impl AppState {
         }
     }
 
+    /// The corrections kept for the guide `hash` before a run; none when
+    /// there are none or they cannot be read (then it says so).
+    fn load_preview(&self, hash: &str) -> StepOverrides {
+        match persist::load_overrides(hash) {
+            Ok(o) => o,
+            Err(why) => {
+                self.notify(NoticeKind::Warning, why);
+                StepOverrides::default()
+            }
+        }
+    }
+
+    /// "Make this a step" (`Ok(line)`) or "Not a step" (`Err(step id)`)
+    /// before a run: kept for this guide and applied to its next run.
+    pub fn correct_preview(&self, what: Result<usize, String>) {
+        let Some(open) = self.guide.get_untracked() else {
+            return;
+        };
+        let mut o = self.preview.get_untracked();
+        let changed = match &what {
+            Ok(line) => o.make_step(&open.guide, *line, "").is_some(),
+            Err(id) => o.not_a_step(&open.guide, id),
+        };
+        if !changed {
+            self.notify(
+                NoticeKind::Error,
+                "That block can no longer be changed; reopen the guide.".into(),
+            );
+            return;
+        }
+        if let Err(err) = persist::save_overrides(&open.hash, &o) {
+            self.notify(
+                NoticeKind::Error,
+                format!("The correction is shown but could not be kept for the next run: {err}."),
+            );
+        }
+        self.preview.set(o);
+    }
+
+    /// Forgets the corrections made in the preview of the open guide.
+    pub fn clear_preview(&self) {
+        let Some(hash) = self
+            .guide
+            .with_untracked(|g| g.as_ref().map(|g| g.hash.clone()))
+        else {
+            return;
+        };
+        if let Err(err) = persist::save_overrides(&hash, &StepOverrides::default()) {
+            self.notify(
+                NoticeKind::Error,
+                format!("The corrections could not be removed from this browser: {err}."),
+            );
+        }
+        self.preview.set(StepOverrides::default());
+    }
+
+    /// "Make this a step" or "Not a step": in a run, an event of its log;
+    /// before one, a correction kept for the guide.
+    pub fn correct(&self, what: Result<usize, String>) {
+        if self.run.with_untracked(Option::is_none) {
+            self.correct_preview(what);
+            return;
+        }
+        let action = match what {
+            Ok(line) => Action::MakeStep {
+                line,
+                text: String::new(),
+            },
+            Err(step) => Action::NotAStep { step },
+        };
+        let result = self.record(action);
+        self.report(result);
+    }
+
     /// Exports the open run and its guide as a file.
     pub fn export_run(&self) {
         let (Some(active), Some(open)) = (self.run.get_untracked(), self.guide.get_untracked())
@@ -854,12 +994,8 @@ impl AppState {
         let Some(open) = self.guide.get_untracked() else {
             return false;
         };
-        let plan = Arc::new(export.run.plan(&open.guide));
         self.read_only.set(true);
-        self.run.set(Some(ActiveRun {
-            run: export.run,
-            plan,
-        }));
+        self.run.set(Some(ActiveRun::new(export.run, &open.guide)));
         true
     }
 
@@ -944,9 +1080,13 @@ impl AppState {
         let mut result = Err(Refusal::Finished);
         let starts_wait = matches!(action, Action::StartWait { .. });
         let before = self.run_state.get_untracked();
+        let base = base_guide(self);
         self.run.update(|r| {
             if let Some(active) = r {
                 result = active.run.record(&active.plan, now, &by, action);
+                if let Some(base) = &base {
+                    active.follow(base);
+                }
             }
         });
         let id = result?;
@@ -1214,6 +1354,28 @@ impl AppState {
 
 /// Mounts the app into `#app`, replacing its loading text.
 /// `preflight-run-<title>-<start>`, for files saved from a run.
+/// Records the preview's corrections as the first events of a new run
+/// (drops first, then made steps, each against the plan as it is then).
+/// Returns how many no longer fit the guide.
+fn apply_preview(run: &mut Run, base: &Guide, o: &StepOverrides, by: &str, now: i64) -> usize {
+    let mut refused = 0;
+    let actions = o
+        .drop
+        .iter()
+        .map(|id| Action::NotAStep { step: id.clone() })
+        .chain(o.make.iter().map(|&line| Action::MakeStep {
+            line,
+            text: String::new(),
+        }));
+    for action in actions {
+        let plan = run.plan(base);
+        if run.record(&plan, now, by, action).is_err() {
+            refused += 1;
+        }
+    }
+    refused
+}
+
 fn file_base(run: &Run) -> String {
     let date = clock::local_datetime(run.started_ms).replace([' ', ':'], "-");
     let title: String = run
@@ -1294,14 +1456,17 @@ pub fn App() -> impl IntoView {
     // Listeners for the page's lifetime.
     std::mem::forget((storage_listener, hide_listener, visibility_listener));
     ui::keys::install(state);
-    // The run view is rebuilt when another run opens or a run starts
-    // rolling back (its checklist changes), not on every change.
+    // The run view is rebuilt when another run opens, a run starts
+    // rolling back or its checklist is corrected (its rows change), not
+    // on every change.
     let open_run = Memo::new(move |_| {
         state.run.with(|r| {
             r.as_ref().map(|r| {
                 (
                     r.run.id.clone(),
                     state.run_state.with(|st| st.rollback.is_some()),
+                    // Corrections of the checklist change its rows.
+                    state.run_state.with(|st| st.corrections),
                 )
             })
         })
@@ -1361,7 +1526,11 @@ pub fn App() -> impl IntoView {
                     } else {
                         view! {
                             <ui::home::Home />
-                            <ui::guide::GuideView guide />
+                            {move || {
+                                // Rebuilt when the preview's corrections change.
+                                state.preview.track();
+                                view! { <ui::guide::GuideView guide=guide.clone() /> }
+                            }}
                             <ui::review::TreeOutline />
                         }
                             .into_any()

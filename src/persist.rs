@@ -7,6 +7,7 @@
 //! that cannot be read are copied aside, never deleted unseen.
 
 use crate::effects::{clock, locks, storage};
+use preflight_core::guide::StepOverrides;
 use preflight_core::run::store::{self, Loaded};
 use preflight_core::{ProgressError, Run};
 use std::collections::BTreeMap;
@@ -164,5 +165,44 @@ pub fn format_bytes(bytes: usize) -> String {
         format!("{:.1} MB", bytes as f64 / 1e6)
     } else {
         format!("{:.1} KB", bytes as f64 / 1e3)
+    }
+}
+
+/// The key of the corrections kept for a guide before a run.
+pub fn overrides_key(guide_hash: &str) -> String {
+    format!("preflight.overrides.{guide_hash}")
+}
+
+/// The corrections kept for the guide `guide_hash` (none when nothing is
+/// kept). Unreadable ones are set aside and a sentence says so.
+pub fn load_overrides(guide_hash: &str) -> Result<StepOverrides, String> {
+    let key = overrides_key(guide_hash);
+    let raw = match storage::get(&key) {
+        Ok(Some(raw)) => raw,
+        Ok(None) => return Ok(StepOverrides::default()),
+        Err(err) => {
+            return Err(format!(
+                "The corrections kept for this guide could not be read: {err}."
+            ))
+        }
+    };
+    serde_json::from_str(&raw).map_err(|why| {
+        let aside = quarantine(&key, &raw);
+        format!(
+            "The corrections kept for this guide could not be read ({why}){}; the guide opened without them.",
+            aside
+                .map(|a| format!(" and were set aside under “{a}”"))
+                .unwrap_or_default()
+        )
+    })
+}
+
+/// Keeps the corrections of a guide before a run; none removes the key.
+pub fn save_overrides(guide_hash: &str, o: &StepOverrides) -> Result<(), StorageError> {
+    let key = overrides_key(guide_hash);
+    if o.is_empty() {
+        storage::remove(&key)
+    } else {
+        storage::set(&key, &serde_json::to_string(o).unwrap_or_default())
     }
 }

@@ -356,10 +356,15 @@ fn on_message(state: AppState, names: &Names, subject: &str, data: &str) {
             let id = event.id.clone();
             let adopts = matches!(event.action, preflight_core::Action::AdoptGuide { .. });
             let mut added = 0;
+            let base = crate::app::base_guide(&state);
             state.run.update(|r| {
                 if let Some(active) = r {
                     if active.run.id == names.run {
                         added = active.run.merge([event]);
+                        // A correction made elsewhere changes the plan here.
+                        if let Some(base) = &base {
+                            active.follow(base);
+                        }
                     }
                 }
             });

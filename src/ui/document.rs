@@ -10,7 +10,7 @@ use preflight_core::guide::{Guide, Level, Step, TriggerAction};
 use preflight_core::run::{Plan, PlanStep};
 use preflight_core::text::{highlight, secrets};
 use preflight_core::{Block, Inline, ListItem};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// What the guide model says about particular lines, for the renderer to
@@ -129,6 +129,9 @@ impl StepMap {
 #[derive(Clone, Copy)]
 pub struct RenderCtx {
     pub guide: StoredValue<Arc<Guide>>,
+    /// Lines of blocks that could be made steps ("Make this a step"),
+    /// when the person may correct the checklist here.
+    pub candidates: Option<StoredValue<Arc<BTreeSet<usize>>>>,
     pub marks: StoredValue<Arc<Marks>>,
     /// Set during a run.
     pub steps: Option<StoredValue<Arc<StepMap>>>,
@@ -138,6 +141,27 @@ impl RenderCtx {
     fn task_checked_in_guide(&self, index: usize) -> bool {
         self.guide
             .with_value(|g| g.tasks.get(index).is_some_and(|t| t.checked))
+    }
+
+    /// "Make this a step" for the block at `line`, when it could be one.
+    fn make_step(&self, line: usize) -> Option<AnyView> {
+        if !self.candidates?.with_value(|c| c.contains(&line)) {
+            return None;
+        }
+        let state = expect_context::<crate::app::AppState>();
+        Some(
+            view! {
+                <button
+                    type="button"
+                    class="small correct make-step"
+                    title="Make this a step of the checklist"
+                    on:click=move |_| state.correct(Ok(line))
+                >
+                    "Make this a step"
+                </button>
+            }
+            .into_any(),
+        )
     }
 
     fn step_at_line(&self, line: usize) -> Option<String> {
@@ -233,7 +257,13 @@ fn block(block: &Block, ctx: RenderCtx) -> AnyView {
                 let label = Some(inlines(content, ctx));
                 run::step(id, run::Shape::Block, label, ().into_any(), None)
             }
-            None => view! { <p>{inlines(content, ctx)}</p> }.into_any(),
+            None => match ctx.make_step(*line) {
+                Some(button) => view! {
+                    <p class="candidate">{inlines(content, ctx)} " " {button}</p>
+                }
+                .into_any(),
+                None => view! { <p>{inlines(content, ctx)}</p> }.into_any(),
+            },
         },
         Block::Code { lang, text, line } => {
             if let Some(subs) = ctx.subs_at(*line) {
@@ -277,7 +307,13 @@ fn block(block: &Block, ctx: RenderCtx) -> AnyView {
             let code = code_block(text, lang.as_deref(), shown);
             match ctx.step_at_line(*line) {
                 Some(id) => run::step(id, run::Shape::Block, None, code, Some(text.clone())),
-                None => code,
+                None => match ctx.make_step(*line) {
+                    Some(button) => view! {
+                        <div class="candidate candidate-code">{code} {button}</div>
+                    }
+                    .into_any(),
+                    None => code,
+                },
             }
         }
         Block::List { start, items } => {
@@ -344,6 +380,7 @@ fn item(item: &ListItem, ctx: RenderCtx) -> AnyView {
             <li class=class>
                 {inlines(label, ctx)}
                 {ctx.badges(item.line)}
+                {ctx.make_step(item.line).map(|b| view! { " " {b} })}
                 {blocks(rest, ctx)}
             </li>
         }
@@ -360,6 +397,7 @@ fn item(item: &ListItem, ctx: RenderCtx) -> AnyView {
                 <span class="task-text">{inlines(label, ctx)}</span>
             </label>
             {ctx.badges(item.line)}
+            {ctx.make_step(item.line).map(|b| view! { " " {b} })}
             {blocks(rest, ctx)}
         </li>
     }

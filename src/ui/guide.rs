@@ -6,26 +6,51 @@ use crate::app::{AppState, OpenGuide};
 use crate::ui::document::{self, Marks, RenderCtx, StepMap};
 use crate::ui::{gates, run};
 use leptos::prelude::*;
-use preflight_core::guide::{Phase, PhaseKind};
+use preflight_core::guide::{Guide, Phase, PhaseKind};
 use preflight_core::run::Plan;
 use preflight_core::text::duration::format_range;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 #[component]
 pub fn GuideView(guide: OpenGuide) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let model = guide.guide.clone();
-    let plan: Option<Arc<Plan>> = state
+    // The guide as the run uses it (its corrections applied), or before
+    // a run with the corrections made in the preview.
+    let active = state
         .run
-        .with_untracked(|r| r.as_ref().map(|r| r.plan.clone()));
+        .with_untracked(|r| r.as_ref().map(|r| (r.plan.clone(), r.guide.clone())));
+    let (plan, model): (Option<Arc<Plan>>, Arc<Guide>) = match active {
+        Some((plan, model)) => (Some(plan), model),
+        None => {
+            let o = state.preview.get_untracked();
+            let model = if o.is_empty() {
+                guide.guide.clone()
+            } else {
+                Arc::new(guide.guide.with_overrides(&o))
+            };
+            (None, model)
+        }
+    };
     // Before a run, the steps of the default path still get rows, blank,
     // so that the guide prints as a runbook to fill in by hand.
     let preview_plan = Arc::new(Plan::new(&model, &Default::default()));
     if plan.is_none() {
         provide_context(run::PreviewPlan(preview_plan.clone()));
     }
+    // Blocks that could be made steps get "Make this a step"; not in a
+    // shared copy, which is read-only.
+    let candidates: BTreeSet<usize> = plan
+        .as_ref()
+        .unwrap_or(&preview_plan)
+        .candidates
+        .keys()
+        .copied()
+        .collect();
     let ctx = RenderCtx {
         guide: StoredValue::new(model.clone()),
+        candidates: (!state.read_only.get_untracked())
+            .then(|| StoredValue::new(Arc::new(candidates))),
         marks: StoredValue::new(Arc::new(Marks::from_guide(&model))),
         steps: Some(match plan.as_ref() {
             Some(plan) => {

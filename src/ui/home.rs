@@ -154,6 +154,29 @@ fn StartRun() -> impl IntoView {
                 </label>
             </div>
             <p class="hint">{estimate}</p>
+            {move || {
+                let n = state.preview.with(|o| o.len());
+                (n > 0)
+                    .then(|| {
+                        view! {
+                            <p class="hint corrections-note" role="status">
+                                {if n == 1 {
+                                    "1 correction from the preview will be applied (Make this a step / Not a step); it is logged as the run's first event.".to_owned()
+                                } else {
+                                    format!("{n} corrections from the preview will be applied (Make this a step / Not a step); they are logged as the run's first events.")
+                                }}
+                                " "
+                                <button
+                                    type="button"
+                                    class="small"
+                                    on:click=move |_| state.clear_preview()
+                                >
+                                    "Undo them"
+                                </button>
+                            </p>
+                        }
+                    })
+            }}
             {groups}
             <label class="radio">
                 <input

@@ -32,7 +32,11 @@ pub fn RunView(guide: OpenGuide) -> impl IntoView {
     let state = expect_context::<AppState>();
     provide_context(Rows::track(state));
     view! {
-        <div class="run-view" class:only-mine=move || state.only_mine.get()>
+        <div
+            class="run-view"
+            class:only-mine=move || state.only_mine.get()
+            class:finished=move || state.finished.get()
+        >
             <RunHeader />
             <Summary />
             <crate::ui::signoff::Signatures />
@@ -993,6 +997,7 @@ pub fn step(
         .then_some(code)
         .flatten()
         .map(copy_button);
+    let id_for_correct = id.clone();
     // A plain closure, not `<Show>`: one reactive binding less per row.
     let actions = move || {
         (!finished()).then(|| {
@@ -1001,6 +1006,7 @@ pub fn step(
                     <button type="button" class="small" on:click=open_form(Edit::Skip)>"Skip"</button>
                     <button type="button" class="small" on:click=open_form(Edit::Note)>"Note"</button>
                     <button type="button" class="small" on:click=open_form(Edit::Assign)>"Assign"</button>
+                    {not_a_step(state, id_for_correct.clone())}
                 </span>
             }
         })
@@ -1154,10 +1160,17 @@ fn blank_step(
         .then_some(code)
         .flatten()
         .map(copy_button);
+    // Before a run, the checklist can be corrected (not in a shared copy).
+    let state = expect_context::<AppState>();
+    let correct = (state.run.with_untracked(Option::is_none) && !state.read_only.get_untracked())
+        .then(|| {
+            view! { <span class="step-actions">{not_a_step(state, id.clone())}</span> }
+        });
     let body = view! {
         <div class="step-main">
             <label class="task-label">{boxed} <span class="task-text">{label}</span></label>
             {copy}
+            {correct}
             <span class="blanks print-only">"Initials ______  Time ______"</span>
         </div>
         {rest}
@@ -1165,6 +1178,21 @@ fn blank_step(
     match shape {
         Shape::Item => view! { <li class="step blank task" data-step=id>{body}</li> }.into_any(),
         Shape::Block => view! { <div class="step blank" data-step=id>{body}</div> }.into_any(),
+    }
+}
+
+/// "Not a step": takes the step out of the checklist (in a run, as an
+/// event of its log).
+fn not_a_step(state: AppState, id: String) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            class="small correct not-step"
+            title="This is not a step: take it out of the checklist"
+            on:click=move |_| state.correct(Err(id.clone()))
+        >
+            "Not a step"
+        </button>
     }
 }
 

@@ -165,6 +165,18 @@ pub fn Timeline() -> impl IntoView {
                     .map(|(_, s)| s.text.clone())
                     .or_else(|| r.plan.gate(id).map(|g| g.text.clone()))
                     .or_else(|| r.plan.phase(id).map(|p| p.title.clone()))
+                    .or_else(|| {
+                        // A step taken out of the checklist: the guide's text.
+                        state.guide.with_untracked(|g| {
+                            g.as_ref().and_then(|g| {
+                                g.guide
+                                    .all_steps()
+                                    .into_iter()
+                                    .find(|s| s.id == id)
+                                    .map(|s| s.text.clone())
+                            })
+                        })
+                    })
                     .unwrap_or_else(|| id.to_owned())
             };
             Some(
@@ -261,6 +273,12 @@ pub fn Timeline() -> impl IntoView {
                                 clock::local_hm(*no_return_ms),
                                 clock::local_hm(*finish_ms)
                             ),
+                            Action::MakeStep { line, text } => {
+                                format!("made a step of line {line}: “{text}”")
+                            }
+                            Action::NotAStep { step } => {
+                                format!("marked “{}” as not a step", text_of(step))
+                            }
                             Action::Acknowledge { step, hazards } => format!(
                                 "confirmed before “{}”: {}",
                                 text_of(step),

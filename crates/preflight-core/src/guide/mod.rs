@@ -35,6 +35,7 @@
 //! Ids depend on text, not position, so progress survives small edits.
 
 mod build;
+mod overrides;
 #[cfg(test)]
 mod tests;
 
@@ -43,6 +44,8 @@ use crate::text::duration::Range;
 use crate::text::mojibake::Misdecoding;
 use crate::text::threshold::Op;
 use serde::Serialize;
+
+pub use overrides::{candidates, Candidate, StepOverrides};
 
 /// The JSON schema version of [`Guide`].
 pub const GUIDE_SCHEMA: u32 = 1;

@@ -193,6 +193,8 @@ pub fn markdown(run: &Run, plan: &Plan, text: &str, tz: i32) -> String {
             }
         }
     }
+    // Lines added above an original line move it down: (at, count).
+    let mut added: Vec<(usize, usize)> = Vec::new();
     // From the bottom up, so earlier line numbers stay right.
     for (line, said) in notes.into_iter().rev() {
         let Some(indent) = lines.get(line - 1).and_then(|l| list_item(l)) else {
@@ -219,8 +221,16 @@ pub fn markdown(run: &Run, plan: &Plan, text: &str, tz: i32) -> String {
             .iter()
             .map(|s| format!("{pad}> 🗒 {}", one_line(s)))
             .collect();
+        added.push((at, quoted.len()));
         lines.splice(at..at, quoted);
     }
+    let moved = |line: usize| -> usize {
+        line + added
+            .iter()
+            .filter(|(at, _)| *at < line)
+            .map(|(_, n)| n)
+            .sum::<usize>()
+    };
     let mut out = lines.join("\n");
     // A guide that ends inside a code block would swallow the record.
     if let Some(fence) = open_fence(&out) {
@@ -246,8 +256,76 @@ pub fn markdown(run: &Run, plan: &Plan, text: &str, tz: i32) -> String {
             );
         }
     }
+    if state.corrections > 0 {
+        push_corrections(&mut out, run, plan, text, tz, moved);
+    }
     out.push('\n');
     out
+}
+
+/// The checklist corrections in force, as a table a reader (or a tool)
+/// applies to this file: "made a step" with its line in this file, "not a
+/// step" with the step's id; parsing the file again and applying them
+/// gives the run's steps. Who made each, and when, from the log.
+fn push_corrections(
+    out: &mut String,
+    run: &Run,
+    plan: &Plan,
+    text: &str,
+    tz: i32,
+    moved: impl Fn(usize) -> usize,
+) {
+    let guide = crate::Guide::parse(text);
+    let o = run.overrides(&guide);
+    if o.is_empty() {
+        return;
+    }
+    let last = |hit: &dyn Fn(&super::Action) -> bool| {
+        run.events
+            .iter()
+            .rev()
+            .find(|e| hit(&e.action))
+            .map(|e| format!("{} {}", e.by, signed_at(e.at_ms, tz)))
+            .unwrap_or_default()
+    };
+    out.push_str(
+        "\nCorrections of the checklist (lines of this file):\n\n| Correction | Line | Step | Id | By |\n|---|---|---|---|---|\n",
+    );
+    for line in &o.make {
+        let step = plan
+            .phases
+            .iter()
+            .flat_map(|p| &p.steps)
+            .find(|s| s.line == *line);
+        let (id, what) = step.map_or((String::new(), String::new()), |s| {
+            (s.id.clone(), s.text.clone())
+        });
+        let by = last(&|a| matches!(a, super::Action::MakeStep { line: l, .. } if l == line));
+        let _ = writeln!(
+            out,
+            "| made a step | {} | {} | {} | {} |",
+            moved(*line),
+            one_line(&what),
+            one_line(&id),
+            one_line(&by)
+        );
+    }
+    for id in &o.drop {
+        let what = guide
+            .all_steps()
+            .into_iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.text.clone())
+            .unwrap_or_default();
+        let by = last(&|a| matches!(a, super::Action::NotAStep { step } if step == id));
+        let _ = writeln!(
+            out,
+            "| not a step | | {} | {} | {} |",
+            one_line(&what),
+            one_line(id),
+            one_line(&by)
+        );
+    }
 }
 
 /// The fence that closes a code block still open at the end of `text`.
@@ -413,6 +491,33 @@ pub fn html(run: &Run, plan: &Plan, tz: i32) -> String {
             }
             out.push_str("</tbody></table>");
         }
+    }
+    let corrections: Vec<String> = run
+        .events
+        .iter()
+        .filter_map(|e| {
+            let what = match &e.action {
+                super::Action::MakeStep { line, text } => {
+                    format!("Make this a step (line {line}): {text}")
+                }
+                super::Action::NotAStep { step } => {
+                    let text = plan.step(step).map(|(_, s)| s.text.as_str()).unwrap_or("");
+                    format!("Not a step: {step} {text}")
+                }
+                _ => return None,
+            };
+            Some(format!(
+                "<tr class=\"correction\"><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&signed_at(e.at_ms, tz)),
+                esc(&e.by),
+                esc(&what)
+            ))
+        })
+        .collect();
+    if !corrections.is_empty() {
+        out.push_str("<h2>Corrections of the checklist</h2><table><thead><tr><th>When</th><th>Who</th><th>What</th></tr></thead><tbody>");
+        out.push_str(&corrections.concat());
+        out.push_str("</tbody></table>");
     }
     out.push_str("<h2>Log</h2><table><thead><tr><th>#</th><th>When</th><th>Who</th><th>What</th><th>Hash</th></tr></thead><tbody>");
     for (i, (e, h)) in run

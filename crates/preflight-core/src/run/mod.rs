@@ -24,7 +24,7 @@ pub use decide::{Answer, Decision};
 pub use gate::{parse_observed, phase_gates, trim_number, PlanGate, ValueError, Verdict};
 pub use plan::{AltGroup, Plan, PlanPhase, PlanStep};
 
-use crate::guide::Guide;
+use crate::guide::{Guide, StepOverrides};
 use crate::text::duration::Range;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -182,6 +182,25 @@ pub enum Action {
         outcome: Outcome,
         note: String,
     },
+    /// "Make this a step": the list item, paragraph or code block at
+    /// `line` (1-based, in the guide the run follows) is a step of this
+    /// run; `text` is the block's plain text as the plan had it, so the
+    /// log reads well and the block is found again by its text when the
+    /// guide changed (the nearest block with that text; none: ignored).
+    /// On a line whose step a `NotAStep` dropped, it undoes that drop:
+    /// the step comes back with its own id. See
+    /// [`crate::guide::StepOverrides::make_step`].
+    MakeStep {
+        line: usize,
+        text: String,
+    },
+    /// "Not a step": the step `step` (an id of the plan) is not part of
+    /// this run. On a step a `MakeStep` made, it undoes that: the block
+    /// is plain text again. Events apply in log order. See
+    /// [`crate::guide::StepOverrides::not_a_step`].
+    NotAStep {
+        step: String,
+    },
 }
 
 /// What a signature means.
@@ -282,6 +301,8 @@ pub enum Refusal {
     /// The step destroys data or affects production: confirm what it will
     /// do first (these sentences).
     NeedsConfirmation(Vec<String>),
+    /// "Make this a step" on a line that holds no block that could be one.
+    NotABlock(usize),
 }
 
 impl fmt::Display for Refusal {
@@ -294,6 +315,10 @@ impl fmt::Display for Refusal {
                 what.join(" ")
             ),
             Refusal::UnknownStep(id) => write!(f, "no step {id} in this guide"),
+            Refusal::NotABlock(line) => write!(
+                f,
+                "line {line} holds nothing that can be made a step (it may be one already)"
+            ),
             Refusal::UnknownPhase(id) => write!(f, "no section {id} in this guide"),
             Refusal::WaitRunning { remaining_ms } => write!(
                 f,
@@ -382,6 +407,9 @@ pub struct RunState {
     pub assigned: HashMap<String, (String, Option<i64>)>,
     /// Guarded step → (at, by, what was confirmed), until it is unchecked.
     pub acknowledged: HashMap<String, (i64, String, Vec<String>)>,
+    /// How many `MakeStep` / `NotAStep` events the log holds: when it
+    /// changes, so does the plan.
+    pub corrections: usize,
 }
 
 fn gate_record(e: &Event, kind: GateAnswer) -> GateRecord {
@@ -604,8 +632,39 @@ impl Run {
         }
     }
 
+    /// The plan of the run: `guide` with the run's corrections
+    /// ([`Run::overrides`]) and its choices.
     pub fn plan(&self, guide: &Guide) -> Plan {
-        Plan::new(guide, &self.choices)
+        let o = self.overrides(guide);
+        if o.is_empty() {
+            Plan::new(guide, &self.choices)
+        } else {
+            Plan::new(&guide.with_overrides(&o), &self.choices)
+        }
+    }
+
+    /// The run's `MakeStep` / `NotAStep` events folded, in log order,
+    /// into corrections of `guide` (the guide without them). Events that
+    /// no longer fit the guide are ignored.
+    pub fn overrides(&self, guide: &Guide) -> StepOverrides {
+        let mut o = StepOverrides::default();
+        for e in &self.events {
+            match &e.action {
+                Action::MakeStep { line, text } => {
+                    o.make_step(guide, *line, text);
+                }
+                Action::NotAStep { step } => {
+                    o.not_a_step(guide, step);
+                }
+                _ => {}
+            }
+        }
+        o
+    }
+
+    /// The guide as this run uses it: `guide` with the run's corrections.
+    pub fn corrected(&self, guide: &Guide) -> Guide {
+        guide.with_overrides(&self.overrides(guide))
     }
 
     /// The log folded into current state.
@@ -639,6 +698,7 @@ impl Run {
                     st.acknowledged.remove(step);
                 }
                 Action::PassNoReturn { .. } | Action::AdoptGuide { .. } => {}
+                Action::MakeStep { .. } | Action::NotAStep { .. } => st.corrections += 1,
                 Action::Assign {
                     target,
                     who,
@@ -1139,6 +1199,21 @@ impl Run {
                     meaning,
                     tz_offset_min,
                 }
+            }
+            Action::MakeStep { line, .. } => {
+                // What the plan shows at that line, whatever was sent.
+                let text = plan
+                    .candidates
+                    .get(&line)
+                    .ok_or(Refusal::NotABlock(line))?
+                    .clone();
+                Action::MakeStep { line, text }
+            }
+            Action::NotAStep { step } => {
+                if plan.step(&step).is_none() && !plan.is_parent(&step) {
+                    return Err(Refusal::UnknownStep(step));
+                }
+                Action::NotAStep { step }
             }
             Action::Finish { outcome, note } => {
                 if self.four_eyes && outcome == Outcome::Completed && !self.approved(state()) {

@@ -20,6 +20,9 @@ pub struct Plan {
     pub groups: Vec<AltGroup>,
     /// The leaf steps to run when rolling back, in order.
     pub rollback: Vec<String>,
+    /// Line → plain text of each block that is not a step and could be
+    /// made one ([`crate::guide::candidates`]).
+    pub candidates: BTreeMap<usize, String>,
     /// Step id → (phase index, step index), so that finding a step does
     /// not walk the plan: views look up every row's step.
     index: HashMap<String, (usize, usize)>,
@@ -86,6 +89,10 @@ impl Plan {
             phases: Vec::new(),
             groups: Vec::new(),
             rollback: Vec::new(),
+            candidates: crate::guide::candidates(guide)
+                .into_iter()
+                .map(|c| (c.line, c.text))
+                .collect(),
             index: HashMap::new(),
         };
         collect_groups(&guide.phases, &mut plan.groups);
@@ -160,6 +167,15 @@ impl Plan {
     pub fn run_steps(&self) -> impl Iterator<Item = (&PlanPhase, &PlanStep)> {
         self.run_phases()
             .flat_map(|p| p.steps.iter().map(move |s| (p, s)))
+    }
+
+    /// Whether `id` is a command split into parts (its parts are the
+    /// plan's steps).
+    pub fn is_parent(&self, id: &str) -> bool {
+        self.phases
+            .iter()
+            .flat_map(|p| &p.steps)
+            .any(|s| s.parent.as_deref() == Some(id))
     }
 
     pub fn phase(&self, id: &str) -> Option<&PlanPhase> {

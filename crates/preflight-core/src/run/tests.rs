@@ -1138,3 +1138,322 @@ fn a_destructive_step_is_checked_only_after_its_confirmation_which_is_logged() {
     let back = Run::decode(&run.encode()).unwrap();
     assert_eq!(back.events, run.events);
 }
+
+const CORRECTIONS: &str = include_str!("../../../../tests/fixtures/e2e/corrections.md");
+
+fn run_texts(plan: &Plan) -> Vec<String> {
+    plan.run_steps().map(|(_, s)| s.text.clone()).collect()
+}
+
+#[test]
+fn corrections_are_events_and_the_plan_follows_them() {
+    let g = Guide::parse(CORRECTIONS);
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    assert_eq!(plan.run_steps().count(), 5);
+    let freeze = step_id(&plan, "Freeze merges");
+    // The text recorded is the plan's, whatever was sent.
+    run.record(
+        &plan,
+        T0 + MIN,
+        "Ana",
+        Action::MakeStep {
+            line: 13,
+            text: "<b>anything</b>".into(),
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        &run.events[0].action,
+        Action::MakeStep { line: 13, text } if text == "Pager is on"
+    ));
+    let plan = run.plan(&g);
+    run.record(
+        &plan,
+        T0 + 2 * MIN,
+        "Ben",
+        Action::NotAStep {
+            step: freeze.clone(),
+        },
+    )
+    .unwrap();
+    let plan = run.plan(&g);
+    assert_eq!(
+        run_texts(&plan),
+        [
+            "Announce the deploy in the team channel",
+            "Pager is on",
+            "kubectl apply -f widget.yaml",
+            "Merges unfrozen",
+            "Deploy announced as done",
+        ]
+    );
+    assert_eq!(run.state().corrections, 2);
+    // The made step is a step like the others: checked, counted.
+    let pager = step_id(&plan, "Pager is on");
+    run.record(
+        &plan,
+        T0 + 3 * MIN,
+        "Ana",
+        Action::Check {
+            step: pager.clone(),
+            overridden: None,
+        },
+    )
+    .unwrap();
+    let st = run.state();
+    assert_eq!(run.progress(&plan, &st, None).resolved, 1);
+    assert_eq!(run.progress(&plan, &st, None).total, 5);
+    assert_eq!(
+        run.current_step(&plan, &st).map(|s| s.text.as_str()),
+        Some("Announce the deploy in the team channel")
+    );
+    // Refused: a line with nothing that can be made a step (a step, a
+    // heading, past the end), a step that is not in the plan any more.
+    for line in [0, 7, 5, 13, 999] {
+        assert_eq!(
+            run.record(
+                &plan,
+                T0 + 4 * MIN,
+                "Ana",
+                Action::MakeStep {
+                    line,
+                    text: String::new()
+                }
+            ),
+            Err(Refusal::NotABlock(line))
+        );
+    }
+    assert_eq!(
+        run.record(
+            &plan,
+            T0 + 4 * MIN,
+            "Ana",
+            Action::NotAStep {
+                step: freeze.clone()
+            }
+        ),
+        Err(Refusal::UnknownStep(freeze.clone()))
+    );
+    assert_eq!(
+        run.record(
+            &plan,
+            T0 + 4 * MIN,
+            "Ana",
+            Action::NotAStep { step: "zz".into() }
+        ),
+        Err(Refusal::UnknownStep("zz".into()))
+    );
+    // A second click undoes each.
+    run.record(
+        &plan,
+        T0 + 5 * MIN,
+        "Ana",
+        Action::MakeStep {
+            line: 8,
+            text: String::new(),
+        },
+    )
+    .unwrap();
+    let plan = run.plan(&g);
+    run.record(&plan, T0 + 6 * MIN, "Ana", Action::NotAStep { step: pager })
+        .unwrap();
+    let plan = run.plan(&g);
+    assert_eq!(
+        run_texts(&plan),
+        run_texts(&Plan::new(&g, &BTreeMap::new()))
+    );
+    // Nothing after the end.
+    run.record(
+        &plan,
+        T0 + 7 * MIN,
+        "Ana",
+        Action::Finish {
+            outcome: Outcome::Abandoned,
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        run.record(
+            &plan,
+            T0 + 8 * MIN,
+            "Ana",
+            Action::MakeStep {
+                line: 10,
+                text: String::new()
+            }
+        ),
+        Err(Refusal::Finished)
+    );
+}
+
+#[test]
+fn corrections_from_elsewhere_that_fit_nothing_are_ignored() {
+    let g = Guide::parse(CORRECTIONS);
+    let mut run = start(&g, &[]);
+    let event = |n: usize, action: Action| Event {
+        id: format!("{n:x}-other-{n:08}"),
+        at_ms: T0 + n as i64,
+        by: "Zoe".into(),
+        action,
+    };
+    run.merge([
+        event(
+            1,
+            Action::MakeStep {
+                line: 7,
+                text: "Announce".into(),
+            },
+        ),
+        event(
+            2,
+            Action::MakeStep {
+                line: usize::MAX,
+                text: String::new(),
+            },
+        ),
+        event(
+            3,
+            Action::NotAStep {
+                step: "nope".into(),
+            },
+        ),
+        event(
+            4,
+            Action::MakeStep {
+                line: 3,
+                text: "**Estimated Time:** 30 minutes".into(),
+            },
+        ),
+    ]);
+    assert_eq!(
+        run_texts(&run.plan(&g)),
+        run_texts(&Plan::new(&g, &BTreeMap::new()))
+    );
+    assert!(run.overrides(&g).is_empty());
+    // The events survive storage as they are.
+    let back = Run::decode(&run.encode()).unwrap();
+    assert_eq!(back.events, run.events);
+}
+
+#[test]
+fn a_corrected_run_s_audit_pack_lists_its_corrections_and_parses_back_to_its_steps() {
+    let g = Guide::parse(CORRECTIONS);
+    let mut run = start(&g, &[]);
+    let plan = run.plan(&g);
+    let announce = step_id(&plan, "Announce");
+    let freeze = step_id(&plan, "Freeze merges");
+    run.record(
+        &plan,
+        T0 + MIN,
+        "Ana",
+        Action::Check {
+            step: announce.clone(),
+            overridden: None,
+        },
+    )
+    .unwrap();
+    run.record(
+        &plan,
+        T0 + 2 * MIN,
+        "Ana",
+        Action::Note {
+            step: Some(announce),
+            text: "posted".into(),
+        },
+    )
+    .unwrap();
+    run.record(
+        &plan,
+        T0 + 3 * MIN,
+        "Ben",
+        Action::NotAStep {
+            step: freeze.clone(),
+        },
+    )
+    .unwrap();
+    let plan = run.plan(&g);
+    run.record(
+        &plan,
+        T0 + 4 * MIN,
+        "Ana",
+        Action::MakeStep {
+            line: 13,
+            text: String::new(),
+        },
+    )
+    .unwrap();
+    let plan = run.plan(&g);
+    run.record(
+        &plan,
+        T0 + 5 * MIN,
+        "Ana",
+        Action::MakeStep {
+            line: 21,
+            text: String::new(),
+        },
+    )
+    .unwrap();
+    let plan = run.plan(&g);
+    let pager = step_id(&plan, "Pager is on");
+    run.record(
+        &plan,
+        T0 + 6 * MIN,
+        "Ana",
+        Action::Check {
+            step: pager,
+            overridden: None,
+        },
+    )
+    .unwrap();
+
+    let md = audit::markdown(&run, &plan, CORRECTIONS, 0);
+    assert!(
+        md.contains("| Correction | Line | Step | Id | By |"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "| not a step | | Freeze merges to main | {freeze} | Ben 2025-11-24 "
+        )),
+        "{md}"
+    );
+    assert!(md.contains("> 🗒 done 2025-11-24 "), "{md}");
+    // Parsing the pack again and applying the corrections it lists gives
+    // the run's steps.
+    let again = Guide::parse(&md);
+    let mut listed = crate::guide::StepOverrides::default();
+    for row in md
+        .lines()
+        .filter(|l| l.starts_with("| made a step |") || l.starts_with("| not a step |"))
+    {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        match cells[1] {
+            "made a step" => {
+                listed.make.insert(cells[2].parse().unwrap());
+            }
+            _ => {
+                listed.drop.insert(cells[4].to_owned());
+            }
+        }
+    }
+    assert_eq!(listed.len(), 3);
+    let steps = |p: &Plan| {
+        p.run_steps()
+            .map(|(_, s)| (s.id.clone(), s.text.clone(), s.kind))
+            .collect::<Vec<_>>()
+    };
+    let back = Plan::new(&again.with_overrides(&listed), &BTreeMap::new());
+    assert_eq!(steps(&back), steps(&plan));
+
+    let html = audit::html(&run, &plan, 0);
+    assert!(html.contains("<h2>Corrections of the checklist</h2>"));
+    assert!(html.contains("<td>Ben</td><td>Not a step: "), "{html}");
+    assert!(html.contains("Make this a step (line 13): Pager is on"));
+    assert!(
+        html.contains("<td>Pager is on</td><td class=\"done\">done</td>"),
+        "{html}"
+    );
+    assert!(!html.contains("Freeze merges to main</td><td class"));
+}
