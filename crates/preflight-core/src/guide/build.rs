@@ -1130,6 +1130,16 @@ impl Builder<'_> {
                         continue;
                     }
                     if matches!(key.as_str(), "commands" | "command") && value.is_empty() {
+                        // `- **Commands:**` over a block: the step reads as
+                        // its first command.
+                        let first = rest.iter().find_map(|b| match b {
+                            Block::Code { text, .. } => text
+                                .lines()
+                                .map(str::trim)
+                                .find(|l| !l.is_empty() && !l.starts_with('#')),
+                            _ => None,
+                        });
+                        let text = first.map_or(text, |c| format!("Run: {}", truncate(c, 100)));
                         steps.push(self.action_step(text, line, rest, ctx));
                         continue;
                     }

@@ -323,7 +323,7 @@ fn runbook_fixtures() {
         // The two troubleshooting fixes are recovery steps too.
         ("k8s-node-upgrade.md", 0, 12, 3, 2, 2, false),
         // The fixes for a failing extension are recovery steps too.
-        ("postgres-major-upgrade.md", 5, 19, 12, 2, 1, false),
+        ("postgres-major-upgrade.md", 5, 20, 12, 2, 1, false),
         ("mojibake-release-checklist.md", 7, 10, 4, 2, 0, true),
         ("static-site-runbook.md", 3, 5, 0, 0, 0, false),
     ];

@@ -296,6 +296,24 @@ const VERBS: &[&str] = &[
     "write",
 ];
 
+/// Verbs that are as often nouns at the start of a line ("Query response
+/// time", "Log locations", "Alert configuration"): they open an
+/// instruction only when an object or a particle follows ("Query the
+/// endpoint", "Log in", "Page them").
+const NOUN_LIKE: &[&str] = &[
+    "alert", "backup", "document", "estimate", "file", "issue", "label", "list", "load", "lock",
+    "log", "mark", "mirror", "note", "page", "place", "plan", "point", "post", "query", "record",
+    "report", "request", "return", "snapshot", "stage", "store", "test", "type",
+];
+
+/// Words that start an object or finish a verb: what follows a noun-like
+/// verb when it is one.
+const OBJECT_STARTS: &[&str] = &[
+    "a", "all", "an", "any", "back", "down", "each", "every", "for", "from", "her", "him", "in",
+    "into", "it", "its", "off", "on", "out", "over", "that", "the", "their", "them", "these",
+    "this", "those", "to", "up", "with", "your", "our", "if", "whether", "every", "both",
+];
+
 /// Openings that make the rest an instruction: "make sure the pods…",
 /// "you should also add…".
 const INSTRUCTION_OPENINGS: &[&str] = &[
@@ -469,6 +487,15 @@ fn imperative_at(text: &str, depth: u8) -> bool {
     if next.starts_with(':') && !next[1..].trim().is_empty() {
         return false;
     }
+    if in_sorted(NOUN_LIKE, word) {
+        let (second, _) = first_word(next);
+        let object = next.starts_with(['`', '"', '\'', '*', '<', '$', '/', '.'])
+            || next.starts_with(|c: char| c.is_ascii_digit())
+            || eq_any(OBJECT_STARTS, second);
+        if !object {
+            return false;
+        }
+    }
     // A verb that is also a noun, followed by a verb form, is a subject:
     // "Backup runs nightly", "Test passes", "Log shows …".
     let (second, _) = first_word(next);
@@ -510,8 +537,11 @@ pub fn heading_is_step(title: &str) -> bool {
                 || rest[digits..].starts_with(") ")
                 || rest[digits..].starts_with(": "))
     };
-    // One word ("Rollback", "Verify") names a section, not an action.
-    numbered || (t.split_whitespace().count() >= 2 && is_imperative(t))
+    // One word ("Rollback", "Verify") names a section, not an action;
+    // so do two capitalised words ("Alert Configuration").
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let title_pair = words.len() == 2 && words[1].starts_with(|c: char| c.is_uppercase());
+    numbered || (words.len() >= 2 && !title_pair && is_imperative(t))
 }
 
 /// What a code block is, for a checklist.
@@ -703,7 +733,7 @@ const HTTP_WORDS: &[&str] = &["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD"];
 /// `Some(true)` for a line that reads as a command, `Some(false)` for one
 /// that reads as output or data, `None` when it cannot tell.
 fn line_is_command(line: &str) -> Option<bool> {
-    let t = line.strip_prefix("sudo ").unwrap_or(line).trim_start();
+    let t = line.trim_start();
     let token = t.split_whitespace().next()?;
     if token.ends_with(':') || token.starts_with(['{', '[', '<', '"', '|', '└', '├', '│']) {
         return Some(false);
@@ -912,6 +942,8 @@ mod tests {
     #[test]
     fn verbs_are_sorted_lowercase_and_unique() {
         assert!(VERBS.windows(2).all(|w| w[0] < w[1]));
+        assert!(NOUN_LIKE.windows(2).all(|w| w[0] < w[1]));
+        assert!(NOUN_LIKE.iter().all(|v| in_sorted(VERBS, v)));
         assert!(VERBS.iter().all(|v| *v == v.to_lowercase()));
     }
 
@@ -933,6 +965,11 @@ mod tests {
             "Then restart the services",
             "Back up `jvm.options`, `opensearch.yml`, certificates",
             "Once the pods are ready, check the plan status",
+            "Query the `_cat/nodes` endpoint to identify the manager",
+            "Log in to the console",
+            "Manually page them via Slack",
+            "Note the PID of the old process",
+            "Test the restore on a clone",
         ] {
             assert!(is_imperative(yes), "{yes}");
         }
@@ -949,6 +986,10 @@ mod tests {
             "If you are unsure of the cause, that is fine.",
             "Is there no IC on the call?",
             "micromegas-derive-transit (no internal deps)",
+            "Query response time (target: <100ms P95)",
+            "Lock wait times",
+            "Log Locations",
+            "Alert Configuration",
         ] {
             assert!(!is_imperative(no), "{no}");
         }
@@ -1006,6 +1047,7 @@ mod tests {
             (Some("mermaid"), "block-beta\n", Other),
             (Some("python"), "import os\n", Other),
             (Some("bash"), "GET \"/_cat/nodes?v\" | column -t\n", Command),
+            (Some("bash"), "sudo -u postgres vacuumdb --all\n", Command),
         ] {
             assert_eq!(code_kind(lang, text), want, "{lang:?} {text:?}");
         }
