@@ -35,6 +35,7 @@
 //! Ids depend on text, not position, so progress survives small edits.
 
 mod build;
+mod outline;
 mod overrides;
 #[cfg(test)]
 mod tests;
@@ -144,6 +145,17 @@ pub enum StepKind {
     Wait,
 }
 
+impl StepKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Task => "task",
+            StepKind::Action => "action",
+            StepKind::Command => "command",
+            StepKind::Wait => "wait",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Step {
     pub id: String,
@@ -195,6 +207,11 @@ pub struct Gate {
     pub source: GateSource,
     /// The task step that states this criterion, when it is a task item.
     pub step: Option<String>,
+    /// Due this long after its phase began, from the lead-in it sits under
+    /// (`✅ **After 24 hours:**`); a criterion's own "1 hour: …" is read
+    /// from its text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_s: Option<u64>,
     pub line: usize,
 }
 
@@ -293,6 +310,12 @@ impl Guide {
             .into_iter()
             .flat_map(|p| p.gates.iter())
             .collect()
+    }
+
+    /// The outline printed by `preflight inspect`: phases with their steps
+    /// and criteria, one a line.
+    pub fn outline(&self) -> String {
+        outline::outline(self)
     }
 
     /// The JSON form printed by `preflight inspect --json`.
