@@ -102,6 +102,14 @@ fn criteria_in_prose_become_gates_with_their_time() {
          1. Fixed lock contention in the session store\n\
          2. Retried writes on SQLITE_BUSY\n\
          \n\
+         ## Files changed\n\
+         \n\
+         - Update `store.rs` to retry writes\n\
+         \n\
+         ## Risk assessment\n\
+         \n\
+         - Roll back if lock errors persist (low risk)\n\
+         \n\
          ## Deploy\n\
          \n\
          1. Deploy the release\n\
@@ -116,14 +124,16 @@ fn criteria_in_prose_become_gates_with_their_time() {
          - p95 latency < 300ms\n",
         expect![[r#"
             Deploy
-            3 phases, 1 steps (0 tasks, 0 checked in the guide), 3 gates, 0 rollback triggers, 0 troubleshooting entries
+            5 phases, 1 steps (0 tasks, 0 checked in the guide), 3 gates, 0 rollback triggers, 0 troubleshooting entries
               What changed [reference] line 3: 0 steps, 0 gates
-              Deploy [deployment] line 8: 1 steps, 0 gates
-                -   10 action: Deploy the release
-              Success criteria [verification] line 12: 0 steps, 3 gates
-                ?   15 gate: lock errors < 0.1% (was 2-4%) [< 0.1%] (due after 10 min)
-                ?   16 gate: no errors in logs (due after 10 min)
-                ?   19 gate: p95 latency < 300ms [< 300ms] (due after 1 d)
+              Files changed [reference] line 8: 0 steps, 0 gates
+              Risk assessment [reference] line 12: 0 steps, 0 gates
+              Deploy [deployment] line 16: 1 steps, 0 gates
+                -   18 action: Deploy the release
+              Success criteria [verification] line 20: 0 steps, 3 gates
+                ?   23 gate: lock errors < 0.1% (was 2-4%) [< 0.1%] (due after 10 min)
+                ?   24 gate: no errors in logs (due after 10 min)
+                ?   27 gate: p95 latency < 300ms [< 300ms] (due after 1 d)
             diagnostics: 0
         "#]],
     );

@@ -279,6 +279,13 @@ fn is_summary_title(title: &str) -> bool {
         "command reference",
         "version history",
         "run record",
+        "risk assessment",
+        "risks",
+        "files changed",
+        "changed files",
+        "files modified",
+        "modified files",
+        "file changes",
     ]
     .iter()
     .any(|w| t.starts_with(w))
