@@ -409,7 +409,10 @@ impl AppState {
             location::clear_guide_param();
         }
         self.touch_recent(&origin, &guide, &hash);
-        self.preview.set(self.load_preview(&hash));
+        let preview = self.load_preview(&hash);
+        if self.preview.with_untracked(|p| *p != preview) {
+            self.preview.set(preview);
+        }
         self.guide.set(Some(OpenGuide {
             origin,
             guide: Arc::new(guide),
@@ -1524,13 +1527,11 @@ pub fn App() -> impl IntoView {
                     Some(if open_run.get().is_some() {
                         view! { <ui::run::RunView guide /> }.into_any()
                     } else {
+                        // Rebuilt when the preview's corrections change.
+                        state.preview.track();
                         view! {
                             <ui::home::Home />
-                            {move || {
-                                // Rebuilt when the preview's corrections change.
-                                state.preview.track();
-                                view! { <ui::guide::GuideView guide=guide.clone() /> }
-                            }}
+                            <ui::guide::GuideView guide />
                             <ui::review::TreeOutline />
                         }
                             .into_any()
