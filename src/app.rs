@@ -209,6 +209,10 @@ pub struct AppState {
     /// The managers' review is shown instead of the guide.
     pub reviewing: RwSignal<bool>,
     pub notices: RwSignal<Vec<Notice>>,
+    /// Messages from start-up (a run that could not be opened by its
+    /// address, storage that could not be read) that the guide opened
+    /// next keeps, downloads and all, though its opening clears the rest.
+    held: StoredValue<Vec<Notice>>,
     /// What is loading, while something is.
     pub loading: RwSignal<Option<String>>,
     /// False when browser storage cannot be used at all.
@@ -257,6 +261,7 @@ impl AppState {
             reviewing: RwSignal::new(false),
             only_mine: RwSignal::new(false),
             notices: RwSignal::new(Vec::new()),
+            held: StoredValue::new(Vec::new()),
             loading: RwSignal::new(None),
             storage_ok: RwSignal::new(true),
             preview: RwSignal::new(StepOverrides::default()),
@@ -298,13 +303,11 @@ impl AppState {
                 return;
             }
         }
-        // What went wrong so far must outlive the opening of a guide,
-        // which clears the messages about the previous one.
-        let early = self.notices.get_untracked();
+        // What went wrong so far must outlive the opening of the guide
+        // shown instead, which clears the messages about the previous one
+        // (and may finish later, when it comes from `?guide=`).
+        self.held.set_value(self.notices.get_untracked());
         self.open_default();
-        for notice in early {
-            self.notify(notice.kind, notice.text);
-        }
     }
 
     /// `?guide=`, else the guide opened last from a file or paste, else
@@ -338,6 +341,7 @@ impl AppState {
         let resolved = match location::resolve(url) {
             Ok(resolved) => resolved,
             Err(message) => {
+                self.release_held();
                 self.notify(
                     NoticeKind::Error,
                     format!("Could not open the guide: {message}."),
@@ -352,10 +356,13 @@ impl AppState {
                 Ok(bytes) => {
                     state.open_bytes(Origin::Url(resolved), &bytes);
                 }
-                Err(message) => state.notify(
-                    NoticeKind::Error,
-                    format!("Could not open the guide: {message}."),
-                ),
+                Err(message) => {
+                    state.release_held();
+                    state.notify(
+                        NoticeKind::Error,
+                        format!("Could not open the guide: {message}."),
+                    );
+                }
             }
             state.loading.set(None);
         });
@@ -388,6 +395,7 @@ impl AppState {
         let text = match preflight_core::decode(bytes) {
             Ok(text) => text,
             Err(err) => {
+                self.release_held();
                 self.notify(
                     NoticeKind::Error,
                     format!("Could not open {}: {err}.", origin.describe()),
@@ -1343,15 +1351,30 @@ impl AppState {
     }
 
     pub fn dismiss(&self, index: usize) {
+        let mut gone = None;
         self.notices.update(|all| {
             if index < all.len() {
-                all.remove(index);
+                gone = Some(all.remove(index));
             }
         });
+        // Dismissed while the start page's guide loads: not shown again.
+        if let Some(gone) = gone {
+            self.held.update_value(|held| held.retain(|n| *n != gone));
+        }
     }
 
+    /// Clears the messages, but for those held from start-up (once).
     fn clear_notices(&self) {
-        self.notices.update(|all| all.clear());
+        let held = self.release_held();
+        self.notices.set(held);
+    }
+
+    /// Start-up is over: its messages are no longer kept through the
+    /// opening of a guide. Returns them.
+    fn release_held(&self) -> Vec<Notice> {
+        self.held
+            .try_update_value(std::mem::take)
+            .unwrap_or_default()
     }
 }
 
