@@ -28,7 +28,15 @@ function hm(ms) {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
-// "3/100" → "4/100" (or back), on the phase and on the run.
+// The run's "3 done · 0 skipped · 97 open" → "4 done · 0 skipped · 96 open".
+function bumpRun(el, delta) {
+  if (!el) return;
+  const m = el.textContent.match(/^(\d+) done · (\d+) skipped · (\d+) open$/);
+  if (!m) return;
+  el.textContent = `${Number(m[1]) + delta} done · ${m[2]} skipped · ${Number(m[3]) - delta} open`;
+}
+
+// "3/100" → "4/100" (or back), on the phase.
 function bump(el, delta) {
   if (!el) return;
   const m = el.textContent.match(/(\d+)\s*\/\s*(\d+)/);
@@ -47,7 +55,7 @@ function onCheck(event) {
   if (meta) meta.textContent = done ? `done ${hm(Date.now())} by ${who}` : '';
   const phase = row.closest('section');
   bump(phase?.querySelector('.phase-progress'), done ? 1 : -1);
-  bump(document.querySelector('.run-progress'), done ? 1 : -1);
+  bumpRun(document.querySelector('.run-progress'), done ? 1 : -1);
   document.querySelector('.step.current')?.classList.remove('current');
   const next = document.querySelector('.step[data-status="pending"]');
   next?.classList.add('current');

@@ -5,9 +5,7 @@
 use crate::app::{AppState, NoticeKind};
 use crate::effects::clock;
 use leptos::prelude::*;
-use preflight_core::run::{
-    format_ms, parse_observed, trim_number, GateStatus, PlanGate, PlanPhase, Verdict,
-};
+use preflight_core::run::{format_ms, parse_observed, GateStatus, PlanGate, PlanPhase, Verdict};
 use preflight_core::Action;
 
 /// The gate at the end of a phase's own content, if it has criteria.
@@ -195,9 +193,20 @@ fn check(gate: PlanGate) -> impl IntoView {
                 clock::local_hm(at_ms)
             ),
         ),
-        GateStatus::Overridden { reason, at_ms, by } => (
+        GateStatus::Overridden {
+            reason,
+            at_ms,
+            by,
+            value,
+        } => (
             "overridden",
-            format!("overridden {} by {by}: {reason}", clock::local_hm(at_ms)),
+            format!(
+                "overridden {} by {by}: {reason}{}",
+                clock::local_hm(at_ms),
+                value
+                    .map(|v| format!(" (observed {})", with_unit(v, &unit_shown)))
+                    .unwrap_or_default()
+            ),
         ),
     });
     let failed = move || matches!(status.get(), GateStatus::Failed { .. });
@@ -273,11 +282,7 @@ fn check(gate: PlanGate) -> impl IntoView {
 }
 
 fn with_unit(v: f64, unit: &Option<String>) -> String {
-    match unit.as_deref() {
-        Some("%") => format!("{}%", trim_number(v)),
-        Some(u) => format!("{} {u}", trim_number(v)),
-        None => trim_number(v),
-    }
+    preflight_core::run::with_unit(v, unit.as_deref())
 }
 
 /// A phase's criteria as blanks to fill in by hand (printed runbooks).

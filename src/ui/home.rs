@@ -227,9 +227,8 @@ fn RecentRuns() -> impl IntoView {
                         </button>
                         <span class="run-entry-meta">
                             {format!(
-                                "{status} · {}/{} steps · {} by {}{took}",
-                                e.resolved,
-                                e.total,
+                                "{status} · {} · {} by {}{took}",
+                                e.progress_label(),
                                 clock::local_datetime(e.started_ms),
                                 e.operator
                             )}

@@ -8,7 +8,7 @@ use crate::effects::{clock, storage};
 use crate::persist::{self, Opened};
 use leptos::prelude::*;
 use preflight_core::run::decide::{self, Node};
-use preflight_core::run::{chain, format_ms, signed_at, trim_number, Outcome};
+use preflight_core::run::{chain, format_ms, signed_at, Outcome};
 use preflight_core::text::duration::format_range;
 use preflight_core::{Guide, LastGuide};
 use std::collections::BTreeMap;
@@ -39,15 +39,17 @@ fn load(id: &str) -> Option<Reviewed> {
     let state = run.state();
     let s = run.summary(&plan, &guide, clock::now_ms());
     let mut lines = vec![format!(
-        "Took {}{}; {} of {} steps done; window {}.",
+        "Took {}{}; {}; window {}.",
         format_ms(s.duration_ms),
         s.estimate_s
             .map(|e| format!(" against an estimate of {}", format_range(e)))
             .unwrap_or_default(),
-        s.done,
-        s.total,
+        s.progress_label(),
         format_ms(s.window_ms)
     )];
+    if let Some((note, by)) = &s.closing_note {
+        lines.push(format!("Closing note ({by}): {note}"));
+    }
     let signers: Vec<String> = state
         .signatures
         .iter()
@@ -66,15 +68,25 @@ fn load(id: &str) -> Option<Reviewed> {
     } else {
         format!("Signed: {}.", signers.join("; "))
     });
-    for (text, by, why) in s.overridden.iter().chain(&s.gate_overrides) {
+    for (text, by, why) in &s.overridden {
         lines.push(format!("Override — {text}, by {by}: {why}"));
+    }
+    for (text, by, why, observed) in &s.gate_overrides {
+        lines.push(format!(
+            "Override — {text}, by {by}: {why}{}",
+            observed
+                .as_ref()
+                .map(|v| format!(" (observed {v})"))
+                .unwrap_or_default()
+        ));
     }
     for (text, verdict, value) in &s.gates_failed {
         lines.push(format!(
             "Failed gate — {text}: {}{}",
             verdict.label(),
             value
-                .map(|v| format!(", observed {}", trim_number(v)))
+                .as_ref()
+                .map(|v| format!(", observed {v}"))
                 .unwrap_or_default()
         ));
     }

@@ -356,7 +356,7 @@ fn RunHeader() -> impl IntoView {
         state.run.with(|r| {
             r.as_ref().map(|r| {
                 let p = state.run_state.with(|st| r.run.progress(&r.plan, st, None));
-                (p.resolved, p.total)
+                (p.resolved, p.total, p.label())
             })
         })
     });
@@ -433,9 +433,8 @@ fn RunHeader() -> impl IntoView {
                     <p class="rollback-bar" class:overrun=over role="status">
                         <strong>"Rolling back"</strong>
                         {format!(
-                            " · {} of {} rollback steps done · {}{estimate}{}",
-                            p.resolved,
-                            p.total,
+                            " · rollback steps: {} · {}{estimate}{}",
+                            p.label(),
                             format_ms(running),
                             if over { " — over the estimate" } else { "" }
                         )}
@@ -470,11 +469,11 @@ fn RunHeader() -> impl IntoView {
             <div class="run-facts">
                 {window}
                 <span class="run-progress" aria-live="polite">
-                    {move || progress.get().map(|(d, t)| format!("{d} of {t} steps done"))}
+                    {move || progress.get().map(|(_, _, label)| label)}
                 </span>
                 <progress
-                    max=move || progress.get().map_or(1, |(_, t)| t.max(1))
-                    value=move || progress.get().map_or(0, |(d, _)| d)
+                    max=move || progress.get().map_or(1, |(_, t, _)| t.max(1))
+                    value=move || progress.get().map_or(0, |(d, _, _)| d)
                 ></progress>
             </div>
             <div class="run-actions">
@@ -669,7 +668,15 @@ fn Summary() -> impl IntoView {
         let gate_overrides = s
             .gate_overrides
             .iter()
-            .map(|(text, by, why)| format!("{text} — let through by {by}: {why}"))
+            .map(|(text, by, why, observed)| {
+                format!(
+                    "{text} — let through by {by}: {why}{}",
+                    observed
+                        .as_ref()
+                        .map(|v| format!(" (observed {v})"))
+                        .unwrap_or_default()
+                )
+            })
             .collect();
         let gates_failed = s
             .gates_failed
@@ -679,7 +686,8 @@ fn Summary() -> impl IntoView {
                     "{text} — {}{}",
                     verdict.label(),
                     value
-                        .map(|v| format!(" (observed {})", preflight_core::run::trim_number(v)))
+                        .as_ref()
+                        .map(|v| format!(" (observed {v})"))
                         .unwrap_or_default()
                 )
             })
@@ -714,12 +722,17 @@ fn Summary() -> impl IntoView {
                 <h2>{format!("Run {outcome}")}</h2>
                 <p class="summary-duration">
                     {format!(
-                        "Took {}{estimate}; {} of {} steps done.",
+                        "Took {}{estimate}; {}.",
                         format_ms(s.duration_ms),
-                        s.done,
-                        s.total
+                        s.progress_label()
                     )}
                 </p>
+                {s.closing_note.clone().map(|(note, by)| view! {
+                    <p class="summary-note">
+                        <strong>"Closing note"</strong>
+                        {format!(" ({by}): {note}")}
+                    </p>
+                })}
                 {list("Skipped", skipped)}
                 {list("Overridden", overridden)}
                 {list("Criteria let through", gate_overrides)}
@@ -745,7 +758,7 @@ pub fn phase_bar(phase: PlanPhase) -> impl IntoView {
                     let p = state
                         .run_state
                         .with(|st| r.run.progress(&r.plan, st, Some(&id)));
-                    (p.resolved, p.total)
+                    (p.resolved, p.total, p.done, p.skipped)
                 })
             })
         })
@@ -811,11 +824,16 @@ pub fn phase_bar(phase: PlanPhase) -> impl IntoView {
             {move || {
                 counts
                     .get()
-                    .filter(|(_, t)| *t > 0)
-                    .map(|(d, t)| {
+                    .filter(|(_, t, _, _)| *t > 0)
+                    .map(|(r, t, done, skipped)| {
+                        let text = if skipped > 0 {
+                            format!("{done}/{t} done · {skipped} skipped")
+                        } else {
+                            format!("{done}/{t}")
+                        };
                         view! {
-                            <span class="phase-progress" class:complete=d == t>
-                                {format!("{d}/{t}")}
+                            <span class="phase-progress" class:complete=r == t>
+                                {text}
                             </span>
                         }
                     })

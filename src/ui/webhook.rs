@@ -195,6 +195,7 @@ fn test_status(config: &Config) -> preflight_core::webhook::Status {
         phase: None,
         detail: Some(format!("Test message to {}", mask_url(&config.url))),
         done: 0,
+        skipped: 0,
         total: 0,
         who: String::new(),
         elapsed_ms: 0,

@@ -51,7 +51,7 @@ test('adopting a changed guide reopens only the changed steps', async () => {
   assert.equal(await status(page, 'Take a database backup and verify it'), 'pending');
   assert.equal(await status(page, 'Watch error rates'), 'pending');
   assert.equal(await page.locator('.step', { hasText: 'Freeze merges' }).count(), 0);
-  assert.equal(await page.locator('.run-progress').textContent(), '2 of 5 steps done');
+  assert.equal(await page.locator('.run-progress').textContent(), '2 done · 0 skipped · 3 open');
   await page.locator('details.timeline summary').first().click();
   assert.match(
     await page.locator('details.timeline').first().textContent(),
@@ -61,7 +61,7 @@ test('adopting a changed guide reopens only the changed steps', async () => {
   await page.reload();
   await page.waitForSelector('.run-header');
   assert.equal(await status(page, 'Take a database backup and verify it'), 'pending');
-  assert.equal(await page.locator('.run-progress').textContent(), '2 of 5 steps done');
+  assert.equal(await page.locator('.run-progress').textContent(), '2 done · 0 skipped · 3 open');
   assert.deepEqual(errors, []);
   await context.close();
 });

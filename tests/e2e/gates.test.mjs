@@ -122,7 +122,7 @@ test('the decision tree leads to rollback mode, and rollback steps end the run a
   await panel.getByRole('button', { name: 'Start rollback' }).click();
   // Rollback mode: its steps are the checklist, with their own timer.
   const bar = page.locator('.rollback-bar');
-  assert.match(await bar.textContent(), /Rolling back · 0 of 3 rollback steps done · 0:00 of 5 min/);
+  assert.match(await bar.textContent(), /Rolling back · rollback steps: 0 done · 0 skipped · 3 open · 0:00 of 5 min/);
   assert.match(await page.locator('.step.current').textContent(), /rollout undo/);
   // Locks do not hold a rollback up; deployment steps are no longer checklist rows.
   assert.equal(await page.locator('#p-post-deployment .step').count(), 0);

@@ -50,7 +50,7 @@ test('corrections in the preview and in a run shape the checklist, its log, prin
     'Merges unfrozen',
     'Deploy announced as done',
   ]);
-  assert.equal(await page.locator('.run-progress').textContent(), '0 of 5 steps done');
+  assert.equal(await page.locator('.run-progress').textContent(), '0 done · 0 skipped · 5 open');
   // The made step is checkable like any other.
   await step(page, 'Pager is on').getByRole('checkbox').click();
   assert.equal(await step(page, 'Pager is on').getAttribute('data-status'), 'done');
@@ -62,7 +62,7 @@ test('corrections in the preview and in a run shape the checklist, its log, prin
     .click();
   await step(page, 'Tell the support desk').waitFor();
   assert.equal((await rows(page)).length, 6);
-  assert.equal(await page.locator('.run-progress').textContent(), '1 of 6 steps done');
+  assert.equal(await page.locator('.run-progress').textContent(), '1 done · 0 skipped · 5 open');
   await step(page, 'Tell the support desk').getByRole('checkbox').click();
   assert.equal(await step(page, 'Tell the support desk').getAttribute('data-status'), 'done');
 
@@ -78,7 +78,7 @@ test('corrections in the preview and in a run shape the checklist, its log, prin
     'Deploy announced as done',
   ]);
   assert.equal(await step(page, 'Pager is on').getAttribute('data-status'), 'done');
-  assert.equal(await page.locator('.run-progress').textContent(), '2 of 6 steps done');
+  assert.equal(await page.locator('.run-progress').textContent(), '2 done · 0 skipped · 4 open');
 
   // The log says who corrected what.
   await page.locator('.timeline summary').click();
@@ -95,7 +95,7 @@ test('corrections in the preview and in a run shape the checklist, its log, prin
   const pdf = squash(execFileSync('pdftotext', ['-layout', pdfPath, '-']).toString());
   assert.match(pdf, /Pager is on done 09:00 by Ana/);
   assert.match(pdf, /Tell the support desk the deploy has begun\. done 09:00 by Ana/);
-  assert.match(pdf, /2 of 6 steps done/);
+  assert.match(pdf, /2 done · 0 skipped · 4 open/);
   assert.ok(!pdf.includes('Make this a step') && !pdf.includes('Not a step'), 'no controls in print');
 
   // The audit pack: both files show the corrected steps.

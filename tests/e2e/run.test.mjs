@@ -26,7 +26,7 @@ test('starting a run records who and the window, and picks an alternative', asyn
   // The name is remembered for the next run.
   await page.getByRole('button', { name: 'All runs' }).click();
   assert.equal(await page.getByLabel('Your name').inputValue(), 'Ana');
-  assert.match(await page.locator('.recent-runs').textContent(), /in progress · 1\/\d+ steps · 2026-11-25 09:00 by Ana/);
+  assert.match(await page.locator('.recent-runs').textContent(), /in progress · 1 done · 0 skipped · \d+ open · 2026-11-25 09:00 by Ana/);
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -58,7 +58,7 @@ test('the keyboard moves, checks, notes and skips; ? lists the shortcuts', async
   await page.keyboard.type('not needed for a patch release');
   await page.keyboard.press('Enter');
   assert.equal(await status(page, 'Release notes reviewed'), 'skipped');
-  assert.equal(await page.locator('.run-progress').textContent(), '3 of 24 steps done');
+  assert.equal(await page.locator('.run-progress').textContent(), '2 done · 1 skipped · 21 open');
   await page.keyboard.press('?');
   assert.equal(await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).isVisible(), true);
   await page.keyboard.press('Escape');
@@ -175,14 +175,14 @@ test('finishing a run shows its summary and lists it as ended', async () => {
   await summary.waitFor();
   const text = await summary.textContent();
   assert.match(text, /Run rolled back/);
-  assert.match(text, /Took 1:10:0\d against an estimate of 45 min–1 h; 2 of 24 steps done\./);
+  assert.match(text, /Took 1:10:0\d against an estimate of 45 min–1 h; 2 done · 1 skipped · 21 open\./);
   assert.match(text, /Skipped \(1\)On-call engineer briefed and reachable — skipped by Ben: on the bridge already/);
   assert.match(text, /Not done \(21\)/);
   // An ended run cannot be changed.
   assert.equal(await step(page, 'Database backup completed').getByRole('checkbox').isDisabled(), true);
   assert.equal(await page.getByRole('button', { name: 'Finish run…' }).count(), 0);
   await page.getByRole('button', { name: 'All runs' }).click();
-  assert.match(await page.locator('.recent-runs').textContent(), /rolled back · 3\/24 steps · 2026-11-25 09:00 by Ben · took 1:10:0\d/);
+  assert.match(await page.locator('.recent-runs').textContent(), /rolled back · 2 done · 1 skipped · 21 open · 2026-11-25 09:00 by Ben · took 1:10:0\d/);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -46,16 +46,48 @@ pub fn reasons(text: &str, code: Option<&str>) -> Vec<String> {
             add(reason);
         }
     }
-    if TEXT_MARKS.iter().any(|m| lower_text.contains(m)) {
+    // A message about the system ("Announce the cutover in #ops", "Tell
+    // the team we will drain the node") changes nothing by itself: only
+    // its commands, if any, are read.
+    let message = is_message(&lower_text);
+    if !message && TEXT_MARKS.iter().any(|m| lower_text.contains(m)) {
         add(format!(
             "The guide marks this step: “{}”.",
             excerpt_command(text)
         ));
     }
-    if TRAFFIC.iter().any(|t| lower_text.contains(t)) {
+    if !message && TRAFFIC.iter().any(|t| lower_text.contains(t)) {
         add("This switches production traffic.".into());
     }
     out
+}
+
+/// Whether a step's text (lowercase) is a message to people: it starts
+/// with a verb of telling.
+fn is_message(lower_text: &str) -> bool {
+    let first = lower_text
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    matches!(
+        first,
+        "announce"
+            | "tell"
+            | "post"
+            | "notify"
+            | "inform"
+            | "send"
+            | "email"
+            | "message"
+            | "ping"
+            | "page"
+            | "share"
+            | "broadcast"
+            | "communicate"
+            | "remind"
+            | "say"
+    )
 }
 
 /// Words in a step's text by which a guide marks it as production-affecting

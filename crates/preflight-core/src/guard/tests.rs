@@ -123,6 +123,13 @@ const POSITIVE: &[(&str, &str, &str)] = &[
 
 /// Steps that must not ask.
 const NEGATIVE: &[(&str, &str)] = &[
+    ("Announce the cutover in #finance-ops", ""),
+    ("Tell the team we will drain the node at 10:00", ""),
+    ("Post 'rolling back' in #ops", ""),
+    (
+        "Notify support that production traffic moves to the new pool",
+        "",
+    ),
     ("Namespaced read", "kubectl -n delete get pods"),
     ("Scale down", "kubectl scale deploy/orders-v1 --replicas 2"),
     ("Check the pods", "kubectl get pods -n orders"),

@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 
 use super::chain;
 use super::plan::{Plan, PlanPhase, PlanStep};
-use super::{signed_at, trim_number, GateStatus, Run, RunState, StepStatus};
+use super::{signed_at, GateStatus, Run, RunState, StepStatus};
 use crate::guide::StepKind;
 
 /// What happened to a step in the run, as one line; `None` when nothing
@@ -72,20 +72,9 @@ fn status_word(state: &RunState, phase: &PlanPhase, step: &PlanStep) -> &'static
 
 /// A criterion's record, as one line; `None` while open.
 fn gate_line(run: &Run, state: &RunState, gate: &super::PlanGate, tz: i32) -> Option<String> {
-    let unit = gate.unit.as_deref().unwrap_or("");
     let value = |v: Option<f64>| {
-        v.map(|v| {
-            format!(
-                " {}{}",
-                trim_number(v),
-                if unit.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {unit}")
-                }
-            )
-        })
-        .unwrap_or_default()
+        v.map(|v| format!(" {}", super::with_unit(v, gate.unit.as_deref())))
+            .unwrap_or_default()
     };
     match run.gate_status(state, gate) {
         GateStatus::Open => None,
@@ -112,8 +101,15 @@ fn gate_line(run: &Run, state: &RunState, gate: &super::PlanGate, tz: i32) -> Op
             value(v),
             signed_at(at_ms, tz)
         )),
-        GateStatus::Overridden { reason, at_ms, by } => Some(format!(
-            "overridden {} by {by}: {reason}",
+        GateStatus::Overridden {
+            reason,
+            at_ms,
+            by,
+            value: v,
+        } => Some(format!(
+            "overridden{} {} by {by}: {reason}",
+            v.map(|v| format!(" at{}", value(Some(v))))
+                .unwrap_or_default(),
             signed_at(at_ms, tz)
         )),
     }

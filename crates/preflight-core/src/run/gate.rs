@@ -185,10 +185,37 @@ fn pretty_op(op: Op) -> &'static str {
 
 /// `0.05`, `100`, not `100.0`.
 pub fn trim_number(v: f64) -> String {
+    let v = round_significant(v, 10);
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
         format!("{v}")
+    }
+}
+
+/// A value as a person reads it, with its unit: "0.9%", "450 ms", "1200".
+pub fn with_unit(v: f64, unit: Option<&str>) -> String {
+    match unit {
+        Some("%") => format!("{}%", trim_number(v)),
+        Some(u) => format!("{} {u}", trim_number(v)),
+        None => trim_number(v),
+    }
+}
+
+/// `v` rounded to `digits` significant digits, which takes away the
+/// binary noise of a unit conversion (`0.35 * 1000.0`).
+pub fn round_significant(v: f64, digits: i32) -> f64 {
+    if v == 0.0 || !v.is_finite() || v.abs() >= 1e15 {
+        return v;
+    }
+    let magnitude = v.abs().log10().floor() as i32 + 1;
+    let shift = (digits - magnitude).clamp(-300, 300);
+    let factor = 10f64.powi(shift);
+    let rounded = (v * factor).round() / factor;
+    if rounded.is_finite() {
+        rounded
+    } else {
+        v
     }
 }
 
@@ -244,7 +271,9 @@ pub fn parse_observed(input: &str, unit: Option<&str>) -> Result<f64, ValueError
         return Ok(value);
     }
     match (scale(given), scale(expected)) {
-        (Some((a, fa)), Some((b, fb))) if a == b => Ok(value * fa / fb),
+        // Rounded to 12 significant digits: 0.35 s is 350 ms, not
+        // 349.99999999999994, and 0.3 s compares equal to 300 ms.
+        (Some((a, fa)), Some((b, fb))) if a == b => Ok(round_significant(value * fa / fb, 12)),
         _ => Err(ValueError::WrongUnit {
             given: s.to_owned(),
             expected: expected.to_owned(),
@@ -294,6 +323,25 @@ fn scale(unit: &str) -> Option<(&'static str, f64)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn converted_values_carry_no_binary_noise() {
+        for (input, unit, want, shown) in [
+            ("0,35 s", "ms", 350.0, "350"),
+            ("0.3 s", "ms", 300.0, "300"),
+            ("1.1 GB", "MB", 1100.0, "1100"),
+            ("0.07 s", "ms", 70.0, "70"),
+        ] {
+            let v = super::parse_observed(input, Some(unit)).unwrap();
+            assert_eq!(v, want, "{input}");
+            assert_eq!(super::trim_number(v), shown, "{input}");
+        }
+        assert_eq!(super::trim_number(0.1 + 0.2), "0.3");
+        assert_eq!(super::trim_number(349.99999999999994), "350");
+        assert_eq!(super::trim_number(0.0), "0");
+        assert_eq!(super::trim_number(-2.5), "-2.5");
+        assert_eq!(super::round_significant(f64::MAX, 12), f64::MAX);
+    }
+
     use super::*;
     use crate::Guide;
 

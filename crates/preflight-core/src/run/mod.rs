@@ -21,7 +21,9 @@ pub mod store;
 mod tests;
 
 pub use decide::{Answer, Decision};
-pub use gate::{parse_observed, phase_gates, trim_number, PlanGate, ValueError, Verdict};
+pub use gate::{
+    parse_observed, phase_gates, trim_number, with_unit, PlanGate, ValueError, Verdict,
+};
 pub use plan::{AltGroup, Plan, PlanPhase, PlanStep};
 
 use crate::guide::{Guide, StepOverrides};
@@ -417,6 +419,7 @@ fn gate_record(e: &Event, kind: GateAnswer) -> GateRecord {
         at_ms: e.at_ms,
         by: e.by.clone(),
         kind,
+        observed: None,
     }
 }
 
@@ -425,6 +428,9 @@ struct GateRecord {
     at_ms: i64,
     by: String,
     kind: GateAnswer,
+    /// The last value measured, kept when the criterion is overridden so
+    /// the record shows what was let through.
+    observed: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -455,6 +461,8 @@ pub enum GateStatus {
         reason: String,
         at_ms: i64,
         by: String,
+        /// The value measured before the override, if any.
+        value: Option<f64>,
     },
 }
 
@@ -550,9 +558,14 @@ pub struct PhaseTimer {
     pub overrun: bool,
 }
 
+/// How far a checklist is: done, skipped and open are counted apart, so
+/// a skipped step never reads as a done one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Progress {
+    /// Done or skipped: nothing left to do about it.
     pub resolved: usize,
+    pub done: usize,
+    pub skipped: usize,
     pub total: usize,
 }
 
@@ -560,6 +573,30 @@ impl Progress {
     pub fn complete(&self) -> bool {
         self.resolved == self.total
     }
+
+    pub fn open(&self) -> usize {
+        self.total - self.resolved
+    }
+
+    /// "1 done · 1 skipped · 5 open": the one wording of progress.
+    pub fn label(&self) -> String {
+        progress_label(self.done, self.skipped, self.open())
+    }
+
+    fn count(&mut self, status: &StepStatus) {
+        self.total += 1;
+        match status {
+            StepStatus::Done { .. } => self.done += 1,
+            StepStatus::Skipped { .. } => self.skipped += 1,
+            StepStatus::Pending => {}
+        }
+        self.resolved = self.done + self.skipped;
+    }
+}
+
+/// "1 done · 1 skipped · 5 open".
+pub fn progress_label(done: usize, skipped: usize, open: usize) -> String {
+    format!("{done} done · {skipped} skipped · {open} open")
 }
 
 /// The end-of-run summary.
@@ -579,12 +616,23 @@ pub struct Summary {
     /// Steps left pending.
     pub open: Vec<String>,
     pub notes: Vec<Note>,
-    /// (criterion, who, reason) for gate checks let through unmet.
-    pub gate_overrides: Vec<(String, String, String)>,
-    /// (criterion, verdict, observed value) for checks that failed.
-    pub gates_failed: Vec<(String, Verdict, Option<f64>)>,
+    /// (criterion, who, reason, observed value with its unit) for gate
+    /// checks let through unmet.
+    pub gate_overrides: Vec<(String, String, String, Option<String>)>,
+    /// (criterion, verdict, observed value with its unit) for checks that
+    /// failed.
+    pub gates_failed: Vec<(String, Verdict, Option<String>)>,
     /// Walks through the decision tree: (at, by, path, decision).
     pub decisions: Vec<(i64, String, Vec<Answer>, Decision)>,
+    /// The note given when the run was finished, and who gave it.
+    pub closing_note: Option<(String, String)>,
+}
+
+impl Summary {
+    /// "1 done · 1 skipped · 5 open", as the run's header says it.
+    pub fn progress_label(&self) -> String {
+        progress_label(self.done, self.skipped.len(), self.open.len())
+    }
 }
 
 impl Run {
@@ -752,8 +800,9 @@ impl Run {
                 }
                 Action::Measure { gate, value } => {
                     touch(gate);
-                    st.gates
-                        .insert(gate.clone(), gate_record(e, GateAnswer::Value(*value)));
+                    let mut rec = gate_record(e, GateAnswer::Value(*value));
+                    rec.observed = Some(*value);
+                    st.gates.insert(gate.clone(), rec);
                 }
                 Action::Confirm { gate, ok } => {
                     touch(gate);
@@ -762,10 +811,10 @@ impl Run {
                 }
                 Action::OverrideGate { gate, reason } => {
                     touch(gate);
-                    st.gates.insert(
-                        gate.clone(),
-                        gate_record(e, GateAnswer::Override(reason.clone())),
-                    );
+                    let observed = st.gates.get(gate).and_then(|r| r.observed);
+                    let mut rec = gate_record(e, GateAnswer::Override(reason.clone()));
+                    rec.observed = observed;
+                    st.gates.insert(gate.clone(), rec);
                 }
                 Action::Decide { path, decision } => {
                     st.decisions
@@ -862,6 +911,7 @@ impl Run {
                     reason: reason.clone(),
                     at_ms: rec.at_ms,
                     by: rec.by.clone(),
+                    value: rec.observed,
                 }
             }
             GateAnswer::Value(v) => (Some(*v), gate.evaluate(*v)),
@@ -931,7 +981,19 @@ impl Run {
     /// or the run's) plus the criterion's time.
     pub fn gate_due_ms(&self, plan: &Plan, state: &RunState, gate: &PlanGate) -> Option<i64> {
         let after = gate.due_after_s? as i64 * 1000;
-        let phase = plan.phase(&gate.phase)?;
+        let mut phase = plan.phase(&gate.phase)?;
+        // Criteria in a section of their own ("### Success Criteria" under
+        // "## Verify") are timed from the phase they sit in.
+        if phase.steps.is_empty() {
+            let at = plan.phases.iter().position(|p| p.id == phase.id)?;
+            if let Some(parent) = plan.phases[..at]
+                .iter()
+                .rev()
+                .find(|p| p.depth < phase.depth)
+            {
+                phase = parent;
+            }
+        }
         let anchor = state
             .wait(&phase.id)
             .map(|(started, _)| started)
@@ -947,13 +1009,12 @@ impl Run {
     pub fn rollback_progress(&self, plan: &Plan, state: &RunState) -> Progress {
         let mut p = Progress {
             resolved: 0,
+            done: 0,
+            skipped: 0,
             total: 0,
         };
         for (ph, s) in plan.rollback_steps() {
-            p.total += 1;
-            if state.status_in(ph, s).is_resolved() {
-                p.resolved += 1;
-            }
+            p.count(&state.status_in(ph, s));
         }
         p
     }
@@ -1351,14 +1412,11 @@ impl Run {
     pub fn progress(&self, plan: &Plan, state: &RunState, phase: Option<&str>) -> Progress {
         let mut p = Progress {
             resolved: 0,
+            done: 0,
+            skipped: 0,
             total: 0,
         };
-        let mut count = |ph: &PlanPhase, s: &PlanStep| {
-            p.total += 1;
-            if state.status_in(ph, s).is_resolved() {
-                p.resolved += 1;
-            }
-        };
+        let mut count = |ph: &PlanPhase, s: &PlanStep| p.count(&state.status_in(ph, s));
         match phase {
             // Only the steps of phases with that id (ids of phases with
             // the same title can repeat) are looked at.
@@ -1403,15 +1461,27 @@ impl Run {
             gate_overrides: Vec::new(),
             gates_failed: Vec::new(),
             decisions: state.decisions.clone(),
+            closing_note: state
+                .outcome
+                .as_ref()
+                .filter(|o| !o.3.trim().is_empty())
+                .map(|o| (o.3.clone(), o.2.clone())),
         };
         for g in plan.run_phases().flat_map(|p| &p.gates) {
             match self.gate_status(&state, g) {
-                GateStatus::Overridden { reason, by, .. } => {
-                    summary.gate_overrides.push((g.text.clone(), by, reason))
-                }
-                GateStatus::Failed { verdict, value, .. } => {
-                    summary.gates_failed.push((g.text.clone(), verdict, value))
-                }
+                GateStatus::Overridden {
+                    reason, by, value, ..
+                } => summary.gate_overrides.push((
+                    g.text.clone(),
+                    by,
+                    reason,
+                    value.map(|v| gate::with_unit(v, g.unit.as_deref())),
+                )),
+                GateStatus::Failed { verdict, value, .. } => summary.gates_failed.push((
+                    g.text.clone(),
+                    verdict,
+                    value.map(|v| gate::with_unit(v, g.unit.as_deref())),
+                )),
                 _ => {}
             }
         }
@@ -1516,8 +1586,27 @@ pub struct RunEntry {
     pub started_ms: i64,
     pub updated_ms: i64,
     pub outcome: Option<Outcome>,
+    /// Done or skipped.
     pub resolved: usize,
+    /// Done alone (absent in lists written before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done: Option<usize>,
     pub total: usize,
+}
+
+impl RunEntry {
+    /// "2 done · 1 skipped · 21 open", or "3 of 24 steps resolved" for an
+    /// entry written before done and skipped were kept apart.
+    pub fn progress_label(&self) -> String {
+        match self.done {
+            Some(done) => progress_label(
+                done,
+                self.resolved.saturating_sub(done),
+                self.total.saturating_sub(self.resolved),
+            ),
+            None => format!("{} of {} steps resolved", self.resolved, self.total),
+        }
+    }
 }
 
 /// The list of recent runs kept beside the runs themselves.
@@ -1548,6 +1637,7 @@ impl RunIndex {
             updated_ms: run.updated_ms(),
             outcome: run.outcome(),
             resolved: progress.resolved,
+            done: Some(progress.done),
             total: progress.total,
         };
         self.schema = RUN_SCHEMA;

@@ -644,7 +644,9 @@ fn a_failed_gate_locks_the_next_phase_until_met_or_overridden() {
         GateStatus::Overridden {
             reason: "known noisy metric, DBA agrees".into(),
             at_ms: T0 + 5 * MIN,
-            by: "Ben".into()
+            by: "Ben".into(),
+            // The failing value stays with the override.
+            value: Some(1.0),
         }
     );
     assert_eq!(run.locked_by(&plan, &st, "p-verify"), None);

@@ -202,6 +202,9 @@ pub struct Status {
     /// What happened, in a few words ("Error rate: observed 0.8").
     pub detail: Option<String>,
     pub done: usize,
+    /// Skipped steps, counted apart from done ones.
+    #[serde(default)]
+    pub skipped: usize,
     pub total: usize,
     pub who: String,
     pub elapsed_ms: i64,
@@ -228,7 +231,14 @@ impl Status {
 
     fn facts(&self) -> Vec<(&'static str, String)> {
         let mut facts = vec![
-            ("Progress", format!("{}/{} steps", self.done, self.total)),
+            (
+                "Progress",
+                crate::run::progress_label(
+                    self.done,
+                    self.skipped,
+                    self.total.saturating_sub(self.done + self.skipped),
+                ),
+            ),
             ("By", self.who.clone()),
             (
                 "Elapsed",
@@ -380,7 +390,9 @@ pub fn kinds_for(
             if let Some(g) = plan.gate(gate) {
                 if let GateStatus::Failed { value, verdict, .. } = run.gate_status(after, g) {
                     let observed = value
-                        .map(|v| format!(", observed {}", crate::run::trim_number(v)))
+                        .map(|v| {
+                            format!(", observed {}", crate::run::with_unit(v, g.unit.as_deref()))
+                        })
                         .unwrap_or_default();
                     let phase = plan.phase(&g.phase).map(|p| p.title.clone());
                     out.push((

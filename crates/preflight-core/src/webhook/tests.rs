@@ -12,6 +12,7 @@ fn status(kind: Kind) -> Status {
         phase: Some("Step 5: Verify".into()),
         detail: Some("Error rate < 0.5% (fail, observed 0.8)".into()),
         done: 12,
+        skipped: 0,
         total: 24,
         who: "Ana".into(),
         elapsed_ms: 25 * 60_000,
@@ -46,7 +47,7 @@ fn slack_and_mattermost_send_a_form_encoded_payload_without_a_preflight() {
         assert_eq!(
             json,
             serde_json::json!({
-                "text": "⛔ Gate failed in Step 5: Verify — Orders API v2.4\nDetail: Error rate < 0.5% (fail, observed 0.8) · Progress: 12/24 steps · By: Ana · Elapsed: 25:00 of a 1:00:00 window\nhttps://preflight.example/#run=r1",
+                "text": "⛔ Gate failed in Step 5: Verify — Orders API v2.4\nDetail: Error rate < 0.5% (fail, observed 0.8) · Progress: 12 done · 0 skipped · 12 open · By: Ana · Elapsed: 25:00 of a 1:00:00 window\nhttps://preflight.example/#run=r1",
                 "idempotency_key": "7f1c2a9e-0000-4000-8000-000000000001"
             })
         );
@@ -92,7 +93,7 @@ fn teams_gets_an_adaptive_card() {
                         {"type": "TextBlock", "text": "✅ Phase done: Step 5: Verify — Orders API v2.4", "weight": "Bolder", "wrap": true},
                         {"type": "FactSet", "facts": [
                             {"title": "Detail", "value": "Error rate < 0.5% (fail, observed 0.8)"},
-                            {"title": "Progress", "value": "12/24 steps"},
+                            {"title": "Progress", "value": "12 done · 0 skipped · 12 open"},
                             {"title": "By", "value": "Ana"},
                             {"title": "Elapsed", "value": "25:00 of a 1:00:00 window"}
                         ]}
@@ -128,7 +129,7 @@ fn generic_json_carries_the_status_and_an_idempotency_header() {
     assert_eq!(json["status"]["log_head"], "ab".repeat(32));
     assert_eq!(
         json["text"],
-        "🏁 Run rolled back — Orders API v2.4\nProgress: 12/24 steps · By: Ana · Elapsed: 25:00 of a 1:00:00 window\nhttps://preflight.example/#run=r1"
+        "🏁 Run rolled back — Orders API v2.4\nProgress: 12 done · 0 skipped · 12 open · By: Ana · Elapsed: 25:00 of a 1:00:00 window\nhttps://preflight.example/#run=r1"
     );
 }
 
