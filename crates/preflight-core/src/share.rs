@@ -168,8 +168,10 @@ pub fn meta_payload(run: &Run, origin: &str, name: Option<String>, text: &str) -
 /// The relay's de-duplication id of the first message for the guide
 /// version the run follows now.
 pub fn meta_msg_id(run: &Run) -> String {
-    let hash = run.current_guide_hash();
-    msg_id(&run.id, &format!("meta-{}", &hash[..hash.len().min(16)]))
+    // The hash may come from another device's event: take characters, not
+    // bytes, so no text can split a character and panic.
+    let hash: String = run.current_guide_hash().chars().take(16).collect();
+    msg_id(&run.id, &format!("meta-{hash}"))
 }
 
 /// What one message from the relay holds.

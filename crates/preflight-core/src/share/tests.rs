@@ -32,6 +32,24 @@ fn steps(plan: &Plan) -> Vec<String> {
 }
 
 #[test]
+fn a_guide_hash_from_another_device_never_panics_the_first_message_id() {
+    let (_, mut run) = new_run("w1");
+    run.events.push(crate::run::Event {
+        id: "ffff-w2-0".into(),
+        at_ms: T0 + 1,
+        by: "Mallory".into(),
+        action: Action::AdoptGuide {
+            from_hash: run.guide_hash.clone(),
+            to_hash: "aéééééééé".into(),
+            removed: Vec::new(),
+            changed: Vec::new(),
+        },
+    });
+    assert_eq!(run.current_guide_hash(), "aéééééééé");
+    assert!(meta_msg_id(&run).ends_with(":meta-aéééééééé"));
+}
+
+#[test]
 fn team_names_and_relay_addresses_are_checked() {
     assert_eq!(team(" ops "), Ok("ops".into()));
     assert_eq!(team("db-team_2"), Ok("db-team_2".into()));
