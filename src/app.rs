@@ -698,7 +698,12 @@ impl AppState {
             return;
         }
         let mut added = 0;
-        let base = base_guide(self);
+        // Only corrections change the plan: other events leave it be.
+        let base = events
+            .iter()
+            .any(|e| e.action.corrects_checklist())
+            .then(|| base_guide(self))
+            .flatten();
         self.run.update(|r| {
             if let Some(active) = r {
                 added = active.run.merge(events);
@@ -1091,7 +1096,11 @@ impl AppState {
         let mut result = Err(Refusal::Finished);
         let starts_wait = matches!(action, Action::StartWait { .. });
         let before = self.run_state.get_untracked();
-        let base = base_guide(self);
+        // Only corrections change the plan: a check-off does not look.
+        let base = action
+            .corrects_checklist()
+            .then(|| base_guide(self))
+            .flatten();
         self.run.update(|r| {
             if let Some(active) = r {
                 result = active.run.record(&active.plan, now, &by, action);

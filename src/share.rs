@@ -356,7 +356,11 @@ fn on_message(state: AppState, names: &Names, subject: &str, data: &str) {
             let id = event.id.clone();
             let adopts = matches!(event.action, preflight_core::Action::AdoptGuide { .. });
             let mut added = 0;
-            let base = crate::app::base_guide(&state);
+            let base = event
+                .action
+                .corrects_checklist()
+                .then(|| crate::app::base_guide(&state))
+                .flatten();
             state.run.update(|r| {
                 if let Some(active) = r {
                     if active.run.id == names.run {

@@ -3,9 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, openRunPage, startRun, step } from './harness.mjs';
+import { ARTIFACTS, downloadText, openRunPage, startRun, step } from './harness.mjs';
+
+const download = (page, name) => downloadText(page, name, 'defects');
 
 const GUIDE = '/?guide=fixtures/e2e/defects.md';
 const squash = (s) => s.replace(/\s+/g, ' ').trim();
@@ -31,16 +32,6 @@ async function finish(page, outcome, note) {
   if (note) await page.getByLabel('Closing note').fill(note);
   await page.getByRole('button', { name: 'Finish run', exact: true }).click();
   await page.getByRole('region', { name: 'Run summary' }).waitFor();
-}
-
-async function download(page, name) {
-  const [file] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name }).click(),
-  ]);
-  const path = join(ARTIFACTS, `defects-${file.suggestedFilename()}`);
-  await file.saveAs(path);
-  return readFileSync(path, 'utf8');
 }
 
 test('skipped steps are counted apart from done ones, in the header, the summary and print', async () => {

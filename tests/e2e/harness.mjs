@@ -111,6 +111,20 @@ export async function openRunPage(path = '/', { viewport, colorScheme, route } =
   return { page, context, errors };
 }
 
+/**
+ * Clicks the button named `name`, saves the file it downloads under
+ * tests/e2e/artifacts as `<prefix>-<suggested name>` and returns its text.
+ */
+export async function downloadText(page, name, prefix) {
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name }).click(),
+  ]);
+  const path = join(ARTIFACTS, `${prefix}-${file.suggestedFilename()}`);
+  await file.saveAs(path);
+  return readFileSync(path, 'utf8');
+}
+
 /** Starts a run from the start form, as `name`, with an optional option. */
 export async function startRun(page, { name = 'Ana', option } = {}) {
   await page.getByLabel('Your name').fill(name);

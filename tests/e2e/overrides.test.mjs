@@ -6,9 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, appReady, openRunPage, startRun, step } from './harness.mjs';
+import { ARTIFACTS, appReady, downloadText, openRunPage, startRun, step } from './harness.mjs';
 
 const squash = (s) => s.replace(/\s+/g, ' ').trim();
 
@@ -104,15 +103,7 @@ test('corrections in the preview and in a run shape the checklist, its log, prin
   await page.getByRole('button', { name: 'Finish run', exact: true }).click();
   await page.getByRole('region', { name: 'Run summary' }).waitFor();
   assert.equal(await page.locator('.correct:visible').count(), 0, 'no corrections after the end');
-  const save = async (name) => {
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name }).click(),
-    ]);
-    const path = join(ARTIFACTS, `overrides-${download.suggestedFilename()}`);
-    await download.saveAs(path);
-    return readFileSync(path, 'utf8');
-  };
+  const save = (name) => downloadText(page, name, 'overrides');
   const md = await save('Audit pack (Markdown)');
   assert.match(md, /^- Pager is on$/m);
   assert.match(md, /^  > 🗒 done 2026-11-25 09:00 \+00:00 by Ana$/m);

@@ -354,10 +354,11 @@ fn partition(blocks: Vec<Block>) -> (Option<String>, Vec<Block>, Vec<Raw>) {
     (title, preamble, roots)
 }
 
-fn classify(title: &str, inherit: Inherit) -> PhaseKind {
+/// `summary`: [`is_summary_title`] of the title, read once by the caller.
+fn classify(title: &str, summary: bool, inherit: Inherit) -> PhaseKind {
     let t = title.to_lowercase();
     let w = Words::new(&t);
-    if !inherit.rollback && !inherit.troubleshooting && is_summary_title(title) {
+    if !inherit.rollback && !inherit.troubleshooting && summary {
         PhaseKind::Reference
     } else if inherit.rollback
         || w.contains_any(&[
@@ -676,7 +677,8 @@ impl Builder<'_> {
 
     fn phase(&mut self, raw: Raw, inherit: Inherit) -> Phase {
         let title = Inline::plain_text(&raw.heading).trim().to_owned();
-        let kind = classify(&title, inherit);
+        let summary_title = is_summary_title(&title);
+        let kind = classify(&title, summary_title, inherit);
         let id = self.phase_id(&title);
         let lower = title.to_lowercase();
         let optional = contains_any(
@@ -723,7 +725,7 @@ impl Builder<'_> {
             intro: None,
             aside: false,
             aside_body: false,
-            summary: inherit.summary || (kind == PhaseKind::Reference && is_summary_title(&title)),
+            summary: inherit.summary || (kind == PhaseKind::Reference && summary_title),
             options: false,
             lead_s: None,
         };
@@ -792,24 +794,7 @@ impl Builder<'_> {
             && kind != PhaseKind::Reference
             && recognise::heading_is_step(&title)
         {
-            let wait = duration::wait(&title);
-            let id = self.hashed_id(if wait.is_some() { 'w' } else { 'a' }, &title);
-            let step = Step {
-                id,
-                text: title.clone(),
-                kind: if wait.is_some() {
-                    StepKind::Wait
-                } else {
-                    StepKind::Action
-                },
-                checked: false,
-                code: None,
-                lang: None,
-                estimate_s: wait,
-                line: raw.line,
-                substeps: Vec::new(),
-                task: None,
-            };
+            let step = self.text_step(title.clone(), raw.line, duration::wait(&title));
             if ctx.rollback {
                 self.rollback.steps.push(step.id.clone());
             }
@@ -837,29 +822,25 @@ impl Builder<'_> {
     /// carries is not a step of its own).
     fn blocks(&mut self, blocks: &[Block], ctx: &mut Ctx) {
         for (i, block) in blocks.iter().enumerate() {
-            self.block(block, &blocks[i + 1..], ctx);
+            let intro = self.block(block, &blocks[i + 1..], ctx);
             // Only a code block or a list reads its introduction.
             let read_next = matches!(
                 blocks.get(i + 1),
                 Some(Block::Code { .. } | Block::List { .. })
             );
-            ctx.intro = match block {
-                Block::Paragraph { content, .. } if read_next => {
-                    let text = Inline::plain_text(content);
-                    (recognise::aside(&text) == Aside::None).then_some(text)
-                }
-                _ => None,
-            };
+            ctx.intro = intro.filter(|_| read_next);
         }
     }
 
-    fn block(&mut self, block: &Block, after: &[Block], ctx: &mut Ctx) {
+    /// Reads one block; a paragraph that is not a note's marker comes back
+    /// as its text, the introduction of the block after it.
+    fn block(&mut self, block: &Block, after: &[Block], ctx: &mut Ctx) -> Option<String> {
         if !matches!(block, Block::Paragraph { .. } | Block::Code { .. }) {
             ctx.caption = None;
         }
         let aside_body = std::mem::take(&mut ctx.aside_body);
         match block {
-            Block::Paragraph { content, line } => self.paragraph(content, *line, ctx),
+            Block::Paragraph { content, line } => return self.paragraph(content, *line, ctx),
             Block::List { start, items } => {
                 let role = ctx.role();
                 // "You can change the image used to:" then what it can do.
@@ -877,7 +858,7 @@ impl Builder<'_> {
             }
             Block::Code { lang, text, line } => {
                 if ctx.aside || ctx.summary || (aside_body && lang.is_none()) {
-                    return;
+                    return None;
                 }
                 let intro = ctx.intro.as_deref().unwrap_or("");
                 let example = recognise::introduces_example(intro, text);
@@ -898,19 +879,13 @@ impl Builder<'_> {
                             && !applied_later(after) =>
                     {
                         let text_line = intro.trim().trim_end_matches(':').trim();
-                        let id = self.hashed_id('a', text_line);
-                        ctx.steps.push(Step {
-                            id,
-                            text: truncate(text_line, 120),
-                            kind: StepKind::Action,
-                            checked: false,
-                            code: Some(text.clone()),
-                            lang: lang.clone(),
-                            estimate_s: None,
-                            line: *line,
-                            substeps: Vec::new(),
-                            task: None,
-                        });
+                        // The id hashes the whole introduction; the text
+                        // shown is cut.
+                        let mut step = self.text_step(text_line.to_owned(), *line, None);
+                        step.text = truncate(text_line, 120);
+                        step.code = Some(text.clone());
+                        step.lang = lang.clone();
+                        ctx.steps.push(step);
                     }
                     _ => {}
                 }
@@ -926,16 +901,23 @@ impl Builder<'_> {
             }
             Block::Heading { .. } | Block::Rule => {}
         }
+        None
     }
 
-    fn paragraph(&mut self, content: &[Inline], first_line: usize, ctx: &mut Ctx) {
+    fn paragraph(
+        &mut self,
+        content: &[Inline],
+        first_line: usize,
+        ctx: &mut Ctx,
+    ) -> Option<String> {
         ctx.caption = None;
-        match recognise::aside(&Inline::plain_text(content)) {
+        let whole = Inline::plain_text(content);
+        let aside = recognise::aside(&whole);
+        match aside {
             Aside::Opens => ctx.aside = true,
             Aside::Closes => ctx.aside = false,
             Aside::Marker => {
-                let t = Inline::plain_text(content);
-                let t = t.trim_start();
+                let t = whole.trim_start();
                 ctx.aside_body = t.starts_with("!!!") || t.starts_with("???");
             }
             Aside::None => {}
@@ -975,21 +957,11 @@ impl Builder<'_> {
                     && !recognise::is_statement(text)
             });
             if let Some(range) = wait {
-                let id = self.hashed_id('w', text);
-                ctx.steps.push(Step {
-                    id,
-                    text: text.to_owned(),
-                    kind: StepKind::Wait,
-                    checked: false,
-                    code: None,
-                    lang: None,
-                    estimate_s: Some(range),
-                    line,
-                    substeps: Vec::new(),
-                    task: None,
-                });
+                let step = self.text_step(text.to_owned(), line, Some(range));
+                ctx.steps.push(step);
             }
         }
+        (aside == Aside::None).then_some(whole)
     }
 
     /// A label line (`**Success Criteria:**`, "Halt the rollout if:")
@@ -1088,24 +1060,32 @@ impl Builder<'_> {
         let mut steps = Vec::new();
         // A list of things ("Data nodes", crate names in order) rather
         // than of actions.
-        let label_of = |i: &ListItem| match i.blocks.first() {
-            Some(Block::Paragraph { content, .. }) => Inline::plain_text(content),
-            _ => String::new(),
-        };
         // Task lists (the usual case) need neither reading.
         let plain = role == Role::Plain && items.iter().any(|i| i.task.is_none());
-        let imperatives: Vec<bool> = if plain {
+        let labels: Vec<String> = if plain {
             items
                 .iter()
-                .map(|i| i.task.is_none() && recognise::is_imperative(&label_of(i)))
+                .map(|i| match i.blocks.first() {
+                    Some(Block::Paragraph { content, .. }) => Inline::plain_text(content),
+                    _ => String::new(),
+                })
                 .collect()
         } else {
             Vec::new()
         };
+        let imperatives: Vec<bool> = items
+            .iter()
+            .zip(&labels)
+            .map(|(i, label)| i.task.is_none() && recognise::is_imperative(label))
+            .collect();
         let things = plain
-            && items.iter().zip(&imperatives).all(|(i, &imp)| {
-                i.task.is_none() && !imp && label_of(i).split_whitespace().count() <= 6
-            });
+            && items
+                .iter()
+                .zip(&labels)
+                .zip(&imperatives)
+                .all(|((i, label), &imp)| {
+                    i.task.is_none() && !imp && label.split_whitespace().count() <= 6
+                });
         // In a bulleted list, the items are instructions when at least
         // half of them read as such; otherwise the list describes
         // (a changelog where "Empty partitions support" is a noun).
@@ -1314,6 +1294,27 @@ impl Builder<'_> {
         steps
     }
 
+    /// A step read from text (an item, a heading, a paragraph): a wait when
+    /// the text gives one, an action otherwise, its id from the text.
+    fn text_step(&mut self, text: String, line: usize, wait: Option<duration::Range>) -> Step {
+        let (prefix, kind) = match wait {
+            Some(_) => ('w', StepKind::Wait),
+            None => ('a', StepKind::Action),
+        };
+        Step {
+            id: self.hashed_id(prefix, &text),
+            text,
+            kind,
+            checked: false,
+            code: None,
+            lang: None,
+            estimate_s: wait,
+            line,
+            substeps: Vec::new(),
+            task: None,
+        }
+    }
+
     /// A list item that is a step: its code blocks belong to it (the
     /// first command is the one to copy; the others are its output or
     /// alternatives), and its own lists are read as its sub-steps.
@@ -1330,24 +1331,7 @@ impl Builder<'_> {
         rest: &[Block],
         ctx: &mut Ctx,
     ) -> Step {
-        let kind = if wait.is_some() {
-            StepKind::Wait
-        } else {
-            StepKind::Action
-        };
-        let id = self.hashed_id(if wait.is_some() { 'w' } else { 'a' }, &text);
-        let mut step = Step {
-            id,
-            text,
-            kind,
-            checked: false,
-            code: None,
-            lang: None,
-            estimate_s: wait,
-            line,
-            substeps: Vec::new(),
-            task: None,
-        };
+        let mut step = self.text_step(text, line, wait);
         let command = rest.iter().find_map(|b| match b {
             Block::Code { lang, text, .. }
                 if recognise::code_kind(lang.as_deref(), text) == CodeKind::Command =>

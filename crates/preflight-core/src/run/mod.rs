@@ -205,6 +205,14 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// Whether the action corrects the checklist ("Make this a step",
+    /// "Not a step"), after which the run's plan is made again.
+    pub fn corrects_checklist(&self) -> bool {
+        matches!(self, Action::MakeStep { .. } | Action::NotAStep { .. })
+    }
+}
+
 /// What a signature means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
