@@ -76,6 +76,13 @@ pub fn guide_hash(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
+/// Whether `s` has the form of a [`guide_hash`]: 64 lowercase hex digits.
+/// Hashes that arrive from elsewhere (other devices, files) are checked
+/// with it before anything uses them.
+pub fn is_guide_hash(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);

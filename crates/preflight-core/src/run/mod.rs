@@ -8,6 +8,7 @@
 //!
 //! Time is milliseconds since the Unix epoch (`i64`), as browsers give it.
 
+pub mod apply;
 pub mod assign;
 pub mod audit;
 pub mod chain;
@@ -313,6 +314,34 @@ pub enum Refusal {
     NeedsConfirmation(Vec<String>),
     /// "Make this a step" on a line that holds no block that could be one.
     NotABlock(usize),
+    /// An event that is not one this app writes: what is wrong with it.
+    Malformed(&'static str),
+}
+
+impl Refusal {
+    /// The rule the refused change breaks, in a few words, for messages
+    /// about changes that came from elsewhere.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Refusal::Finished => "nothing changes after the run has ended",
+            Refusal::UnknownStep(_)
+            | Refusal::UnknownPhase(_)
+            | Refusal::UnknownGate(_)
+            | Refusal::NotABlock(_) => "changes name what the guide holds",
+            Refusal::WaitRunning { .. } | Refusal::WaitNotStarted | Refusal::WaitStarted => {
+                "waits run their time unless a reason is given"
+            }
+            Refusal::ReasonRequired => "skips, overrides and notes give a reason",
+            Refusal::NotOptional => "only optional sections are skipped",
+            Refusal::Locked { .. } => "a phase waits for the success criteria before it",
+            Refusal::NotDue { .. } => "a timed criterion is not met before its time",
+            Refusal::WrongCheck => "a criterion is answered the way it is measured",
+            Refusal::OwnWork => "no self-approval",
+            Refusal::ApprovalRequired => "four-eyes: a second person approves before completion",
+            Refusal::NeedsConfirmation(_) => "a dangerous step is confirmed before it is checked",
+            Refusal::Malformed(_) => "well-formed events only",
+        }
+    }
 }
 
 impl fmt::Display for Refusal {
@@ -325,6 +354,7 @@ impl fmt::Display for Refusal {
                 what.join(" ")
             ),
             Refusal::UnknownStep(id) => write!(f, "no step {id} in this guide"),
+            Refusal::Malformed(why) => write!(f, "{why}"),
             Refusal::NotABlock(line) => write!(
                 f,
                 "line {line} holds nothing that can be made a step (it may be one already)"
@@ -482,6 +512,131 @@ impl GateStatus {
 }
 
 impl RunState {
+    /// Adds one event of the log, in log order, to the state.
+    pub fn fold(&mut self, e: &Event) {
+        let mut touch = |key: &str| {
+            let t = self
+                .touched
+                .entry(key.to_owned())
+                .or_insert((e.at_ms, e.at_ms));
+            t.0 = t.0.min(e.at_ms);
+            t.1 = t.1.max(e.at_ms);
+        };
+        match &e.action {
+            Action::Check { step, overridden } => {
+                touch(step);
+                self.changed.insert(
+                    step.clone(),
+                    StepStatus::Done {
+                        at_ms: Some(e.at_ms),
+                        by: Some(e.by.clone()),
+                        overridden: overridden.clone(),
+                    },
+                );
+            }
+            Action::Uncheck { step } => {
+                touch(step);
+                self.changed.insert(step.clone(), StepStatus::Pending);
+                // Checking it again asks again.
+                self.acknowledged.remove(step);
+            }
+            Action::PassNoReturn { .. } | Action::AdoptGuide { .. } => {}
+            Action::MakeStep { .. } | Action::NotAStep { .. } => self.corrections += 1,
+            Action::Assign {
+                target,
+                who,
+                due_ms,
+            } => {
+                if who.is_empty() && due_ms.is_none() {
+                    self.assigned.remove(target);
+                } else {
+                    self.assigned.insert(target.clone(), (who.clone(), *due_ms));
+                }
+            }
+            Action::Acknowledge { step, hazards } => {
+                touch(step);
+                self.acknowledged
+                    .insert(step.clone(), (e.at_ms, e.by.clone(), hazards.clone()));
+            }
+            Action::Skip { step, reason } => {
+                touch(step);
+                self.changed.insert(
+                    step.clone(),
+                    StepStatus::Skipped {
+                        at_ms: e.at_ms,
+                        by: e.by.clone(),
+                        reason: reason.clone(),
+                    },
+                );
+            }
+            Action::SkipPhase { phase } => {
+                touch(phase);
+                self.skipped_phases
+                    .insert(phase.clone(), (e.at_ms, e.by.clone()));
+            }
+            Action::UnskipPhase { phase } => {
+                touch(phase);
+                self.skipped_phases.remove(phase);
+            }
+            Action::Note { step, text } => {
+                if let Some(step) = step {
+                    touch(step);
+                }
+                self.notes.push(Note {
+                    at_ms: e.at_ms,
+                    by: e.by.clone(),
+                    step: step.clone(),
+                    text: text.clone(),
+                });
+            }
+            Action::StartWait { target, seconds } => {
+                touch(target);
+                self.waits.insert(target.clone(), (e.at_ms, *seconds));
+            }
+            Action::Measure { gate, value } => {
+                touch(gate);
+                let mut rec = gate_record(e, GateAnswer::Value(*value));
+                rec.observed = Some(*value);
+                self.gates.insert(gate.clone(), rec);
+            }
+            Action::Confirm { gate, ok } => {
+                touch(gate);
+                self.gates
+                    .insert(gate.clone(), gate_record(e, GateAnswer::YesNo(*ok)));
+            }
+            Action::OverrideGate { gate, reason } => {
+                touch(gate);
+                let observed = self.gates.get(gate).and_then(|r| r.observed);
+                let mut rec = gate_record(e, GateAnswer::Override(reason.clone()));
+                rec.observed = observed;
+                self.gates.insert(gate.clone(), rec);
+            }
+            Action::Decide { path, decision } => {
+                self.decisions
+                    .push((e.at_ms, e.by.clone(), path.clone(), *decision));
+                if *decision == Decision::RollBack && self.rollback.is_none() {
+                    self.rollback = Some((e.at_ms, e.by.clone()));
+                }
+            }
+            Action::SignOff {
+                phase,
+                role,
+                meaning,
+                tz_offset_min,
+            } => self.signatures.push(Signature {
+                at_ms: e.at_ms,
+                by: e.by.clone(),
+                phase: phase.clone(),
+                role: role.clone(),
+                meaning: *meaning,
+                tz_offset_min: *tz_offset_min,
+            }),
+            Action::Finish { outcome, note } => {
+                self.outcome = Some((*outcome, e.at_ms, e.by.clone(), note.clone()));
+            }
+        }
+    }
+
     pub fn status(&self, step: &PlanStep) -> StepStatus {
         match self.changed.get(&step.id) {
             Some(status) => status.clone(),
@@ -516,6 +671,11 @@ impl RunState {
     }
 
     /// When a wait on `target` started, and for how long.
+    /// Every wait started: target → (started, seconds).
+    pub fn waits(&self) -> impl Iterator<Item = (&String, &(i64, u64))> {
+        self.waits.iter()
+    }
+
     pub fn wait(&self, target: &str) -> Option<(i64, u64)> {
         self.waits.get(target).copied()
     }
@@ -727,127 +887,7 @@ impl Run {
     pub fn state(&self) -> RunState {
         let mut st = RunState::default();
         for e in &self.events {
-            let mut touch = |key: &str| {
-                let t = st
-                    .touched
-                    .entry(key.to_owned())
-                    .or_insert((e.at_ms, e.at_ms));
-                t.0 = t.0.min(e.at_ms);
-                t.1 = t.1.max(e.at_ms);
-            };
-            match &e.action {
-                Action::Check { step, overridden } => {
-                    touch(step);
-                    st.changed.insert(
-                        step.clone(),
-                        StepStatus::Done {
-                            at_ms: Some(e.at_ms),
-                            by: Some(e.by.clone()),
-                            overridden: overridden.clone(),
-                        },
-                    );
-                }
-                Action::Uncheck { step } => {
-                    touch(step);
-                    st.changed.insert(step.clone(), StepStatus::Pending);
-                    // Checking it again asks again.
-                    st.acknowledged.remove(step);
-                }
-                Action::PassNoReturn { .. } | Action::AdoptGuide { .. } => {}
-                Action::MakeStep { .. } | Action::NotAStep { .. } => st.corrections += 1,
-                Action::Assign {
-                    target,
-                    who,
-                    due_ms,
-                } => {
-                    if who.is_empty() && due_ms.is_none() {
-                        st.assigned.remove(target);
-                    } else {
-                        st.assigned.insert(target.clone(), (who.clone(), *due_ms));
-                    }
-                }
-                Action::Acknowledge { step, hazards } => {
-                    touch(step);
-                    st.acknowledged
-                        .insert(step.clone(), (e.at_ms, e.by.clone(), hazards.clone()));
-                }
-                Action::Skip { step, reason } => {
-                    touch(step);
-                    st.changed.insert(
-                        step.clone(),
-                        StepStatus::Skipped {
-                            at_ms: e.at_ms,
-                            by: e.by.clone(),
-                            reason: reason.clone(),
-                        },
-                    );
-                }
-                Action::SkipPhase { phase } => {
-                    touch(phase);
-                    st.skipped_phases
-                        .insert(phase.clone(), (e.at_ms, e.by.clone()));
-                }
-                Action::UnskipPhase { phase } => {
-                    touch(phase);
-                    st.skipped_phases.remove(phase);
-                }
-                Action::Note { step, text } => {
-                    if let Some(step) = step {
-                        touch(step);
-                    }
-                    st.notes.push(Note {
-                        at_ms: e.at_ms,
-                        by: e.by.clone(),
-                        step: step.clone(),
-                        text: text.clone(),
-                    });
-                }
-                Action::StartWait { target, seconds } => {
-                    touch(target);
-                    st.waits.insert(target.clone(), (e.at_ms, *seconds));
-                }
-                Action::Measure { gate, value } => {
-                    touch(gate);
-                    let mut rec = gate_record(e, GateAnswer::Value(*value));
-                    rec.observed = Some(*value);
-                    st.gates.insert(gate.clone(), rec);
-                }
-                Action::Confirm { gate, ok } => {
-                    touch(gate);
-                    st.gates
-                        .insert(gate.clone(), gate_record(e, GateAnswer::YesNo(*ok)));
-                }
-                Action::OverrideGate { gate, reason } => {
-                    touch(gate);
-                    let observed = st.gates.get(gate).and_then(|r| r.observed);
-                    let mut rec = gate_record(e, GateAnswer::Override(reason.clone()));
-                    rec.observed = observed;
-                    st.gates.insert(gate.clone(), rec);
-                }
-                Action::Decide { path, decision } => {
-                    st.decisions
-                        .push((e.at_ms, e.by.clone(), path.clone(), *decision));
-                    if *decision == Decision::RollBack && st.rollback.is_none() {
-                        st.rollback = Some((e.at_ms, e.by.clone()));
-                    }
-                }
-                Action::SignOff {
-                    phase,
-                    role,
-                    meaning,
-                    tz_offset_min,
-                } => st.signatures.push(Signature {
-                    at_ms: e.at_ms,
-                    by: e.by.clone(),
-                    phase: phase.clone(),
-                    role: role.clone(),
-                    meaning: *meaning,
-                    tz_offset_min: *tz_offset_min,
-                }),
-                Action::Finish { outcome, note } => {
-                    st.outcome = Some((*outcome, e.at_ms, e.by.clone(), note.clone()));
-                }
-            }
+            st.fold(e);
         }
         st
     }
@@ -1065,7 +1105,43 @@ impl Run {
         by: &str,
         action: Action,
     ) -> Result<String, Refusal> {
-        if self.outcome().is_some() {
+        // Never before the last event, even if the clock stepped back, so
+        // the log's order is the order things were recorded in.
+        let now_ms = self.events.last().map_or(now_ms, |e| now_ms.max(e.at_ms));
+        let action = self.check(plan, &std::cell::OnceCell::new(), now_ms, by, action)?;
+        let writer = if self.writer.is_empty() {
+            "w"
+        } else {
+            &self.writer
+        };
+        // The count is zero-padded so ids of one millisecond sort by it.
+        let id = format!("{now_ms:x}-{writer}-{:08}", self.events.len());
+        let event = Event {
+            id: id.clone(),
+            at_ms: now_ms,
+            by: by.trim().to_owned(),
+            action,
+        };
+        self.merge([event]);
+        Ok(id)
+    }
+
+    /// Whether `action` by `by` at `now_ms` keeps the rules, given the log
+    /// as it is (`folded` holds its state, or is filled when a rule needs
+    /// it): the action as it is to be recorded, or why not.
+    pub(crate) fn check(
+        &self,
+        plan: &Plan,
+        folded: &std::cell::OnceCell<RunState>,
+        now_ms: i64,
+        by: &str,
+        action: Action,
+    ) -> Result<Action, Refusal> {
+        let finished = match folded.get() {
+            Some(st) => st.outcome.is_some(),
+            None => self.outcome().is_some(),
+        };
+        if finished {
             return Err(Refusal::Finished);
         }
         let need_words = |s: &str| {
@@ -1077,7 +1153,6 @@ impl Run {
         };
         // The log is folded only when a rule needs it (gates, waits, due
         // times), so a check-off in a long run without them stays cheap.
-        let folded = std::cell::OnceCell::new();
         let state = || folded.get_or_init(|| self.state());
         let gated = plan.run_phases().any(|p| !p.gates.is_empty());
         let step_of = |id: &str| plan.step(id).ok_or(Refusal::UnknownStep(id.to_owned()));
@@ -1132,8 +1207,15 @@ impl Run {
                 removed,
                 changed,
             } => {
-                if from_hash != self.current_guide_hash() || to_hash.is_empty() {
-                    return Err(Refusal::ReasonRequired);
+                if !crate::source::is_guide_hash(&to_hash) {
+                    return Err(Refusal::Malformed(
+                        "the new guide version is not a guide hash",
+                    ));
+                }
+                if from_hash != self.current_guide_hash() {
+                    return Err(Refusal::Malformed(
+                        "the guide version it replaces is not the one the run follows",
+                    ));
                 }
                 Action::AdoptGuide {
                     from_hash,
@@ -1294,24 +1376,7 @@ impl Run {
                 }
             }
         };
-        let writer = if self.writer.is_empty() {
-            "w"
-        } else {
-            &self.writer
-        };
-        // Never before the last event, even if the clock stepped back, so
-        // the log's order is the order things were recorded in; the count
-        // is zero-padded so ids of one millisecond sort by it.
-        let now_ms = self.events.last().map_or(now_ms, |e| now_ms.max(e.at_ms));
-        let id = format!("{now_ms:x}-{writer}-{:08}", self.events.len());
-        let event = Event {
-            id: id.clone(),
-            at_ms: now_ms,
-            by: by.trim().to_owned(),
-            action,
-        };
-        self.merge([event]);
-        Ok(id)
+        Ok(action)
     }
 
     /// Adds events written elsewhere (another tab, an older copy) that the
