@@ -238,7 +238,11 @@ impl Meaning {
 /// A time as a signature states it: local date and time with the
 /// signer's UTC offset, `2026-11-25 10:00 +01:00`.
 pub fn signed_at(at_ms: i64, tz_offset_min: i32) -> String {
-    let offset = chrono::FixedOffset::east_opt(tz_offset_min * 60)
+    // The offset may come from another device: no overflow, and one
+    // that is not a time zone reads as UTC.
+    let offset = tz_offset_min
+        .checked_mul(60)
+        .and_then(chrono::FixedOffset::east_opt)
         .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC is a valid offset"));
     chrono::DateTime::from_timestamp_millis(at_ms)
         .map(|t| {

@@ -1459,3 +1459,11 @@ fn a_corrected_run_s_audit_pack_lists_its_corrections_and_parses_back_to_its_ste
     );
     assert!(!html.contains("Freeze merges to main</td><td class"));
 }
+
+#[test]
+fn a_time_zone_that_is_not_one_reads_as_utc_without_overflow() {
+    for tz in [i32::MAX, i32::MIN, 24 * 60, -24 * 60] {
+        assert_eq!(signed_at(T0, tz), "2025-11-24 16:00 +00:00", "{tz}");
+    }
+    assert_eq!(signed_at(T0, 60), "2025-11-24 17:00 +01:00");
+}
