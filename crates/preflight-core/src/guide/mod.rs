@@ -35,6 +35,7 @@
 //! Ids depend on text, not position, so progress survives small edits.
 
 mod build;
+pub mod decide;
 mod outline;
 mod overrides;
 #[cfg(test)]
@@ -269,7 +270,7 @@ impl Guide {
     pub fn parse(text: &str) -> Guide {
         let mut guide = build::build(text);
         // A `decision` block that does not read is reported with the rest.
-        let tree = crate::run::decide::diagnostics(&guide);
+        let tree = decide::diagnostics(&guide);
         if !tree.is_empty() {
             guide.diagnostics.extend(tree);
             guide.diagnostics.sort_by_key(|d| d.line);

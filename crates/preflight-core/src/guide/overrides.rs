@@ -10,9 +10,8 @@
 //! Corrections toggle: [`StepOverrides::make_step`] on a line whose step
 //! was dropped restores that step, and [`StepOverrides::not_a_step`] on a
 //! step that was made takes it back, so the same two operations undo
-//! each other. A run keeps them as `MakeStep` / `NotAStep` events
-//! ([`crate::run::Action`]); before a run, the app keeps a
-//! `StepOverrides` per guide.
+//! each other. A run keeps them as its `MakeStep` / `NotAStep` events;
+//! before a run, the app keeps a `StepOverrides` per guide.
 
 use super::{Guide, Phase, Step, StepKind};
 use crate::doc::{Block, Inline};

@@ -1,125 +1,12 @@
-//! The rollback decision tree: yes/no questions that end in **roll back
-//! now**, **pause and investigate** or **continue**.
-//!
-//! A guide can write its own tree in a fenced block whose language is
-//! `decision`:
-//!
-//! ```text
-//! Is the error rate above 2% for 5 minutes?
-//!   yes: Roll back
-//!   no: Is p95 latency above 800 ms?
-//!     yes: Pause: check the slow query log and the connection pool
-//!     no: Continue
-//! ```
-//!
-//! Each question is a line; its `yes:` and `no:` answers are indented below
-//! it, and each answer is an outcome (`Roll back`, `Pause`, `Continue`,
-//! optionally followed by `: advice`) or another question with its own
-//! answers indented further. Without such a block, the tree is derived from
-//! the guide: its rollback triggers, the run's failed gates, its pause
-//! criteria and its troubleshooting symptoms, asked in that order.
+//! The rollback decision tree of a run: the guide's own (a `decision`
+//! block, read in [`crate::guide::decide`]) when it has one that reads,
+//! else one derived from the guide: its rollback triggers, the run's
+//! failed gates, its pause criteria and its troubleshooting symptoms,
+//! asked in that order.
 
-use crate::doc::{Block, Diagnostic, Severity};
+use crate::guide::decide::decision_block;
+pub use crate::guide::decide::{diagnostics, parse_explicit, Answer, Decision, Node, Tree};
 use crate::guide::{Guide, TriggerAction};
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    RollBack,
-    Pause,
-    Continue,
-}
-
-impl Decision {
-    pub fn label(self) -> &'static str {
-        match self {
-            Decision::RollBack => "Roll back now",
-            Decision::Pause => "Pause and investigate",
-            Decision::Continue => "Continue",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Node {
-    Ask {
-        question: String,
-        /// Where the question comes from, for people to check.
-        source: String,
-        line: usize,
-        yes: Box<Node>,
-        no: Box<Node>,
-    },
-    End {
-        decision: Decision,
-        /// What to do: troubleshooting solutions, or the author's advice.
-        advice: Vec<String>,
-    },
-}
-
-/// One answer given while walking the tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Answer {
-    pub question: String,
-    pub yes: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tree {
-    pub root: Node,
-    /// Written by the guide's author (a `decision` block), not derived.
-    pub explicit: bool,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl Node {
-    fn end(decision: Decision, advice: Vec<String>) -> Node {
-        Node::End { decision, advice }
-    }
-
-    /// The node reached by following `answers` from here.
-    pub fn follow(&self, answers: &[bool]) -> &Node {
-        let mut node = self;
-        for &yes in answers {
-            node = match node {
-                Node::Ask { yes: y, no: n, .. } => {
-                    if yes {
-                        y
-                    } else {
-                        n
-                    }
-                }
-                Node::End { .. } => return node,
-            };
-        }
-        node
-    }
-
-    /// Every outcome reachable from here.
-    pub fn outcomes(&self) -> Vec<Decision> {
-        match self {
-            Node::End { decision, .. } => vec![*decision],
-            Node::Ask { yes, no, .. } => {
-                let mut out = yes.outcomes();
-                out.extend(no.outcomes());
-                out
-            }
-        }
-    }
-
-    /// The questions along the "no" branch from here: for a derived tree,
-    /// every question in order.
-    pub fn questions(&self) -> Vec<&str> {
-        let mut out = Vec::new();
-        let mut node = self;
-        while let Node::Ask { question, no, .. } = node {
-            out.push(question.as_str());
-            node = no;
-        }
-        out
-    }
-}
 
 /// A failed gate, as the tree asks about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,29 +33,6 @@ pub fn tree(guide: &Guide, failed: &[FailedGate]) -> Tree {
         return derived;
     }
     derive(guide, failed)
-}
-
-/// What is wrong with the guide's `decision` block, if it has one.
-pub fn diagnostics(guide: &Guide) -> Vec<Diagnostic> {
-    decision_block(guide).map_or_else(Vec::new, |(text, line)| parse_explicit(&text, line).1)
-}
-
-fn decision_block(guide: &Guide) -> Option<(String, usize)> {
-    fn find(blocks: &[Block]) -> Option<(String, usize)> {
-        blocks.iter().find_map(|b| match b {
-            Block::Code { lang, text, line }
-                if lang
-                    .as_deref()
-                    .is_some_and(|l| l.eq_ignore_ascii_case("decision")) =>
-            {
-                Some((text.clone(), *line))
-            }
-            Block::Quote(inner) => find(inner),
-            Block::List { items, .. } => items.iter().find_map(|i| find(&i.blocks)),
-            _ => None,
-        })
-    }
-    find(&guide.preamble).or_else(|| guide.all_phases().into_iter().find_map(|p| find(&p.blocks)))
 }
 
 /// A chain of questions, each "yes" ending the walk: rollback triggers,
@@ -279,150 +143,11 @@ fn derive(guide: &Guide, failed: &[FailedGate]) -> Tree {
     }
 }
 
-/// Reads a `decision` block. `fence_line` is the line of its opening fence.
-/// Returns the tree (if the block reads as one) and what was wrong in it.
-pub fn parse_explicit(text: &str, fence_line: usize) -> (Option<Node>, Vec<Diagnostic>) {
-    let lines: Vec<(usize, usize, &str)> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .map(|(i, l)| {
-            let indent = l.len() - l.trim_start().len();
-            (fence_line + 1 + i, indent, l.trim())
-        })
-        .collect();
-    let mut diags = Vec::new();
-    let mut at = 0;
-    let root = match lines.first() {
-        Some(&(line, indent, text)) => {
-            at = 1;
-            node_from(text, line, indent, &lines, &mut at, &mut diags)
-        }
-        None => {
-            diags.push(diag(fence_line, "the decision block is empty".into()));
-            None
-        }
-    };
-    if at < lines.len() {
-        diags.push(diag(
-            lines[at].0,
-            format!("“{}” is not under a yes: or no: answer", lines[at].2),
-        ));
-    }
-    (root.filter(|_| diags.is_empty()), diags)
-}
-
-fn diag(line: usize, message: String) -> Diagnostic {
-    Diagnostic {
-        line,
-        severity: Severity::Warning,
-        message: format!("decision tree: {message}"),
-    }
-}
-
-/// An outcome (`Roll back`, `Pause: advice`, `Continue`) or a question
-/// whose answers follow, indented deeper than `indent`.
-fn node_from(
-    text: &str,
-    line: usize,
-    indent: usize,
-    lines: &[(usize, usize, &str)],
-    at: &mut usize,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Node> {
-    if let Some(end) = outcome(text) {
-        return Some(end);
-    }
-    let mut yes = None;
-    let mut no = None;
-    while let Some(&(l, ind, t)) = lines.get(*at) {
-        if ind <= indent {
-            break;
-        }
-        *at += 1;
-        let lower = t.to_ascii_lowercase();
-        let (slot, rest) = if let Some(rest) = lower.strip_prefix("yes:") {
-            (&mut yes, &t[t.len() - rest.len()..])
-        } else if let Some(rest) = lower.strip_prefix("no:") {
-            (&mut no, &t[t.len() - rest.len()..])
-        } else {
-            diags.push(diag(l, format!("expected “yes:” or “no:”, found “{t}”")));
-            continue;
-        };
-        if slot.is_some() {
-            diags.push(diag(l, "this answer is given twice".into()));
-        }
-        *slot = node_from(rest.trim(), l, ind, lines, at, diags);
-    }
-    match (yes, no) {
-        (Some(yes), Some(no)) => Some(Node::Ask {
-            question: text.to_owned(),
-            source: "the guide's decision tree".to_owned(),
-            line,
-            yes: Box::new(yes),
-            no: Box::new(no),
-        }),
-        _ => {
-            diags.push(diag(
-                line,
-                format!("“{text}” needs both a yes: and a no: answer"),
-            ));
-            None
-        }
-    }
-}
-
-fn outcome(text: &str) -> Option<Node> {
-    let (head, advice) = match text.split_once(':') {
-        Some((h, a)) => (h.trim(), a.trim()),
-        None => (text.trim(), ""),
-    };
-    let decision = match head.to_ascii_lowercase().trim_end_matches(['.', '!']) {
-        "roll back" | "rollback" | "roll back now" | "rollback now" => Decision::RollBack,
-        "pause" | "pause and investigate" => Decision::Pause,
-        "continue" | "go on" | "proceed" => Decision::Continue,
-        _ => return None,
-    };
-    let advice = if advice.is_empty() {
-        Vec::new()
-    } else {
-        vec![advice.to_owned()]
-    };
-    Some(Node::end(decision, advice))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::guide::decide::tests::EXPLICIT;
     use crate::test_fixtures;
-
-    const EXPLICIT: &str = "Is the error rate above 2% for 5 minutes?\n  yes: Roll back\n  no: Is p95 latency above 800 ms?\n    yes: Pause: check the slow query log\n    no: Continue\n";
-
-    #[test]
-    fn an_explicit_tree_reads_and_walks() {
-        let (root, diags) = parse_explicit(EXPLICIT, 10);
-        assert!(diags.is_empty(), "{diags:?}");
-        let root = root.unwrap();
-        assert!(matches!(root, Node::Ask { line: 11, .. }));
-        assert!(matches!(
-            root.follow(&[true]),
-            Node::End {
-                decision: Decision::RollBack,
-                ..
-            }
-        ));
-        match root.follow(&[false, true]) {
-            Node::End { decision, advice } => {
-                assert_eq!(*decision, Decision::Pause);
-                assert_eq!(advice, &["check the slow query log"]);
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(
-            root.outcomes(),
-            [Decision::RollBack, Decision::Pause, Decision::Continue]
-        );
-    }
 
     #[test]
     fn a_broken_explicit_tree_says_where_and_the_derived_one_is_used() {
