@@ -38,6 +38,7 @@ mod build;
 pub mod decide;
 mod outline;
 mod overrides;
+pub mod roles;
 #[cfg(test)]
 mod tests;
 

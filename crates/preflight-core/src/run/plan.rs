@@ -7,6 +7,7 @@
 //! checklist when a run is rolled back.
 
 use super::gate::{phase_gates, PlanGate};
+use crate::guide::roles::{phase_role, role_in_text};
 use crate::guide::{Guide, Phase, PhaseKind, Step, StepKind};
 use crate::text::duration::{self, Range};
 use std::collections::{BTreeMap, HashMap};
@@ -48,7 +49,7 @@ pub struct PlanPhase {
     pub steps: Vec<PlanStep>,
     /// Its success criteria: they must be met before later phases.
     pub gates: Vec<PlanGate>,
-    /// The role the guide gives it (or its parent): [`super::assign`].
+    /// The role the guide gives it (or its parent): [`crate::guide::roles`].
     pub role: Option<String>,
 }
 
@@ -233,8 +234,7 @@ impl Walk<'_> {
         parent_role: Option<&str>,
     ) {
         for p in phases {
-            let role = super::assign::phase_role(&p.title, &p.blocks)
-                .or_else(|| parent_role.map(str::to_owned));
+            let role = phase_role(&p.title, &p.blocks).or_else(|| parent_role.map(str::to_owned));
             let hidden = hidden
                 || p.alternative_group
                     .as_deref()
@@ -249,7 +249,7 @@ impl Walk<'_> {
                 leaves(s, None, &mut steps);
             }
             for s in &mut steps {
-                s.role = super::assign::role_in_text(&s.text).or_else(|| role.clone());
+                s.role = role_in_text(&s.text).or_else(|| role.clone());
             }
             self.out.push(PlanPhase {
                 id: p.id.clone(),
