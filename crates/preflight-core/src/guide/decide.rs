@@ -146,30 +146,44 @@ pub(crate) fn decision_block(guide: &Guide) -> Option<(String, usize)> {
     find(&guide.preamble).or_else(|| guide.all_phases().into_iter().find_map(|p| find(&p.blocks)))
 }
 
+/// How deeply questions may nest in a `decision` block.
+const MAX_DEPTH: usize = 32;
+
 /// Reads a `decision` block. `fence_line` is the line of its opening fence.
 /// Returns the tree (if the block reads as one) and what was wrong in it.
+/// Questions nested deeper than `MAX_DEPTH` (32) are reported, not read.
 pub fn parse_explicit(text: &str, fence_line: usize) -> (Option<Node>, Vec<Diagnostic>) {
+    // Each line's indent is read once: a hostile block can indent by
+    // thousands of spaces.
     let lines: Vec<(usize, usize, &str)> = text
         .lines()
         .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .map(|(i, l)| {
-            let indent = l.len() - l.trim_start().len();
-            (fence_line + 1 + i, indent, l.trim())
+        .filter_map(|(i, l)| {
+            let body = l.trim_start();
+            let t = body.trim_end();
+            (!t.is_empty() && !t.starts_with('#'))
+                .then(|| (fence_line + 1 + i, l.len() - body.len(), t))
         })
         .collect();
-    let mut diags = Vec::new();
-    let mut at = 0;
+    let mut reader = Reader {
+        lines: &lines,
+        at: 0,
+        diags: Vec::new(),
+        cuts: 0,
+    };
     let root = match lines.first() {
         Some(&(line, indent, text)) => {
-            at = 1;
-            node_from(text, line, indent, &lines, &mut at, &mut diags)
+            reader.at = 1;
+            reader.node(text, line, indent, 1)
         }
         None => {
-            diags.push(diag(fence_line, "the decision block is empty".into()));
+            reader
+                .diags
+                .push(diag(fence_line, "the decision block is empty".into()));
             None
         }
     };
+    let Reader { at, mut diags, .. } = reader;
     if at < lines.len() {
         diags.push(diag(
             lines[at].0,
@@ -187,54 +201,83 @@ fn diag(line: usize, message: String) -> Diagnostic {
     }
 }
 
-/// An outcome (`Roll back`, `Pause: advice`, `Continue`) or a question
-/// whose answers follow, indented deeper than `indent`.
-fn node_from(
-    text: &str,
-    line: usize,
-    indent: usize,
-    lines: &[(usize, usize, &str)],
-    at: &mut usize,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Node> {
-    if let Some(end) = outcome(text) {
-        return Some(end);
-    }
-    let mut yes = None;
-    let mut no = None;
-    while let Some(&(l, ind, t)) = lines.get(*at) {
-        if ind <= indent {
-            break;
+/// The lines of a `decision` block (line, indent, text) as they are read.
+struct Reader<'a> {
+    lines: &'a [(usize, usize, &'a str)],
+    /// The next line to read.
+    at: usize,
+    diags: Vec<Diagnostic>,
+    /// Questions left unread for being nested too deeply.
+    cuts: usize,
+}
+
+impl Reader<'_> {
+    /// An outcome (`Roll back`, `Pause: advice`, `Continue`) or a question
+    /// whose answers follow, indented deeper than `indent`. `depth` counts
+    /// the questions down to this one, this one included.
+    fn node(&mut self, text: &str, line: usize, indent: usize, depth: usize) -> Option<Node> {
+        if let Some(end) = outcome(text) {
+            return Some(end);
         }
-        *at += 1;
-        let lower = t.to_ascii_lowercase();
-        let (slot, rest) = if let Some(rest) = lower.strip_prefix("yes:") {
-            (&mut yes, &t[t.len() - rest.len()..])
-        } else if let Some(rest) = lower.strip_prefix("no:") {
-            (&mut no, &t[t.len() - rest.len()..])
-        } else {
-            diags.push(diag(l, format!("expected “yes:” or “no:”, found “{t}”")));
-            continue;
-        };
-        if slot.is_some() {
-            diags.push(diag(l, "this answer is given twice".into()));
-        }
-        *slot = node_from(rest.trim(), l, ind, lines, at, diags);
-    }
-    match (yes, no) {
-        (Some(yes), Some(no)) => Some(Node::Ask {
-            question: text.to_owned(),
-            source: "the guide's decision tree".to_owned(),
-            line,
-            yes: Box::new(yes),
-            no: Box::new(no),
-        }),
-        _ => {
-            diags.push(diag(
+        if depth > MAX_DEPTH {
+            self.diags.push(diag(
                 line,
-                format!("“{text}” needs both a yes: and a no: answer"),
+                format!(
+                    "nested deeper than {MAX_DEPTH} levels; \
+                     this question and the ones under it are not read"
+                ),
             ));
-            None
+            self.cuts += 1;
+            while self
+                .lines
+                .get(self.at)
+                .is_some_and(|&(_, ind, _)| ind > indent)
+            {
+                self.at += 1;
+            }
+            return None;
+        }
+        let cuts = self.cuts;
+        let mut yes = None;
+        let mut no = None;
+        while let Some(&(l, ind, t)) = self.lines.get(self.at) {
+            if ind <= indent {
+                break;
+            }
+            self.at += 1;
+            let lower = t.to_ascii_lowercase();
+            let (slot, rest) = if let Some(rest) = lower.strip_prefix("yes:") {
+                (&mut yes, &t[t.len() - rest.len()..])
+            } else if let Some(rest) = lower.strip_prefix("no:") {
+                (&mut no, &t[t.len() - rest.len()..])
+            } else {
+                self.diags
+                    .push(diag(l, format!("expected “yes:” or “no:”, found “{t}”")));
+                continue;
+            };
+            if slot.is_some() {
+                self.diags
+                    .push(diag(l, "this answer is given twice".into()));
+            }
+            *slot = self.node(rest.trim(), l, ind, depth + 1);
+        }
+        match (yes, no) {
+            (Some(yes), Some(no)) => Some(Node::Ask {
+                question: text.to_owned(),
+                source: "the guide's decision tree".to_owned(),
+                line,
+                yes: Box::new(yes),
+                no: Box::new(no),
+            }),
+            // Questions under this one were left unread: that is reported.
+            _ if self.cuts > cuts => None,
+            _ => {
+                self.diags.push(diag(
+                    line,
+                    format!("“{text}” needs both a yes: and a no: answer"),
+                ));
+                None
+            }
         }
     }
 }
@@ -288,5 +331,72 @@ pub(crate) mod tests {
             root.outcomes(),
             [Decision::RollBack, Decision::Pause, Decision::Continue]
         );
+    }
+
+    /// `levels` questions, each the yes: answer of the one before it, each
+    /// with no: Continue; the last one's yes: is Roll back.
+    fn nested(levels: usize) -> String {
+        let mut text = String::new();
+        for level in 0..levels {
+            let pad = "  ".repeat(level);
+            let lead = if level == 0 { "" } else { "yes: " };
+            text.push_str(&format!("{pad}{lead}Is level {level} failing?\n"));
+            text.push_str(&format!("{pad}  no: Continue\n"));
+        }
+        text.push_str(&format!("{}yes: Roll back\n", "  ".repeat(levels)));
+        text
+    }
+
+    #[test]
+    fn a_tree_nested_to_the_limit_reads() {
+        let (root, diags) = parse_explicit(&nested(MAX_DEPTH), 1);
+        assert!(diags.is_empty(), "{diags:?}");
+        let root = root.unwrap();
+        assert!(matches!(
+            root.follow(&[true; MAX_DEPTH]),
+            Node::End {
+                decision: Decision::RollBack,
+                ..
+            }
+        ));
+        assert_eq!(root.outcomes().len(), MAX_DEPTH + 1);
+    }
+
+    #[test]
+    fn a_tree_nested_one_level_past_the_limit_is_reported_once() {
+        let (root, diags) = parse_explicit(&nested(MAX_DEPTH + 1), 1);
+        assert!(root.is_none());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        // The question at level 33: two lines per level, after the fence.
+        assert_eq!(diags[0].line, 2 + 2 * MAX_DEPTH);
+        assert!(diags[0]
+            .message
+            .starts_with("decision tree: nested deeper than 32 levels; "));
+    }
+
+    /// `levels` lines, each one space deeper than the one before.
+    fn staircase(levels: usize) -> String {
+        let mut text = String::from("Is it down?\n");
+        for level in 1..levels {
+            text.push_str(&" ".repeat(level));
+            text.push_str("yes: Is it down?\n");
+        }
+        text
+    }
+
+    #[test]
+    fn ten_thousand_levels_of_nesting_are_cut_not_followed() {
+        let (root, diags) = parse_explicit(&staircase(10_000), 0);
+        assert!(root.is_none());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].line, 1 + MAX_DEPTH);
+        assert!(diags[0].message.contains("nested deeper than 32 levels"));
+        // The same in a guide is one of its diagnostics.
+        let text = staircase(1_000);
+        let guide = Guide::parse(&format!("# G\n\n- [ ] go\n\n```decision\n{text}```\n"));
+        assert!(guide
+            .diagnostics
+            .iter()
+            .any(|d| d.line == 6 + MAX_DEPTH && d.message.contains("nested deeper")));
     }
 }
