@@ -4,17 +4,18 @@
 //! guide, toggle a task) call the core for every decision and the effects
 //! for every browser call; views only read the signals.
 
-use crate::effects::{clock, download, files, http, location, marks, notify, random, storage};
+use crate::effects::{clock, download, files, http, location, marks, random, storage};
 use crate::persist::{self, Opened};
 use crate::ui;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use preflight_core::guide::StepOverrides;
+use preflight_core::run::apply::{Applied, Input, Source};
 use preflight_core::run::{Refusal, RunState};
 use preflight_core::{
     Action, Guide, LastGuide, Plan, RecentGuide, RecentGuides, Run, RunIndex, Window,
 };
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 
@@ -78,60 +79,9 @@ pub struct OpenGuide {
     pub text: Arc<str>,
 }
 
-/// The run being worked on, with its plan derived once (and again when
-/// the run's corrections of the checklist change).
-#[derive(Clone)]
-pub struct ActiveRun {
-    pub run: Run,
-    pub plan: Arc<Plan>,
-    /// The guide as the run uses it: its "Make this a step" / "Not a
-    /// step" corrections applied.
-    pub guide: Arc<Guide>,
-    /// How many correction events `plan` and `guide` were made with.
-    corrections: usize,
-}
-
-impl ActiveRun {
-    /// `run` of `base` (the guide without the run's corrections).
-    pub fn new(run: Run, base: &Guide) -> ActiveRun {
-        let corrections = corrections(&run);
-        let guide = Arc::new(if corrections == 0 {
-            base.clone()
-        } else {
-            run.corrected(base)
-        });
-        let plan = Arc::new(Plan::new(&guide, &run.choices));
-        ActiveRun {
-            run,
-            plan,
-            guide,
-            corrections,
-        }
-    }
-
-    /// After events were added: plans again when they corrected the
-    /// checklist (a rare event), wherever they came from.
-    pub fn follow(&mut self, base: &Guide) {
-        if corrections(&self.run) != self.corrections {
-            *self = ActiveRun::new(self.run.clone(), base);
-        }
-    }
-}
-
-/// How many `MakeStep` / `NotAStep` events a run has.
-fn corrections(run: &Run) -> usize {
-    run.events
-        .iter()
-        .filter(|e| matches!(e.action, Action::MakeStep { .. } | Action::NotAStep { .. }))
-        .count()
-}
-
-/// The base guide of the open guide, for [`ActiveRun::follow`].
-pub fn base_guide(state: &AppState) -> Option<Arc<Guide>> {
-    state
-        .guide
-        .with_untracked(|g| g.as_ref().map(|g| g.guide.clone()))
-}
+/// The run being worked on: the core's [`Session`] (the run, its guide
+/// and plan), which every change goes through.
+pub use preflight_core::run::apply::Session as ActiveRun;
 
 /// The small forms a step can open.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,10 +146,13 @@ pub struct AppState {
     pub pending: RwSignal<Vec<String>>,
     /// The list of runs changed and is written at the next tick.
     index_dirty: StoredValue<bool>,
+    /// The open run's next deadline ([`ActiveRun::poll_timeout`]): `None`
+    /// until it is asked again after a change.
+    deadline: StoredValue<Option<Option<i64>>>,
     /// This tab's writer id for new events.
     writer: StoredValue<String>,
     /// Webhook settings and outbox.
-    pub hooks: crate::hooks::Hooks,
+    pub hooks: crate::webhooks::Hooks,
     /// The open run's live sharing through a relay.
     pub sharing: crate::share::Sharing,
     /// The open run is a shared copy from a link: shown, not changed.
@@ -254,8 +207,9 @@ impl AppState {
             deciding: RwSignal::new(false),
             pending: RwSignal::new(Vec::new()),
             index_dirty: StoredValue::new(false),
+            deadline: StoredValue::new(None),
             writer: StoredValue::new(String::new()),
-            hooks: crate::hooks::Hooks::load(),
+            hooks: crate::webhooks::Hooks::load(),
             sharing: crate::share::Sharing::new(),
             read_only: RwSignal::new(false),
             reviewing: RwSignal::new(false),
@@ -458,9 +412,12 @@ impl AppState {
                 opened_ms: clock::now_ms(),
             })
         });
-        let _ = storage::set(
-            RecentGuides::STORAGE_KEY,
-            &self.recent.get_untracked().encode(),
+        self.keep(
+            "the list of recent guides",
+            storage::set(
+                RecentGuides::STORAGE_KEY,
+                &self.recent.get_untracked().encode(),
+            ),
         );
     }
 
@@ -481,7 +438,7 @@ impl AppState {
             return;
         }
         self.operator.set(operator.to_owned());
-        let _ = storage::set(OPERATOR_KEY, operator);
+        self.keep("your name", storage::set(OPERATOR_KEY, operator));
         // The run keeps the exact text it follows, whatever happens to
         // the file or URL it came from.
         let (kind, name) = open.origin.stored();
@@ -527,11 +484,11 @@ impl AppState {
                 );
             }
         }
-        self.run.set(Some(ActiveRun::new(run, &open.guide)));
+        self.activate(run, &open, true);
         self.mark_index();
         self.flush_index();
         if let Some(status) =
-            crate::hooks::status(*self, crate::hooks::Kind::RunStarted, None, None)
+            crate::webhooks::status(*self, crate::webhooks::Kind::RunStarted, None, None)
         {
             self.hooks.queue(&status);
         }
@@ -637,7 +594,7 @@ impl AppState {
         persist::compact_soon(&run.id);
         self.check_guide_changed(&open.origin, run.current_guide_hash());
         let id = run.id.clone();
-        self.run.set(Some(ActiveRun::new(run, &open.guide)));
+        self.activate(run, &open, true);
         crate::share::resume(*self, &id);
         true
     }
@@ -697,26 +654,12 @@ impl AppState {
         if events.is_empty() {
             return;
         }
-        let mut added = 0;
-        // Only corrections change the plan: other events leave it be.
-        let base = events
-            .iter()
-            .any(|e| e.action.corrects_checklist())
-            .then(|| base_guide(self))
-            .flatten();
-        self.run.update(|r| {
-            if let Some(active) = r {
-                added = active.run.merge(events);
-                if let Some(base) = &base {
-                    active.follow(base);
-                }
-            }
+        // Decided by the same rules as changes made here (an error only
+        // says no run is open, and then there is nothing to change).
+        let _ = self.apply(Input::Events {
+            from: Source::Tab,
+            events,
         });
-        if added == 0 {
-            // Nothing new: do not wake the views.
-            return;
-        }
-        self.mark_index();
     }
 
     /// Downloads one file of the open run's audit pack: the guide's
@@ -818,7 +761,10 @@ impl AppState {
             .and_then(|raw| preflight_core::share::Shared::decode(&raw))
         {
             shared.meta_sent = false;
-            let _ = storage::set(&key, &shared.encode());
+            self.keep(
+                "the new version for the other devices",
+                storage::set(&key, &shared.encode()),
+            );
         }
         if self.open_run(id) {
             self.mark_index();
@@ -938,21 +884,36 @@ impl AppState {
                 return;
             }
         };
-        let mut run = export.run;
-        // The same run imported twice keeps every event of both copies.
-        if let Ok((Opened::Run(existing), _)) = persist::open(&run.id) {
-            run.merge(existing.run.events);
-        }
+        // The run kept here keeps its header (operator, window, four-eyes);
+        // the file's events join its log only if every one keeps the rules.
+        let existing = match persist::open(&export.run.id) {
+            Ok((Opened::Run(loaded), _)) => Some(loaded.run),
+            _ => None,
+        };
+        let model = Arc::new(Guide::parse(&export.guide.text));
+        let hash = preflight_core::guide_hash(&export.guide.text);
+        let choices = export.run.choices.clone();
+        let run = match ActiveRun::import(existing, export.run, model.clone(), &hash) {
+            Ok(session) => session.run,
+            Err(refused) => {
+                let plan = Plan::new(&model, &choices);
+                self.notify(
+                    NoticeKind::Error,
+                    format!(
+                        "Not imported: {} Nothing was changed.",
+                        refused.message(&plan)
+                    ),
+                );
+                return;
+            }
+        };
         let guide = LastGuide::new(
             &export.guide.origin,
             export.guide.name.clone(),
             export.guide.text.clone(),
         );
-        let saved = storage::set(
-            &LastGuide::storage_key_for(&preflight_core::guide_hash(&export.guide.text)),
-            &guide.encode(),
-        )
-        .and_then(|()| persist::save_snapshot(&run));
+        let saved = storage::set(&LastGuide::storage_key_for(&hash), &guide.encode())
+            .and_then(|()| persist::save_snapshot(&run));
         if let Err(err) = saved {
             self.notify(
                 NoticeKind::Error,
@@ -960,11 +921,9 @@ impl AppState {
             );
             return;
         }
-        if let Some(model) = Some(Guide::parse(&export.guide.text)) {
-            self.runs.update(|index| index.upsert(&run, &model));
-            self.mark_index();
-            self.flush_index();
-        }
+        self.runs.update(|index| index.upsert(&run, &model));
+        self.mark_index();
+        self.flush_index();
         let id = run.id.clone();
         if self.open_run(&id) {
             self.notify(
@@ -1011,7 +970,7 @@ impl AppState {
             return false;
         };
         self.read_only.set(true);
-        self.run.set(Some(ActiveRun::new(export.run, &open.guide)));
+        self.activate(export.run, &open, false);
         true
     }
 
@@ -1090,54 +1049,59 @@ impl AppState {
             );
             return Err(Refusal::Finished);
         }
-        let by = by.to_owned();
-        let now = clock::now_ms();
-        self.now.set(now);
-        let mut result = Err(Refusal::Finished);
-        let starts_wait = matches!(action, Action::StartWait { .. });
-        let before = self.run_state.get_untracked();
-        // Only corrections change the plan: a check-off does not look.
-        let base = action
-            .corrects_checklist()
-            .then(|| base_guide(self))
-            .flatten();
-        self.run.update(|r| {
-            if let Some(active) = r {
-                result = active.run.record(&active.plan, now, &by, action);
-                if let Some(base) = &base {
-                    active.follow(base);
-                }
-            }
-        });
-        let id = result?;
-        if starts_wait {
-            notify::request_permission();
-        }
-        self.queue_statuses(&id, &before);
-        let before_finish = self.run_state.get_untracked();
-        let finish = self.finish_rollback_when_done(now, &by);
-        if let Some(finish) = &finish {
-            self.queue_statuses(finish, &before_finish);
-        }
-        // Without storage there is nothing to retry: the banner says so.
-        if self.storage_ok.get_untracked() {
-            self.pending
-                .update(|p| p.extend(std::iter::once(id).chain(finish)));
-        }
-        self.flush_pending();
-        self.mark_index();
-        crate::share::pump(*self);
-        Ok(())
+        self.now.set(clock::now_ms());
+        self.apply(Input::Local {
+            by: by.to_owned(),
+            action,
+        })
+        .map(drop)
     }
 
-    /// Webhook statuses for the event `id` of the open run.
-    fn queue_statuses(&self, id: &str, before: &RunState) {
-        let event = self.run.with_untracked(|r| {
-            r.as_ref()
-                .and_then(|r| r.run.events.iter().find(|e| e.id == id).cloned())
-        });
-        if let Some(event) = event {
-            crate::hooks::after_event(*self, &event, before);
+    /// Applies a change to the open run ([`ActiveRun::apply`], where every
+    /// rule is checked) and carries out what it calls for. Views wake only
+    /// when the log changed.
+    pub fn apply(&self, input: Input) -> Result<Applied, Refusal> {
+        let now = clock::now_ms();
+        let statuses = self.hooks.config.with_untracked(Option::is_some);
+        let result = self
+            .run
+            .try_update_untracked(|r| {
+                r.as_mut().map(|active| {
+                    active.statuses = statuses;
+                    active.apply(now, input)
+                })
+            })
+            .flatten()
+            .unwrap_or(Err(Refusal::Finished));
+        let applied = result?;
+        if !applied.accepted.is_empty() || !applied.effects.is_empty() {
+            self.deadline.set_value(None);
+            self.run.notify();
+            crate::driver::carry_out(*self, &applied);
+        }
+        Ok(applied)
+    }
+
+    /// Makes `run` of the open guide `open` the active run. Its log is
+    /// decided again by the rules; what breaks one is set aside and said,
+    /// and, when the run is `stored` here, the stored log is written
+    /// without it.
+    fn activate(&self, run: Run, open: &OpenGuide, stored: bool) {
+        let (session, refused) = ActiveRun::open(run, open.guide.clone(), &open.hash);
+        let kept = (stored && !refused.is_empty()).then(|| session.run.clone());
+        self.deadline.set_value(None);
+        self.run.set(Some(session));
+        if refused.is_empty() {
+            return;
+        }
+        crate::driver::set_aside(*self, &refused, stored);
+        if let Some(run) = kept {
+            if let Err(err) = persist::save_snapshot(&run) {
+                self.notify(
+                    NoticeKind::Error,
+                    format!("The run without the changes set aside could not be saved: {err}; they will be set aside again next time it opens."),
+                );
+            }
         }
     }
 
@@ -1197,7 +1161,7 @@ impl AppState {
 
     /// Sets and remembers the name of the person at this browser.
     pub fn set_operator(&self, name: &str) {
-        let _ = storage::set(OPERATOR_KEY, name);
+        self.keep("your name", storage::set(OPERATOR_KEY, name));
         self.operator.set(name.to_owned());
     }
 
@@ -1223,85 +1187,39 @@ impl AppState {
         }
     }
 
-    /// A rollback whose steps are all resolved ends the run as rolled back;
-    /// returns the finishing event's id.
-    fn finish_rollback_when_done(&self, now: i64, by: &str) -> Option<String> {
-        let rolling_back = self
-            .run_state
-            .with_untracked(|st| st.rollback.is_some() && st.outcome.is_none());
-        if !rolling_back {
-            return None;
-        }
-        let mut finished = None;
-        self.run.update(|r| {
-            let Some(active) = r else {
-                return;
-            };
-            let state = active.run.state();
-            if state.rollback.is_none() || state.outcome.is_some() {
-                return;
-            }
-            let progress = active.run.rollback_progress(&active.plan, &state);
-            if progress.total > 0 && progress.complete() {
-                let finish = Action::Finish {
-                    outcome: preflight_core::Outcome::RolledBack,
-                    note: "All rollback steps done.".into(),
-                };
-                finished = active.run.record(&active.plan, now, by, finish).ok();
-            }
-        });
-        finished
-    }
-
-    /// Says once, in the page and on the desktop, that a wait ended.
-    pub fn announce_waits(&self, alerted: &mut HashSet<String>) {
+    /// At each tick: when the open run's next deadline has come
+    /// ([`ActiveRun::poll_timeout`]), what fell due is carried out (a wait
+    /// that ended is said once, in the page and on the desktop).
+    pub fn on_tick(&self) {
         let now = self.now.get();
-        if self.finished.get_untracked() {
+        let due = self
+            .deadline
+            .get_value()
+            .is_none_or(|next| next.is_some_and(|at| now >= at));
+        if !due || self.run.with_untracked(Option::is_none) {
             return;
         }
         let state = self.run_state.get_untracked();
-        // Only runs with a wait started need a look each second.
-        if !state.has_waits() {
-            return;
-        }
-        let Some((run_id, plan)) = self
+        let effects = self
             .run
-            .with_untracked(|r| r.as_ref().map(|r| (r.run.id.clone(), r.plan.clone())))
-        else {
-            return;
-        };
-        for phase in plan.run_phases() {
-            let targets = phase
-                .steps
-                .iter()
-                .filter(|s| !state.status_in(phase, s).is_resolved())
-                .map(|s| (s.id.as_str(), s.text.as_str()))
-                .chain(std::iter::once((phase.id.as_str(), phase.title.as_str())));
-            for (target, text) in targets {
-                let Some((started, secs)) = state.wait(target) else {
-                    continue;
-                };
-                let about = format!("{run_id} wait {target} started {started}");
-                if now >= started + secs as i64 * 1000 && alerted.insert(about.clone()) {
-                    let message = format!("Wait over: {text}");
-                    notify::show("Preflight", &message);
-                    self.notify(NoticeKind::Info, message);
-                    // Only waits that ended while this page was open: a
-                    // reload does not announce them to the team again.
-                    if now - (started + secs as i64 * 1000) < 5_000 {
-                        if let Some(mut status) = crate::hooks::status(
-                            *self,
-                            crate::hooks::Kind::WaitFinished,
-                            None,
-                            Some(text.to_owned()),
-                        ) {
-                            // Every tab announcing this wait uses the same key.
-                            status.key = preflight_core::webhook::key_for(&about);
-                            self.hooks.queue(&status);
-                        }
-                    }
-                }
-            }
+            .try_update_untracked(|r| {
+                r.as_mut().map(|active| {
+                    let effects = active.handle_timeout(&state, now);
+                    self.deadline
+                        .set_value(Some(active.poll_timeout(&state, now)));
+                    effects
+                })
+            })
+            .flatten()
+            .unwrap_or_default();
+        if !effects.is_empty() {
+            crate::driver::carry_out(
+                *self,
+                &Applied {
+                    accepted: Vec::new(),
+                    effects,
+                },
+            );
         }
     }
 
@@ -1311,7 +1229,10 @@ impl AppState {
             Origin::File(name) => LastGuide::new("file", Some(name.clone()), text.to_owned()),
             Origin::Pasted => LastGuide::new("pasted", None, text.to_owned()),
             Origin::Example | Origin::Url(_) => {
-                let _ = storage::remove(LastGuide::STORAGE_KEY);
+                self.keep(
+                    "that the last guide is not to be reopened",
+                    storage::remove(LastGuide::STORAGE_KEY),
+                );
                 return;
             }
         };
@@ -1346,6 +1267,20 @@ impl AppState {
                 });
             }
         });
+    }
+
+    /// The result of a storage write that is not part of a run's log: a
+    /// failure is said (once storage works at all; the banner covers the
+    /// rest), naming `what` was not kept.
+    pub fn keep(&self, what: &str, written: Result<(), persist::StorageError>) {
+        if let Err(err) = written {
+            if self.storage_ok.get_untracked() {
+                self.notify(
+                    NoticeKind::Warning,
+                    format!("This browser could not keep {what}: {err}."),
+                );
+            }
+        }
     }
 
     /// A message with a file to download (data that was set aside).
@@ -1448,8 +1383,7 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
     state.boot();
-    let mut alerted = HashSet::new();
-    Effect::new(move |_| state.announce_waits(&mut alerted));
+    Effect::new(move |_| state.on_tick());
     // Each tick retries unsaved changes and writes the list of runs.
     Effect::new(move |_| {
         state.now.track();

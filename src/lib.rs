@@ -9,11 +9,12 @@
 //!   fetch, files, the panic notice.
 
 pub mod app;
+pub mod driver;
 pub mod effects;
-pub mod hooks;
 pub mod persist;
 pub mod share;
 pub mod ui;
+pub mod webhooks;
 
 /// Installs the panic notice and mounts the app into `#app` (or the body).
 pub fn start() {

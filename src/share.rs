@@ -11,6 +11,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use preflight_core::run::apply::{Input, Source};
 use preflight_core::share::{
     self, Connection, Credentials, Inbound, Link, Names, Presence, Shared, PRESENCE_EVERY_MS,
 };
@@ -89,8 +90,11 @@ pub fn unsent_count(state: AppState) -> usize {
     })
 }
 
-fn save_settings(run_id: &str, settings: &Shared) {
-    let _ = storage::set(&Shared::storage_key(run_id), &settings.encode());
+fn save_settings(state: AppState, run_id: &str, settings: &Shared) {
+    state.keep(
+        "the live-sharing settings of this run",
+        storage::set(&Shared::storage_key(run_id), &settings.encode()),
+    );
 }
 
 /// The user and password remembered for a relay and team, if any.
@@ -101,10 +105,13 @@ pub fn stored_credentials(servers: &[String], team: &str) -> Option<Credentials>
         .and_then(|raw| serde_json::from_str(&raw).ok())
 }
 
-fn remember_credentials(servers: &[String], team: &str, creds: &Credentials) {
-    let _ = storage::set(
-        &Credentials::storage_key(servers, team),
-        &serde_json::to_string(creds).unwrap_or_default(),
+fn remember_credentials(state: AppState, servers: &[String], team: &str, creds: &Credentials) {
+    state.keep(
+        "the relay's user name and password",
+        storage::set(
+            &Credentials::storage_key(servers, team),
+            &serde_json::to_string(creds).unwrap_or_default(),
+        ),
     );
 }
 
@@ -132,9 +139,9 @@ pub fn start(
         user: user.trim().to_owned(),
         password: password.to_owned(),
     };
-    remember_credentials(&servers, &team, &creds);
+    remember_credentials(state, &servers, &team, &creds);
     let settings = Shared::new(servers, team, creds.user.clone());
-    save_settings(&run_id, &settings);
+    save_settings(state, &run_id, &settings);
     state.sharing.settings.set(Some(settings.clone()));
     connect(state, run_id, settings, creds, 0);
     Ok(())
@@ -188,7 +195,10 @@ pub fn stop(state: AppState) {
         .run
         .with_untracked(|r| r.as_ref().map(|r| r.run.id.clone()))
     {
-        let _ = storage::remove(&Shared::storage_key(&id));
+        state.keep(
+            "that this run is no longer shared",
+            storage::remove(&Shared::storage_key(&id)),
+        );
     }
     disconnect(state);
     state.sharing.settings.set(None);
@@ -349,61 +359,39 @@ fn on_message(state: AppState, names: &Names, subject: &str, data: &str) {
             } else {
                 // A new version of the guide the run adopted elsewhere:
                 // keep its text here, for the adoption event that follows.
-                keep_guide_text(&export);
+                keep_guide_text(state, &export);
             }
         }
         Inbound::Event(event) => {
-            let id = event.id.clone();
+            let open = state
+                .run
+                .with_untracked(|r| r.as_ref().map(|r| r.run.id == names.run));
+            if open != Some(true) {
+                return;
+            }
+            // The relay holds it: it is not sent back, whatever is decided.
             let adopts = matches!(event.action, preflight_core::Action::AdoptGuide { .. });
-            let mut added = 0;
-            let base = event
-                .action
-                .corrects_checklist()
-                .then(|| crate::app::base_guide(&state))
-                .flatten();
-            state.run.update(|r| {
-                if let Some(active) = r {
-                    if active.run.id == names.run {
-                        added = active.run.merge([event]);
-                        // A correction made elsewhere changes the plan here.
-                        if let Some(base) = &base {
-                            active.follow(base);
-                        }
+            let run_id = names.run.clone();
+            state.sharing.settings.update(|s| {
+                if let Some(s) = s {
+                    s.acked.insert(event.id.clone());
+                    if adopts {
+                        save_settings(state, &run_id, s);
                     }
                 }
             });
-            if added > 0 {
-                // Without storage there is nothing to retry (the banner
-                // says so), as for changes made here.
-                if state.storage_ok.get_untracked() {
-                    state.pending.update(|p| p.push(id.clone()));
-                    state.flush_pending();
-                }
-                state.mark_index_dirty();
-            }
-            if added > 0 && adopts {
-                // The run follows another text now: plan it again.
-                let run_id = names.run.clone();
-                state.sharing.settings.update(|s| {
-                    if let Some(s) = s {
-                        s.acked.insert(id.clone());
-                        save_settings(&run_id, s);
-                    }
-                });
-                state.open_run(&run_id);
-                return;
-            }
-            state.sharing.settings.update(|s| {
-                if let Some(s) = s {
-                    s.acked.insert(id);
-                }
+            // Decided by the same rules as changes made here; what breaks
+            // one is set aside and said (an error only means no run is open).
+            let _ = state.apply(Input::Events {
+                from: Source::Relay,
+                events: vec![event],
             });
         }
     }
 }
 
 /// Saves a shared guide text under its own hash, if it is not here yet.
-fn keep_guide_text(export: &preflight_core::run::store::Export) {
+fn keep_guide_text(state: AppState, export: &preflight_core::run::store::Export) {
     let key = LastGuide::storage_key_for(&preflight_core::guide_hash(&export.guide.text));
     if storage::get(&key).ok().flatten().is_none() {
         let guide = LastGuide::new(
@@ -411,7 +399,10 @@ fn keep_guide_text(export: &preflight_core::run::store::Export) {
             export.guide.name.clone(),
             export.guide.text.clone(),
         );
-        let _ = storage::set(&key, &guide.encode());
+        state.keep(
+            "the guide's new version for this run",
+            storage::set(&key, &guide.encode()),
+        );
     }
 }
 
@@ -453,7 +444,7 @@ fn finish_join(state: AppState, export: preflight_core::run::store::Export) {
         settings.user = c.user;
     }
     settings.meta_sent = true;
-    save_settings(&run.id, &settings);
+    save_settings(state, &run.id, &settings);
     state.sharing.settings.set(Some(settings));
     // The connection stays open for the run; opening it does not reconnect.
     state.sharing.joining.set(None);
@@ -477,7 +468,7 @@ pub fn join(state: AppState, user: &str, password: &str) -> Result<(), String> {
         user: user.trim().to_owned(),
         password: password.to_owned(),
     };
-    remember_credentials(&link.servers, &link.team, &creds);
+    remember_credentials(state, &link.servers, &link.team, &creds);
     let settings = Shared::new(link.servers.clone(), link.team.clone(), creds.user.clone());
     connect(state, link.run.clone(), settings, creds, 0);
     Ok(())
@@ -625,7 +616,7 @@ pub fn pump(state: AppState) {
             state.sharing.settings.update(|s| {
                 if let Some(s) = s {
                     s.acked.extend(acked);
-                    save_settings(&run_id, s);
+                    save_settings(state, &run_id, s);
                 }
             });
         }

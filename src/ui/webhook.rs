@@ -2,7 +2,7 @@
 //! and the outbox: what is waiting or failed, with retry and discard.
 
 use crate::app::{AppState, NoticeKind};
-use crate::hooks;
+use crate::webhooks as hooks;
 use leptos::prelude::*;
 use preflight_core::webhook::{mask_url, Config, Format, ItemState, Kind};
 
@@ -242,8 +242,14 @@ fn Outbox() -> impl IntoView {
                 }
             })
             .collect_view();
+        let unsaved = state
+            .hooks
+            .unsaved
+            .get()
+            .map(|why| view! { <p class="notice notice-error" role="alert">{why}</p> });
         view! {
             <h3 class="outbox-title">"Outbox"</h3>
+            {unsaved}
             <ul class="outbox">{rows}</ul>
         }
         .into_any()

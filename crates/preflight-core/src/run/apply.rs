@@ -160,10 +160,11 @@ pub enum Effect {
     /// A wait was started: notifications will be wanted.
     AskToNotify,
     /// Tell the person (in the page and on the desktop); `status` also
-    /// sends a webhook status, under `key` so every tab sends it once.
+    /// sends a webhook status of that kind and detail, under a key every
+    /// tab derives alike, so that it is sent once.
     Announce {
         text: String,
-        status: Option<(Kind, String)>,
+        status: Option<(Kind, String, String)>,
     },
 }
 
@@ -444,7 +445,7 @@ impl Session {
                 .map(|s| (s.event, s.from, Was::Aside)),
         );
         queue.extend(fresh.into_iter().map(|e| (e, from, Was::New)));
-        queue.sort_by(|a, b| key(&a.0).cmp(&key(&b.0)));
+        queue.sort_by_key(|q| key(&q.0));
         if corrected_after {
             self.replan();
         }
@@ -601,7 +602,7 @@ impl Session {
                 let key = wait_key(&self.run.id, target, started);
                 if now_ms >= ends && self.announced.insert(key.clone()) {
                     let status = (now_ms - ends < 5_000)
-                        .then(|| (Kind::WaitFinished, webhook::key_for(&key)));
+                        .then(|| (Kind::WaitFinished, text.to_owned(), webhook::key_for(&key)));
                     out.push(Effect::Announce {
                         text: format!("Wait over: {text}"),
                         status,

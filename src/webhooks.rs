@@ -6,7 +6,6 @@ use crate::app::{AppState, NoticeKind};
 use crate::effects::{clock, location, post, random, storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use preflight_core::run::{Event, RunState};
 pub use preflight_core::webhook::Kind;
 use preflight_core::webhook::{self, Config, Outbox, Status};
 
@@ -21,6 +20,8 @@ pub struct Hooks {
     pub outbox: RwSignal<Outbox>,
     /// A delivery is on its way (one at a time keeps the order).
     sending: StoredValue<bool>,
+    /// Why the outbox could not be saved, while it cannot.
+    pub unsaved: RwSignal<Option<String>>,
 }
 
 impl Hooks {
@@ -38,6 +39,7 @@ impl Hooks {
             config: RwSignal::new(config),
             outbox: RwSignal::new(outbox),
             sending: StoredValue::new(false),
+            unsaved: RwSignal::new(None),
         }
     }
 
@@ -52,7 +54,7 @@ impl Hooks {
                 .map_err(|e| e.to_string())?;
             }
             None => {
-                let _ = storage::remove(Config::STORAGE_KEY);
+                storage::remove(Config::STORAGE_KEY).map_err(|e| e.to_string())?;
             }
         }
         self.config.set(config);
@@ -69,7 +71,14 @@ impl Hooks {
             .and_then(|raw| Outbox::decode(&raw))
             .unwrap_or_else(|| self.outbox.get_untracked());
         f(&mut outbox);
-        let _ = storage::set(Outbox::STORAGE_KEY, &outbox.encode());
+        // Unsaved, the outbox still lives in this page and is written
+        // again with the next change; the webhook panel says so meanwhile.
+        let unsaved = storage::set(Outbox::STORAGE_KEY, &outbox.encode())
+            .err()
+            .map(|err| format!("The webhook outbox could not be saved in this browser ({err}); its messages are kept in this page until it can be."));
+        if unsaved != self.unsaved.get_untracked() {
+            self.unsaved.set(unsaved);
+        }
         if outbox != self.outbox.get_untracked() {
             self.outbox.set(outbox);
         }
@@ -200,23 +209,4 @@ fn uuid_string() -> String {
         &hex[16..20],
         &hex[20..]
     )
-}
-
-/// Queues the statuses a new event of the open run produces.
-pub fn after_event(state: AppState, event: &Event, before: &RunState) {
-    if state.hooks.config.with_untracked(Option::is_none) {
-        return;
-    }
-    let Some(kinds) = state.run.with_untracked(|r| {
-        let r = r.as_ref()?;
-        let after = r.run.state();
-        Some(webhook::kinds_for(&r.run, &r.plan, event, before, &after))
-    }) else {
-        return;
-    };
-    for (kind, phase, detail) in kinds {
-        if let Some(s) = status(state, kind, phase, detail) {
-            state.hooks.queue(&s);
-        }
-    }
 }
