@@ -246,7 +246,7 @@ impl Session {
         imported: Run,
         base: Arc<Guide>,
         base_hash: &str,
-    ) -> Result<Session, SetAside> {
+    ) -> Result<Session, Box<SetAside>> {
         let (mut header, mut events) = match existing {
             Some(mut here) => {
                 let kept = std::mem::take(&mut here.events);
@@ -268,7 +268,7 @@ impl Session {
         match refused.into_iter().next() {
             Some(mut first) => {
                 first.from = Source::Import;
-                Err(first)
+                Err(Box::new(first))
             }
             None => Ok(session),
         }
