@@ -123,6 +123,12 @@ pub enum ImportError {
     GuideMismatch,
     Run(String),
     UnknownSteps(Vec<String>),
+    /// The guide in the file is larger than a guide may be (bytes).
+    GuideTooLarge(usize),
+    /// A share link longer than any [`share_encode`] makes (characters).
+    LinkTooLong(usize),
+    /// A share link that unpacks to more than [`SHARE_UNPACKED_MAX`].
+    LinkTooLarge,
 }
 
 impl fmt::Display for ImportError {
@@ -141,7 +147,7 @@ impl fmt::Display for ImportError {
             ImportError::Tampered { index, entry } => write!(
                 f,
                 "the run's log was tampered with: entry {} ({entry}) does not match its hash",
-                index + 1
+                index.saturating_add(1)
             ),
             ImportError::GuideMismatch => {
                 write!(f, "the run does not belong to the guide text in the file")
@@ -153,6 +159,21 @@ impl fmt::Display for ImportError {
                 ids.len(),
                 ids.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
             ),
+            ImportError::GuideTooLarge(bytes) => write!(
+                f,
+                "the guide in the file is {} MB, larger than the {} MB a guide may be",
+                bytes.div_ceil(1024 * 1024),
+                crate::MAX_GUIDE_BYTES / (1024 * 1024)
+            ),
+            ImportError::LinkTooLong(chars) => write!(
+                f,
+                "the link is {chars} characters long, more than a share link can be ({SHARE_MAX})"
+            ),
+            ImportError::LinkTooLarge => write!(
+                f,
+                "the link unpacks to more than {} MB, more than a shared run can be",
+                SHARE_UNPACKED_MAX / (1024 * 1024)
+            ),
         }
     }
 }
@@ -160,6 +181,56 @@ impl fmt::Display for ImportError {
 fn checksum(guide: &ExportedGuide, run: &Run) -> String {
     let canonical = serde_json::to_string(&(guide, run)).unwrap_or_default();
     crate::source::hex(&Sha256::digest(canonical.as_bytes()))
+}
+
+/// The latest time a file may hold: the end of the year 9999 (and its
+/// negative, the earliest), in ms since the epoch.
+pub const MAX_TIME_MS: i64 = 253_402_300_799_999;
+/// The longest wait a file may hold: a year.
+pub const MAX_WAIT_S: u64 = 366 * 24 * 3600;
+/// The furthest time zone from UTC a signature may name, in minutes.
+pub const MAX_TZ_OFFSET_MIN: i32 = 24 * 60;
+
+/// Whether every time, wait and time zone in a run lies where real ones
+/// do: a file from elsewhere may hold any number.
+fn in_range(run: &Run) -> Result<(), String> {
+    let time = |ms: i64| (-MAX_TIME_MS..=MAX_TIME_MS).contains(&ms);
+    let out = "outside the years 0 to 9999";
+    if !time(run.started_ms) {
+        return Err(format!("its start time is {out}"));
+    }
+    if !time(run.window.start_ms) || !time(run.window.end_ms) {
+        return Err(format!("its deploy window is {out}"));
+    }
+    for (i, e) in run.events.iter().enumerate() {
+        let n = i + 1;
+        let ok = time(e.at_ms)
+            && match &e.action {
+                super::Action::PassNoReturn {
+                    no_return_ms,
+                    finish_ms,
+                } => time(*no_return_ms) && time(*finish_ms),
+                super::Action::Assign { due_ms, .. } => due_ms.is_none_or(time),
+                _ => true,
+            };
+        if !ok {
+            return Err(format!("entry {n} has a time {out}"));
+        }
+        match &e.action {
+            super::Action::StartWait { seconds, .. } if *seconds > MAX_WAIT_S => {
+                return Err(format!("entry {n} starts a wait longer than a year"));
+            }
+            super::Action::SignOff { tz_offset_min, .. }
+                if tz_offset_min.unsigned_abs() > MAX_TZ_OFFSET_MIN.unsigned_abs() =>
+            {
+                return Err(format!(
+                    "entry {n} names a time zone more than a day from UTC"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// A run and its guide as one JSON file.
@@ -199,6 +270,7 @@ pub fn import(file: &str) -> Result<Export, ImportError> {
     }
     let run_json = value.get("run").ok_or(ImportError::NotARun)?.to_string();
     let run = Run::decode(&run_json).map_err(|e| ImportError::Run(e.to_string()))?;
+    in_range(&run).map_err(ImportError::Run)?;
     let guide: ExportedGuide = value
         .get("guide")
         .cloned()
@@ -223,12 +295,18 @@ pub fn import(file: &str) -> Result<Export, ImportError> {
     if let Err(index) = verified {
         let entry = run.events.get(index).map_or_else(
             || "missing".to_owned(),
-            |e| format!("{} by {}", super::format_ms(e.at_ms - run.started_ms), e.by),
+            |e| {
+                let at = super::format_ms(e.at_ms.saturating_sub(run.started_ms));
+                format!("{at} by {}", e.by)
+            },
         );
         return Err(ImportError::Tampered { index, entry });
     }
     if checksum(&guide, &run) != stated {
         return Err(ImportError::ChecksumMismatch);
+    }
+    if guide.text.len() > crate::MAX_GUIDE_BYTES {
+        return Err(ImportError::GuideTooLarge(guide.text.len()));
     }
     if guide_hash(&guide.text) != run.current_guide_hash() {
         return Err(ImportError::GuideMismatch);
@@ -266,8 +344,14 @@ pub fn import(file: &str) -> Result<Export, ImportError> {
     })
 }
 
-/// The largest share link, in characters of its fragment.
+/// The largest share link, in characters of its fragment. A longer
+/// fragment is refused before it is unpacked.
 pub const SHARE_MAX: usize = 48_000;
+
+/// The most a share link may unpack to, in bytes: a guide of the largest
+/// size with its text escaped in JSON, and its run. Unpacking stops there,
+/// however well the link's content compresses.
+pub const SHARE_UNPACKED_MAX: usize = crate::MAX_GUIDE_BYTES * 2;
 
 /// An exported run as a URL fragment (`#view=…`): deflated, then
 /// base64url. `None` when it would be too long; share the file then.
@@ -281,12 +365,19 @@ pub fn share_encode(file: &str) -> Option<String> {
 /// The exported run a share link carries, checked like an import.
 pub fn share_decode(fragment: &str) -> Result<Export, ImportError> {
     use base64::Engine;
+    use miniz_oxide::inflate::TINFLStatus;
+    let fragment = fragment.trim();
+    if fragment.len() > SHARE_MAX {
+        return Err(ImportError::LinkTooLong(fragment.chars().count()));
+    }
     let packed = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(fragment.trim())
+        .decode(fragment)
         .map_err(|_| ImportError::NotARun)?;
-    let bytes =
-        miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, crate::MAX_GUIDE_BYTES * 2)
-            .map_err(|_| ImportError::NotARun)?;
+    let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, SHARE_UNPACKED_MAX)
+        .map_err(|e| match e.status {
+            TINFLStatus::HasMoreOutput => ImportError::LinkTooLarge,
+            _ => ImportError::NotARun,
+        })?;
     let text = String::from_utf8(bytes).map_err(|_| ImportError::NotARun)?;
     import(&text)
 }
@@ -474,6 +565,74 @@ mod tests {
             })
             .collect();
         assert_eq!(share_encode(&format!("{file}{noise}")), None);
+    }
+
+    #[test]
+    fn a_share_link_too_long_or_unpacking_too_far_is_refused() {
+        // Longer than any link made: refused before it is unpacked.
+        let long = "A".repeat(SHARE_MAX + 1);
+        assert_eq!(
+            share_decode(&long),
+            Err(ImportError::LinkTooLong(SHARE_MAX + 1))
+        );
+        assert!(share_decode(&long)
+            .unwrap_err()
+            .to_string()
+            .contains("more than a share link can be"));
+        // Short, but unpacking to more than a shared run can be.
+        use base64::Engine;
+        let zeros = vec![b' '; SHARE_UNPACKED_MAX + 1];
+        let packed = miniz_oxide::deflate::compress_to_vec(&zeros, 10);
+        let bomb = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed);
+        assert!(bomb.len() <= SHARE_MAX, "{}", bomb.len());
+        assert_eq!(share_decode(&bomb), Err(ImportError::LinkTooLarge));
+    }
+
+    #[test]
+    fn an_export_with_an_oversized_guide_or_extreme_times_is_refused_without_panicking() {
+        let (_, _, mut run) = new_run("a");
+        let big = "x".repeat(crate::MAX_GUIDE_BYTES + 1);
+        run.guide_hash = guide_hash(&big);
+        let file = export(&run, "pasted", None, &big);
+        assert_eq!(
+            import(&file),
+            Err(ImportError::GuideTooLarge(crate::MAX_GUIDE_BYTES + 1))
+        );
+        // Times beyond the years 0 to 9999, however well-formed the file.
+        let (_, plan, mut run) = new_run("a");
+        run.started_ms = i64::MAX;
+        let file = export(&run, "example", None, EXAMPLE);
+        let refused = import(&file).unwrap_err();
+        assert!(matches!(refused, ImportError::Run(_)));
+        assert!(refused.to_string().contains("outside the years 0 to 9999"));
+        let (_, _, mut run) = new_run("a");
+        let step = ids(&plan)[0].clone();
+        for (action, why) in [
+            (
+                Action::StartWait {
+                    target: step.clone(),
+                    seconds: u64::MAX,
+                },
+                "longer than a year",
+            ),
+            (
+                Action::Assign {
+                    target: step.clone(),
+                    who: "Bo".into(),
+                    due_ms: Some(i64::MIN),
+                },
+                "outside the years",
+            ),
+        ] {
+            run.events = vec![Event {
+                id: "1-a-1".into(),
+                at_ms: T0,
+                by: "Ana".into(),
+                action,
+            }];
+            let refused = import(&export(&run, "example", None, EXAMPLE)).unwrap_err();
+            assert!(refused.to_string().contains(why), "{refused}");
+        }
     }
 
     #[test]
