@@ -487,16 +487,28 @@ pub fn classify(status: Option<u16>, retry_after: Option<&str>, now_ms: i64) -> 
     }
 }
 
-/// `Retry-After`: seconds, or an HTTP date. Capped at the backoff cap.
+/// `Retry-After`: seconds, or an HTTP date. Clamped to between zero and
+/// the backoff cap, whatever the header says: a huge or negative number
+/// of seconds, or a date far in the past or future.
 pub fn parse_retry_after(value: &str, now_ms: i64) -> Option<i64> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<i64>() {
-        return Some((secs.max(0) * 1000).min(BACKOFF_CAP_MS));
+        return Some(secs.saturating_mul(1000).clamp(0, BACKOFF_CAP_MS));
     }
-    http_date_ms(value).map(|at| (at - now_ms).clamp(0, BACKOFF_CAP_MS))
+    // Seconds beyond what an i64 holds: none if negative, else the cap.
+    let digits = value.strip_prefix(['+', '-']).unwrap_or(value);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(if value.starts_with('-') {
+            0
+        } else {
+            BACKOFF_CAP_MS
+        });
+    }
+    http_date_ms(value).map(|at| at.saturating_sub(now_ms).clamp(0, BACKOFF_CAP_MS))
 }
 
-/// `Wed, 25 Nov 2026 09:00:05 GMT` → ms since the epoch.
+/// `Wed, 25 Nov 2026 09:00:05 GMT` → ms since the epoch. Years 0 to 9999,
+/// and only fields in their ranges (a leap second is allowed).
 fn http_date_ms(value: &str) -> Option<i64> {
     let parts: Vec<&str> = value.split_whitespace().collect();
     let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
@@ -511,10 +523,19 @@ fn http_date_ms(value: &str) -> Option<i64> {
         .split(':')
         .map(|t| t.parse().ok())
         .collect::<Option<_>>()?;
-    let [h, mi, se] = hms.as_slice() else {
+    let &[h, mi, se] = hms.as_slice() else {
         return None;
     };
-    // Days from the civil date (Howard Hinnant's algorithm).
+    let in_range = (0..=9999).contains(&y)
+        && (1..=31).contains(&d)
+        && (0..=23).contains(&h)
+        && (0..=59).contains(&mi)
+        && (0..=60).contains(&se);
+    if !in_range {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm); with the
+    // fields in range, nothing here comes near overflowing.
     let (y2, m2) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
     let era = y2.div_euclid(400);
     let yoe = y2 - era * 400;
@@ -600,7 +621,7 @@ impl Outbox {
     pub fn claim(&mut self, key: &str, tab: &str, now_ms: i64, for_ms: i64) {
         if let Some(item) = self.items.iter_mut().find(|i| i.key == key) {
             item.claimed_by = tab.to_owned();
-            item.claimed_until = now_ms + for_ms;
+            item.claimed_until = now_ms.saturating_add(for_ms);
         }
     }
 
@@ -617,14 +638,14 @@ impl Outbox {
                 let item = &mut self.items[at];
                 item.claimed_until = 0;
                 let wait = after_ms.unwrap_or_else(|| backoff_ms(item.attempts, random));
-                item.attempts += 1;
-                item.next_at_ms = now_ms + wait;
+                item.attempts = item.attempts.saturating_add(1);
+                item.next_at_ms = now_ms.saturating_add(wait);
                 item.last_error = Some(why);
             }
             Outcome::Failed(why) => {
                 let item = &mut self.items[at];
                 item.claimed_until = 0;
-                item.attempts += 1;
+                item.attempts = item.attempts.saturating_add(1);
                 item.state = ItemState::Failed;
                 item.last_error = Some(why);
             }

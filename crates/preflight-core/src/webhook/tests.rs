@@ -206,6 +206,62 @@ fn retries_back_off_with_full_jitter_up_to_a_cap() {
 }
 
 #[test]
+fn retry_after_of_any_size_is_clamped_without_overflowing() {
+    let cap = Some(BACKOFF_CAP_MS);
+    for now in [i64::MIN, -1, 0, 1_764_000_000_000, i64::MAX] {
+        for (header, want) in [
+            ("9223372036854775807", cap),
+            ("9223372036854775808", cap),
+            ("99999999999999999999999999999999", cap),
+            ("+99999999999999999999999999999999", cap),
+            ("-1", Some(0)),
+            ("-9223372036854775808", Some(0)),
+            ("-99999999999999999999999999999999", Some(0)),
+            ("0", Some(0)),
+            ("-", None),
+            ("", None),
+            ("Wed, 32 Nov 2026 09:00:05 GMT", None),
+            ("Wed, 25 Nov 2026 24:00:05 GMT", None),
+            ("Wed, 25 Nov 10000 09:00:05 GMT", None),
+            ("Wed, 25 Nov -1 09:00:05 GMT", None),
+            ("Wed, 9223372036854775807 Nov 9223372036854775807 9223372036854775807:9223372036854775807:9223372036854775807 GMT", None),
+            ("Wed, -9223372036854775808 Nov -9223372036854775808 0:0:-9223372036854775808 GMT", None),
+        ] {
+            assert_eq!(parse_retry_after(header, now), want, "{header:?} at {now}");
+        }
+        // Dates far in the past or future: none, or the cap.
+        let past = parse_retry_after("Mon, 01 Jan 0000 00:00:00 GMT", now).unwrap();
+        let future = parse_retry_after("Fri, 31 Dec 9999 23:59:60 GMT", now).unwrap();
+        assert!((0..=BACKOFF_CAP_MS).contains(&past));
+        assert!((0..=BACKOFF_CAP_MS).contains(&future));
+        if now == 0 {
+            assert_eq!((past, future), (0, BACKOFF_CAP_MS));
+        }
+        assert!(matches!(
+            classify(Some(503), Some("99999999999999999999"), now),
+            Outcome::Retry {
+                after_ms: Some(BACKOFF_CAP_MS),
+                ..
+            }
+        ));
+    }
+    // Settling at the end of time, after ever so many attempts.
+    let c = config(Format::Json);
+    let mut o = Outbox::default();
+    o.push(&c, &status(Kind::RunStarted));
+    let key = o.items[0].key.clone();
+    o.items[0].attempts = u32::MAX;
+    o.claim(&key, "tab", i64::MAX, i64::MAX);
+    assert_eq!(o.items[0].claimed_until, i64::MAX);
+    o.settle(&key, classify(Some(503), Some("120"), 0), i64::MAX, 0.5);
+    assert_eq!(o.items[0].next_at_ms, i64::MAX);
+    assert_eq!(o.items[0].attempts, u32::MAX);
+    o.settle(&key, classify(Some(404), None, 0), i64::MAX, 0.5);
+    assert_eq!(o.items[0].attempts, u32::MAX);
+    assert_eq!(o.items[0].state, ItemState::Failed);
+}
+
+#[test]
 fn the_outbox_delivers_in_order_and_keeps_what_failed() {
     let c = config(Format::Json);
     let mut o = Outbox::default();
