@@ -488,11 +488,7 @@ fn time() -> impl Strategy<Value = i64> {
 
 /// A `decision` block nested 10,000 questions deep, each one indented a
 /// space more than the last, is read without overflowing the stack.
-///
-/// Ignored until the decision tree's reader bounds its depth: today each
-/// level of the block is a level of recursion, and this overflows the stack.
 #[test]
-#[ignore = "the decision tree's reader does not bound its depth yet"]
 fn a_decision_tree_nested_ten_thousand_deep_does_not_overflow_the_stack() {
     let mut guide = String::from("# Deploy\n\n```decision\nIs it?\n");
     for depth in 1..=10_000 {

@@ -78,7 +78,7 @@ fn planned_ms(phase: &PlanPhase, step: &PlanStep) -> i64 {
 
 fn wait_left_ms(state: &RunState, target: &str, seconds: Option<u64>, now_ms: i64) -> i64 {
     match wait_status(state, target, seconds, now_ms) {
-        Some(WaitStatus::NotStarted { seconds }) => seconds as i64 * 1000,
+        Some(WaitStatus::NotStarted { seconds }) => super::secs_ms(seconds),
         Some(WaitStatus::Running { remaining_ms, .. }) => remaining_ms,
         _ => 0,
     }
@@ -117,7 +117,7 @@ impl Run {
                     } => {
                         done += 1;
                         planned_done += planned_ms(phase, step);
-                        waited_done += step.wait_s.map_or(0, |s| s as i64 * 1000);
+                        waited_done += step.wait_s.map_or(0, super::secs_ms);
                         last_done = Some(last_done.map_or(at, |l: i64| l.max(at)));
                     }
                     _ => {}
@@ -143,7 +143,7 @@ impl Run {
         };
         let remaining_ms = (planned_left as f64 * pace).round() as i64 + waits_left;
         let rollback_ms = match rollback_estimate {
-            Some([_, hi]) => hi as i64 * 1000,
+            Some([_, hi]) => super::secs_ms(hi),
             None => plan.rollback_steps().count() as i64 * DEFAULT_STEP_MS,
         };
         let finish_ms = now_ms.max(self.window.start_ms) + remaining_ms;

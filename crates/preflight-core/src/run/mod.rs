@@ -848,7 +848,7 @@ impl Run {
             .unwrap_or(3600);
         Window {
             start_ms: now_ms,
-            end_ms: now_ms + (seconds as i64) * 1000,
+            end_ms: now_ms.saturating_add(secs_ms(seconds)),
         }
     }
 
@@ -1032,7 +1032,7 @@ impl Run {
     /// When a time-based check is due: its phase's start (or its wait's,
     /// or the run's) plus the criterion's time.
     pub fn gate_due_ms(&self, plan: &Plan, state: &RunState, gate: &PlanGate) -> Option<i64> {
-        let after = gate.due_after_s? as i64 * 1000;
+        let after = secs_ms(gate.due_after_s?);
         let mut phase = plan.phase(&gate.phase)?;
         // Criteria in a section of their own ("### Success Criteria" under
         // "## Verify") are timed from the phase they sit in.
@@ -1084,7 +1084,7 @@ impl Run {
         let running = (end - started).max(0);
         Some((
             running,
-            estimate_s.is_some_and(|[_, hi]| running > hi as i64 * 1000),
+            estimate_s.is_some_and(|[_, hi]| running > secs_ms(hi)),
         ))
     }
 
@@ -1425,9 +1425,9 @@ impl Run {
 
     pub fn window_timer(&self, now_ms: i64) -> WindowTimer {
         let Window { start_ms, end_ms } = self.window;
-        let span = (end_ms - start_ms).max(1);
-        let elapsed = now_ms - start_ms.min(self.started_ms);
-        let fraction = ((now_ms - start_ms) as f64 / span as f64).max(0.0);
+        let span = end_ms.saturating_sub(start_ms).max(1);
+        let elapsed = now_ms.saturating_sub(start_ms.min(self.started_ms));
+        let fraction = (now_ms.saturating_sub(start_ms) as f64 / span as f64).max(0.0);
         let level = if now_ms < start_ms {
             WindowLevel::Upcoming
         } else if now_ms >= end_ms {
@@ -1439,7 +1439,7 @@ impl Run {
         };
         WindowTimer {
             elapsed_ms: elapsed.max(0),
-            remaining_ms: end_ms - now_ms,
+            remaining_ms: end_ms.saturating_sub(now_ms),
             fraction,
             level,
         }
@@ -1480,7 +1480,7 @@ impl Run {
             estimate_s: phase.estimate_s,
             overrun: phase
                 .estimate_s
-                .is_some_and(|[_, hi]| running_ms > (hi as i64) * 1000),
+                .is_some_and(|[_, hi]| running_ms > secs_ms(hi)),
         })
     }
 
@@ -1630,7 +1630,7 @@ pub fn wait_status(
     let Some((started, secs)) = state.wait(target) else {
         return seconds.map(|seconds| WaitStatus::NotStarted { seconds });
     };
-    let ends_ms = started + (secs as i64) * 1000;
+    let ends_ms = started.saturating_add(secs_ms(secs));
     Some(if now_ms >= ends_ms {
         WaitStatus::Elapsed { ended_ms: ends_ms }
     } else {
@@ -1642,6 +1642,12 @@ pub fn wait_status(
 }
 
 /// `1:05:09`, `4:07`, `-0:30` for a span in milliseconds.
+/// Seconds as milliseconds, without overflow for any number of seconds
+/// a stored run or a message may hold.
+pub fn secs_ms(secs: u64) -> i64 {
+    i64::try_from(secs).unwrap_or(i64::MAX).saturating_mul(1000)
+}
+
 pub fn format_ms(ms: i64) -> String {
     let sign = if ms < 0 { "-" } else { "" };
     let total = ms.unsigned_abs() / 1000;
