@@ -451,14 +451,30 @@ impl Session {
         }
         // Events before the last adoption of another guide version name
         // that version's steps: only the rules that need no plan apply.
-        let last_adoption = self
+        // Adoptions count when they continue the chain of versions, over
+        // every event received (kept, set aside or new), so that devices
+        // that received the same events agree.
+        let mut received: Vec<&Event> = self
             .run
             .events
             .iter()
+            .chain(self.set_aside.iter().map(|s| &s.event))
             .chain(queue.iter().map(|q| &q.0))
-            .filter(|e| matches!(e.action, Action::AdoptGuide { .. }))
-            .map(key)
-            .max();
+            .collect();
+        received.sort_by_key(|e| key(e));
+        let mut version = self.run.guide_hash.as_str();
+        let mut last_adoption = None;
+        for e in received {
+            if let Action::AdoptGuide {
+                from_hash, to_hash, ..
+            } = &e.action
+            {
+                if from_hash == version && crate::source::is_guide_hash(to_hash) {
+                    version = to_hash;
+                    last_adoption = Some(key(e));
+                }
+            }
+        }
         let mut out = Applied::default();
         let mut refused = Vec::new();
         let mut save = Vec::new();
@@ -601,7 +617,7 @@ impl Session {
                 let ends = started.saturating_add((secs as i64).saturating_mul(1000));
                 let key = wait_key(&self.run.id, target, started);
                 if now_ms >= ends && self.announced.insert(key.clone()) {
-                    let status = (now_ms - ends < 5_000)
+                    let status = (now_ms.saturating_sub(ends) < 5_000)
                         .then(|| (Kind::WaitFinished, text.to_owned(), webhook::key_for(&key)));
                     out.push(Effect::Announce {
                         text: format!("Wait over: {text}"),

@@ -109,22 +109,29 @@ impl Run {
                 match state.status_in(phase, step) {
                     StepStatus::Pending => {
                         open = true;
-                        planned_left += planned_ms(phase, step);
-                        waits_left += wait_left_ms(state, &step.id, step.wait_s, now_ms);
+                        planned_left = planned_left.saturating_add(planned_ms(phase, step));
+                        waits_left = waits_left.saturating_add(wait_left_ms(
+                            state,
+                            &step.id,
+                            step.wait_s,
+                            now_ms,
+                        ));
                     }
                     StepStatus::Done {
                         at_ms: Some(at), ..
                     } => {
                         done += 1;
-                        planned_done += planned_ms(phase, step);
-                        waited_done += step.wait_s.map_or(0, super::secs_ms);
+                        planned_done = planned_done.saturating_add(planned_ms(phase, step));
+                        waited_done =
+                            waited_done.saturating_add(step.wait_s.map_or(0, super::secs_ms));
                         last_done = Some(last_done.map_or(at, |l: i64| l.max(at)));
                     }
                     _ => {}
                 }
             }
             if open {
-                waits_left += wait_left_ms(state, &phase.id, phase.wait_s, now_ms);
+                waits_left =
+                    waits_left.saturating_add(wait_left_ms(state, &phase.id, phase.wait_s, now_ms));
             }
         }
         // Time before the window opened is not the team being slow.
@@ -141,13 +148,19 @@ impl Run {
             }
             _ => 1.0,
         };
-        let remaining_ms = (planned_left as f64 * pace).round() as i64 + waits_left;
+        let remaining_ms = ((planned_left as f64 * pace).round() as i64).saturating_add(waits_left);
         let rollback_ms = match rollback_estimate {
             Some([_, hi]) => super::secs_ms(hi),
             None => plan.rollback_steps().count() as i64 * DEFAULT_STEP_MS,
         };
-        let finish_ms = now_ms.max(self.window.start_ms) + remaining_ms;
-        let no_return_ms = self.window.end_ms - remaining_ms - rollback_ms;
+        let finish_ms = now_ms
+            .max(self.window.start_ms)
+            .saturating_add(remaining_ms);
+        let no_return_ms = self
+            .window
+            .end_ms
+            .saturating_sub(remaining_ms)
+            .saturating_sub(rollback_ms);
         // Going on counts for this point of no return only: if it has
         // moved later since, the team is asked again when it passes.
         let knowingly = self.events.iter().rev().find_map(|e| match &e.action {
@@ -156,16 +169,16 @@ impl Run {
         });
         let no_return = if now_ms >= no_return_ms {
             NoReturn::Passed {
-                since_ms: now_ms - no_return_ms,
+                since_ms: now_ms.saturating_sub(no_return_ms),
                 knowingly,
             }
-        } else if no_return_ms - now_ms <= NO_RETURN_WARN_MS {
+        } else if no_return_ms.saturating_sub(now_ms) <= NO_RETURN_WARN_MS {
             NoReturn::Soon {
-                in_ms: no_return_ms - now_ms,
+                in_ms: no_return_ms.saturating_sub(now_ms),
             }
         } else {
             NoReturn::Ahead {
-                in_ms: no_return_ms - now_ms,
+                in_ms: no_return_ms.saturating_sub(now_ms),
             }
         };
         Some(Forecast {

@@ -1290,6 +1290,9 @@ impl Run {
                 }
             }
             Action::StartWait { target, seconds } => {
+                if seconds > store::MAX_WAIT_S {
+                    return Err(Refusal::Malformed("a wait is at most a year"));
+                }
                 if state().wait(&target).is_some() {
                     return Err(Refusal::WaitStarted);
                 }
@@ -1406,14 +1409,20 @@ impl Run {
     /// The hash of the guide text the run follows now: the last adopted
     /// version, else the one it started with.
     pub fn current_guide_hash(&self) -> &str {
-        self.events
-            .iter()
-            .rev()
-            .find_map(|e| match &e.action {
-                Action::AdoptGuide { to_hash, .. } => Some(to_hash.as_str()),
-                _ => None,
-            })
-            .unwrap_or(&self.guide_hash)
+        // Only adoptions that continue the chain count: an event from
+        // elsewhere naming something else is no version of the guide.
+        let mut current = self.guide_hash.as_str();
+        for e in &self.events {
+            if let Action::AdoptGuide {
+                from_hash, to_hash, ..
+            } = &e.action
+            {
+                if from_hash == current && crate::source::is_guide_hash(to_hash) {
+                    current = to_hash;
+                }
+            }
+        }
+        current
     }
 
     /// The newest event, which is what a check-off writes.
@@ -1526,7 +1535,7 @@ impl Run {
         let mut summary = Summary {
             outcome: state.outcome.as_ref().map(|o| o.0),
             ended_ms,
-            duration_ms: ended_ms.unwrap_or(now_ms) - self.started_ms,
+            duration_ms: ended_ms.unwrap_or(now_ms).saturating_sub(self.started_ms),
             estimate_s: guide.estimate_s,
             window_ms: self.window.end_ms - self.window.start_ms,
             done: 0,
@@ -1636,18 +1645,18 @@ pub fn wait_status(
     } else {
         WaitStatus::Running {
             ends_ms,
-            remaining_ms: ends_ms - now_ms,
+            remaining_ms: ends_ms.saturating_sub(now_ms),
         }
     })
 }
 
-/// `1:05:09`, `4:07`, `-0:30` for a span in milliseconds.
 /// Seconds as milliseconds, without overflow for any number of seconds
 /// a stored run or a message may hold.
 pub fn secs_ms(secs: u64) -> i64 {
     i64::try_from(secs).unwrap_or(i64::MAX).saturating_mul(1000)
 }
 
+/// `1:05:09`, `4:07`, `-0:30` for a span in milliseconds.
 pub fn format_ms(ms: i64) -> String {
     let sign = if ms < 0 { "-" } else { "" };
     let total = ms.unsigned_abs() / 1000;

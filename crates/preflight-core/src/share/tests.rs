@@ -45,8 +45,10 @@ fn a_guide_hash_from_another_device_never_panics_the_first_message_id() {
             changed: Vec::new(),
         },
     });
-    assert_eq!(run.current_guide_hash(), "aéééééééé");
-    assert!(meta_msg_id(&run).ends_with(":meta-aéééééééé"));
+    // No version of the guide: the run follows the text it had.
+    assert_eq!(run.current_guide_hash(), run.guide_hash);
+    let hash: String = run.guide_hash.chars().take(16).collect();
+    assert!(meta_msg_id(&run).ends_with(&format!(":meta-{hash}")));
 }
 
 #[test]

@@ -551,6 +551,7 @@ fn deadlines_come_from_one_poll_and_a_wait_is_announced_once() {
                 status: Some(
                     (
                         WaitFinished,
+                        "Wait 10 minutes for the caches to warm",
                         "fb2132ff-aff1-4dd4-b338-0ad50ade7aec",
                     ),
                 ),
@@ -560,4 +561,768 @@ fn deadlines_come_from_one_poll_and_a_wait_is_announced_once() {
     .assert_debug_eq(&due);
     assert_eq!(s.handle_timeout(&st, T0 + 14 * MIN), Vec::new());
     assert_eq!(s.poll_timeout(&st, T0 + 14 * MIN), Some(T0 + 48 * MIN));
+}
+
+// Properties: whatever order events arrive in, and whatever they hold.
+
+/// The ids of a plan that plausible events name: run and rollback steps,
+/// criteria, phases, and lines that could be made steps.
+struct Ids {
+    steps: Vec<String>,
+    gates: Vec<String>,
+    phases: Vec<String>,
+    lines: Vec<usize>,
+}
+
+fn ids(s: &Session) -> Ids {
+    Ids {
+        steps: s
+            .plan
+            .run_steps()
+            .chain(s.plan.rollback_steps())
+            .map(|(_, st)| st.id.clone())
+            .collect(),
+        gates: s
+            .plan
+            .phases
+            .iter()
+            .flat_map(|p| &p.gates)
+            .map(|g| g.id.clone())
+            .collect(),
+        phases: s.plan.phases.iter().map(|p| p.id.clone()).collect(),
+        lines: s.plan.candidates.keys().copied().collect(),
+    }
+}
+
+/// The team of a plausible run: the operator, two others, and the
+/// operator's name as another device may spell it.
+const AUTHORS: [&str; 4] = ["Ana", "Bob", "Cy", "ana"];
+
+fn some_words() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => Just("support is asleep".to_owned()),
+        1 => Just(String::new()),
+        1 => Just("  ".to_owned()),
+    ]
+}
+
+/// An action someone on the team could take on the GUIDE fixture.
+fn plausible_action() -> impl Strategy<Value = Action> {
+    let ids = ids(&session(GUIDE));
+    let step = prop::sample::select(ids.steps.clone());
+    let gate = prop::sample::select(ids.gates);
+    let phase = prop::sample::select(ids.phases.clone());
+    let target = prop::sample::select([ids.steps.clone(), ids.phases].concat());
+    let mut lines = ids.lines;
+    lines.extend([1, 5, 30]);
+    prop_oneof![
+        6 => (step.clone(), prop::option::of(Just("caches are warm".to_owned())))
+            .prop_map(|(step, overridden)| Action::Check { step, overridden }),
+        1 => step.clone().prop_map(|step| Action::Uncheck { step }),
+        2 => (step.clone(), some_words()).prop_map(|(step, reason)| Action::Skip { step, reason }),
+        1 => (prop::option::of(step.clone()), some_words())
+            .prop_map(|(step, text)| Action::Note { step, text }),
+        2 => (target, prop::sample::select(vec![0u64, 60, 600, 1200]))
+            .prop_map(|(target, seconds)| Action::StartWait { target, seconds }),
+        2 => (gate.clone(), prop::sample::select(vec![0.0, 0.5, 0.99, 1.0, 1.01, 2.5]))
+            .prop_map(|(gate, value)| Action::Measure { gate, value }),
+        1 => (gate.clone(), any::<bool>()).prop_map(|(gate, ok)| Action::Confirm { gate, ok }),
+        1 => (gate, some_words()).prop_map(|(gate, reason)| Action::OverrideGate { gate, reason }),
+        4 => (
+            prop::option::of(phase),
+            prop::sample::select(Meaning::ALL.to_vec()),
+            prop_oneof![4 => Just("Lead".to_owned()), 1 => Just(String::new())],
+        )
+            .prop_map(|(phase, meaning, role)| Action::SignOff {
+                phase,
+                role,
+                meaning,
+                tz_offset_min: 60,
+            }),
+        1 => prop::sample::select(vec![Decision::RollBack, Decision::Pause, Decision::Continue])
+            .prop_map(|decision| Action::Decide {
+                path: vec![Answer {
+                    question: "Is it broken?".into(),
+                    yes: true,
+                }],
+                decision,
+            }),
+        1 => (
+            prop::sample::select(vec![Outcome::Completed, Outcome::RolledBack, Outcome::Abandoned]),
+            some_words(),
+        )
+            .prop_map(|(outcome, note)| Action::Finish { outcome, note }),
+        1 => prop::sample::select(lines).prop_map(|line| Action::MakeStep {
+            line,
+            text: String::new(),
+        }),
+        1 => step.prop_map(|step| Action::NotAStep { step }),
+    ]
+}
+
+/// Plausible events of one run: times over its first hour (many on the
+/// same minute, so some are equal), authors of the team, unique ids.
+fn plausible_events(max: usize) -> impl Strategy<Value = Vec<Event>> {
+    let at = prop_oneof![
+        (0..60i64).prop_map(|m| T0 + m * MIN),
+        (0..60 * MIN).prop_map(|ms| T0 + ms),
+    ];
+    let one = (
+        plausible_action(),
+        prop::sample::select(AUTHORS.to_vec()),
+        at,
+        prop::sample::select(vec!['a', 'b', 'c']),
+    );
+    prop::collection::vec(one, 1..max).prop_map(|all| {
+        all.into_iter()
+            .enumerate()
+            .map(|(n, (action, by, at_ms, writer))| Event {
+                id: format!("{at_ms:x}-{writer}-{n:08}"),
+                at_ms,
+                by: by.into(),
+                action,
+            })
+            .collect()
+    })
+}
+
+fn log_key(e: &Event) -> (i64, String) {
+    (e.at_ms, e.id.clone())
+}
+
+fn in_log_order(mut events: Vec<Event>) -> Vec<Event> {
+    events.sort_by_key(log_key);
+    events
+}
+
+/// How device B receives the events: shuffled, with copies of some of
+/// them put in among the rest, in chunks of these sizes (taken in turn).
+#[derive(Debug, Clone)]
+struct Delivery {
+    shuffled: Vec<Event>,
+    copies: Vec<(prop::sample::Index, prop::sample::Index)>,
+    chunks: Vec<usize>,
+}
+
+impl Delivery {
+    fn chunks(&self) -> Vec<Vec<Event>> {
+        let mut all = self.shuffled.clone();
+        for (which, at) in &self.copies {
+            let copy = all[which.index(all.len())].clone();
+            let at = at.index(all.len() + 1);
+            all.insert(at, copy);
+        }
+        let mut out = Vec::new();
+        let mut sizes = self.chunks.iter().cycle();
+        while !all.is_empty() {
+            let n = (*sizes.next().expect("chunk sizes")).min(all.len());
+            out.push(all.drain(..n).collect());
+        }
+        out
+    }
+}
+
+fn events_and_delivery(max: usize) -> impl Strategy<Value = (Vec<Event>, Delivery)> {
+    plausible_events(max).prop_flat_map(|events| {
+        let n = events.len();
+        (
+            Just(events.clone()),
+            Just(events).prop_shuffle(),
+            prop::collection::vec(any::<(prop::sample::Index, prop::sample::Index)>(), 0..=n),
+            prop::collection::vec(1..6usize, 1..4),
+        )
+            .prop_map(|(events, shuffled, copies, chunks)| {
+                (
+                    events,
+                    Delivery {
+                        shuffled,
+                        copies,
+                        chunks,
+                    },
+                )
+            })
+    })
+}
+
+fn aside_keys(s: &Session) -> Vec<(i64, String)> {
+    let mut keys: Vec<_> = s.set_aside().iter().map(|x| log_key(&x.event)).collect();
+    keys.sort();
+    keys
+}
+
+fn fresh(four_eyes: bool) -> Session {
+    let mut s = session(GUIDE);
+    s.run.four_eyes = four_eyes;
+    s
+}
+
+/// Device A: the events one at a time, in log order, each from `from`.
+fn one_at_a_time(four_eyes: bool, events: &[Event], from: impl Fn(&Event) -> Source) -> Session {
+    let mut a = fresh(four_eyes);
+    for e in in_log_order(events.to_vec()) {
+        let now = e.at_ms;
+        a.apply(
+            now,
+            Input::Events {
+                from: from(&e),
+                events: vec![e],
+            },
+        )
+        .expect("events from elsewhere are never refused");
+    }
+    a
+}
+
+/// Device B: the events as `delivery` brings them; each chunk split by
+/// where `from` says its events come from.
+fn as_delivered(four_eyes: bool, delivery: &Delivery, from: impl Fn(&Event) -> Source) -> Session {
+    let mut b = fresh(four_eyes);
+    let mut now = T0;
+    for chunk in delivery.chunks() {
+        now = chunk.iter().map(|e| e.at_ms).fold(now, i64::max);
+        for source in [Source::Tab, Source::Relay] {
+            let events: Vec<Event> = chunk
+                .iter()
+                .filter(|e| from(e) == source)
+                .cloned()
+                .collect();
+            if !events.is_empty() {
+                b.apply(
+                    now,
+                    Input::Events {
+                        from: source,
+                        events,
+                    },
+                )
+                .expect("events from elsewhere are never refused");
+            }
+        }
+    }
+    b
+}
+
+/// The rules every kept log keeps, checked apart from `Run::check`.
+fn assert_rules_hold(s: &Session) -> Result<(), TestCaseError> {
+    // Opened again, nothing is set aside.
+    let (_, refused) = Session::open(s.run.clone(), s.base.clone(), &s.base_hash);
+    prop_assert_eq!(refused, Vec::new(), "the kept log breaks a rule");
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    let operator = s.run.operator.clone();
+    for (n, e) in s.run.events.iter().enumerate() {
+        let before = &s.run.events[..n];
+        match &e.action {
+            Action::Finish {
+                outcome: Outcome::Completed,
+                ..
+            } if s.run.four_eyes => {
+                let approved = before.iter().any(|x| {
+                    matches!(
+                        &x.action,
+                        Action::SignOff {
+                            phase: None,
+                            meaning: Meaning::Approved,
+                            ..
+                        }
+                    ) && !same(&x.by, &operator)
+                });
+                prop_assert!(approved, "completed without a second person's approval");
+            }
+            Action::SignOff {
+                phase,
+                meaning: Meaning::Approved,
+                ..
+            } => {
+                // Who performed the work it covers, by the log before it.
+                let mut then = s.run.clone();
+                then.events = before.to_vec();
+                let plan = then.plan(&s.base);
+                let steps: Vec<&str> = phase
+                    .as_deref()
+                    .and_then(|p| plan.phase(p))
+                    .map(|p| p.steps.iter().map(|st| st.id.as_str()).collect())
+                    .unwrap_or_default();
+                let performed = before.iter().any(|x| match &x.action {
+                    Action::SignOff {
+                        phase: p,
+                        meaning: Meaning::Performed,
+                        ..
+                    } => p == phase && same(&x.by, &e.by),
+                    Action::Check { step, .. } => {
+                        steps.contains(&step.as_str()) && same(&x.by, &e.by)
+                    }
+                    _ => false,
+                });
+                prop_assert!(!performed, "{} approved their own work", e.by);
+                prop_assert!(
+                    phase.is_some() || !same(&e.by, &operator),
+                    "the operator approved the run"
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    // 1536 cases per run of ./scripts/test.
+    #![proptest_config(ProptestConfig { cases: 1536, ..ProptestConfig::default() })]
+
+    #[test]
+    fn two_devices_that_receive_the_same_events_in_any_order_keep_the_same_log(
+        (events, delivery) in events_and_delivery(32),
+        four_eyes in any::<bool>(),
+    ) {
+        let a = one_at_a_time(four_eyes, &events, |_| Source::Relay);
+        let b = as_delivered(four_eyes, &delivery, |_| Source::Relay);
+        prop_assert_eq!(&a.run.events, &b.run.events);
+        prop_assert_eq!(aside_keys(&a), aside_keys(&b));
+        // Every event is kept or set aside, once.
+        let mut all: Vec<_> = a.run.events.iter().map(log_key).collect();
+        all.extend(aside_keys(&a));
+        all.sort();
+        let mut sent: Vec<_> = events.iter().map(log_key).collect();
+        sent.sort();
+        prop_assert_eq!(all, sent);
+        assert_rules_hold(&a)?;
+        assert_rules_hold(&b)?;
+    }
+}
+
+proptest! {
+    // 1536 cases per run of ./scripts/test.
+    #![proptest_config(ProptestConfig { cases: 1536, ..ProptestConfig::default() })]
+
+    #[test]
+    fn events_from_another_tab_on_one_device_and_the_relay_on_the_other_keep_the_same_log(
+        (events, delivery) in events_and_delivery(32),
+        by_tab in prop::collection::vec(any::<bool>(), 32),
+        four_eyes in any::<bool>(),
+    ) {
+        // Event n comes from another tab on device A when `by_tab[n]`,
+        // and then through the relay on device B; the other way round
+        // otherwise.
+        let tab: BTreeSet<(i64, String)> = events
+            .iter()
+            .zip(&by_tab)
+            .filter(|(_, t)| **t)
+            .map(|(e, _)| log_key(e))
+            .collect();
+        let on_a = |e: &Event| if tab.contains(&log_key(e)) { Source::Tab } else { Source::Relay };
+        let on_b = |e: &Event| if tab.contains(&log_key(e)) { Source::Relay } else { Source::Tab };
+        let a = one_at_a_time(four_eyes, &events, on_a);
+        let b = as_delivered(four_eyes, &delivery, on_b);
+        prop_assert_eq!(&a.run.events, &b.run.events);
+        prop_assert_eq!(aside_keys(&a), aside_keys(&b));
+    }
+}
+
+proptest! {
+    // 1536 cases per run of ./scripts/test.
+    #![proptest_config(ProptestConfig { cases: 1536, ..ProptestConfig::default() })]
+
+    #[test]
+    fn whatever_mix_of_local_actions_and_events_the_kept_log_keeps_the_rules(
+        events in plausible_events(40),
+        order in prop::collection::vec(any::<(bool, prop::sample::Index)>(), 40),
+        four_eyes in any::<bool>(),
+    ) {
+        // Events in an order of their own; an event marked local is the
+        // action of its author here, at its time (or after the last one).
+        let mut s = fresh(four_eyes);
+        let mut left = events;
+        for (local, which) in &order {
+            if left.is_empty() {
+                break;
+            }
+            let e = left.remove(which.index(left.len()));
+            let now = e.at_ms;
+            let input = if *local {
+                Input::Local { by: e.by, action: e.action }
+            } else {
+                Input::Events { from: Source::Relay, events: vec![e] }
+            };
+            let _ = s.apply(now, input);
+        }
+        assert_rules_hold(&s)?;
+    }
+}
+
+/// A guide with more for hostile events to reach: a guarded step,
+/// criteria of both kinds and a timed one, a phase that is a wait, an
+/// optional section, a rollback estimate.
+const RICH: &str = "# Deploy api
+
+**Estimated Time:** 30 minutes
+
+## Prepare
+
+- [ ] Back up the database
+- [ ] Delete the old deployment
+
+```bash
+kubectl delete deployment orders-v1 -n orders
+```
+
+### Success criteria
+
+- [ ] Error rate below 1%
+- Dashboards reviewed by on-call
+
+## Deploy (monitor for 30 minutes)
+
+- [ ] Run `deploy.sh`
+- [ ] Wait 10 minutes for the caches to warm
+
+### Soak
+
+**Success Criteria:**
+- 1 hour: no new alerts
+
+## Warm caches (Optional)
+
+- [ ] Warm the caches
+
+## Rollback
+
+**Estimated Time:** 30 seconds
+
+- [ ] Run `rollback.sh`
+";
+
+fn rich() -> Session {
+    let base = Arc::new(Guide::parse(RICH));
+    let hash = crate::guide_hash(RICH);
+    let run = Run::new(
+        [9; 16],
+        &base,
+        &hash,
+        "Ana",
+        BTreeMap::new(),
+        T0,
+        Window {
+            start_ms: T0,
+            end_ms: T0 + 60 * MIN,
+        },
+    );
+    Session::open(run, base, &hash).0
+}
+
+/// Any text: names this app writes (plan ids, the team, guide hashes),
+/// any characters, nothing, blanks, a few KB of one thing.
+fn hostile_text() -> impl Strategy<Value = String> {
+    let s = rich();
+    let ids = ids(&s);
+    let mut known = [ids.steps, ids.gates, ids.phases].concat();
+    known.extend(AUTHORS.map(str::to_owned));
+    known.extend([
+        s.base_hash.clone(),
+        crate::guide_hash(GUIDE),
+        crate::guide_hash("another version"),
+        "role:lead".to_owned(),
+        "role:".to_owned(),
+    ]);
+    prop_oneof![
+        8 => prop::sample::select(known),
+        2 => ".{0,8}",
+        1 => Just(String::new()),
+        1 => "[ \t\n\u{a0}\u{200b}]{1,3}",
+        1 => "[0-9a-f]{64}",
+        1 => (".{1,3}", 20..700usize).prop_map(|(s, n)| s.repeat(n)),
+    ]
+}
+
+fn hostile_time() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        3 => T0 - 10 * MIN..T0 + 120 * MIN,
+        1 => any::<i64>(),
+        1 => prop::sample::select(vec![
+            i64::MIN,
+            i64::MIN + 1,
+            -1,
+            0,
+            MAX_TIME_MS,
+            MAX_TIME_MS + 1,
+            i64::MAX - 1,
+            i64::MAX,
+        ]),
+    ]
+}
+
+/// A clock reading as a browser gives it: a time from 1970 to 9999.
+fn clock() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        3 => T0 - 10 * MIN..T0 + 120 * MIN,
+        1 => 0..=MAX_TIME_MS,
+        1 => prop::sample::select(vec![0, MAX_TIME_MS]),
+    ]
+}
+
+fn hostile_value() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        2 => 0.0..3.0,
+        1 => any::<f64>(),
+        1 => prop::sample::select(vec![
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -0.0,
+            f64::MAX,
+            f64::MIN,
+            f64::MIN_POSITIVE,
+            f64::EPSILON,
+        ]),
+    ]
+}
+
+/// Wait lengths: any `u64` when `wild`, else up to about 136 years.
+fn hostile_seconds(wild: bool) -> BoxedStrategy<u64> {
+    if wild {
+        prop_oneof![
+            2 => 0..2_000u64,
+            1 => any::<u64>(),
+            1 => prop::sample::select(vec![
+                u64::MAX,
+                1 << 63,
+                i64::MAX as u64,
+                i64::MAX as u64 / 1000 + 1,
+            ]),
+        ]
+        .boxed()
+    } else {
+        prop_oneof![2 => 0..2_000u64, 1 => 0..=u64::from(u32::MAX)].boxed()
+    }
+}
+
+fn hostile_action(wild: bool) -> impl Strategy<Value = Action> {
+    let text = hostile_text;
+    let texts = || prop::collection::vec(text(), 0..3);
+    let time = hostile_time;
+    prop_oneof![
+        (text(), prop::option::of(text()))
+            .prop_map(|(step, overridden)| Action::Check { step, overridden }),
+        (text(), texts()).prop_map(|(step, hazards)| Action::Acknowledge { step, hazards }),
+        (time(), time()).prop_map(|(no_return_ms, finish_ms)| Action::PassNoReturn {
+            no_return_ms,
+            finish_ms
+        }),
+        (text(), text(), texts(), texts()).prop_map(|(from_hash, to_hash, removed, changed)| {
+            Action::AdoptGuide {
+                from_hash,
+                to_hash,
+                removed,
+                changed,
+            }
+        }),
+        (text(), text(), prop::option::of(time())).prop_map(|(target, who, due_ms)| {
+            Action::Assign {
+                target,
+                who,
+                due_ms,
+            }
+        }),
+        text().prop_map(|step| Action::Uncheck { step }),
+        (text(), text()).prop_map(|(step, reason)| Action::Skip { step, reason }),
+        text().prop_map(|phase| Action::SkipPhase { phase }),
+        text().prop_map(|phase| Action::UnskipPhase { phase }),
+        (prop::option::of(text()), text()).prop_map(|(step, text)| Action::Note { step, text }),
+        (text(), hostile_seconds(wild))
+            .prop_map(|(target, seconds)| Action::StartWait { target, seconds }),
+        (text(), hostile_value()).prop_map(|(gate, value)| Action::Measure { gate, value }),
+        (text(), any::<bool>()).prop_map(|(gate, ok)| Action::Confirm { gate, ok }),
+        (text(), text()).prop_map(|(gate, reason)| Action::OverrideGate { gate, reason }),
+        (
+            prop::collection::vec((text(), any::<bool>()), 0..3),
+            prop::sample::select(vec![
+                Decision::RollBack,
+                Decision::Pause,
+                Decision::Continue
+            ]),
+        )
+            .prop_map(|(path, decision)| Action::Decide {
+                path: path
+                    .into_iter()
+                    .map(|(question, yes)| Answer { question, yes })
+                    .collect(),
+                decision,
+            }),
+        (
+            prop::option::of(text()),
+            text(),
+            prop::sample::select(Meaning::ALL.to_vec()),
+            prop_oneof![
+                any::<i32>(),
+                prop::sample::select(vec![i32::MIN, i32::MAX, -1, 0, 60, 840])
+            ],
+        )
+            .prop_map(|(phase, role, meaning, tz_offset_min)| Action::SignOff {
+                phase,
+                role,
+                meaning,
+                tz_offset_min,
+            }),
+        (
+            prop::sample::select(vec![
+                Outcome::Completed,
+                Outcome::RolledBack,
+                Outcome::Abandoned
+            ]),
+            text(),
+        )
+            .prop_map(|(outcome, note)| Action::Finish { outcome, note }),
+        (prop_oneof![0..40usize, any::<usize>()], text())
+            .prop_map(|(line, text)| Action::MakeStep { line, text }),
+        text().prop_map(|step| Action::NotAStep { step }),
+    ]
+}
+
+fn hostile_event(wild: bool) -> impl Strategy<Value = Event> {
+    (
+        hostile_text(),
+        hostile_time(),
+        hostile_text(),
+        hostile_action(wild),
+    )
+        .prop_map(|(id, at_ms, by, action)| Event {
+            id,
+            at_ms,
+            by,
+            action,
+        })
+}
+
+fn any_source() -> impl Strategy<Value = Source> {
+    prop::sample::select(vec![
+        Source::Here,
+        Source::Tab,
+        Source::Relay,
+        Source::Import,
+        Source::Storage,
+    ])
+}
+
+/// A local action or events from any source; wait lengths of any size
+/// when `wild`.
+fn hostile_input(wild: bool) -> impl Strategy<Value = Input> {
+    prop_oneof![
+        (hostile_text(), hostile_action(wild)).prop_map(|(by, action)| Input::Local { by, action }),
+        (
+            any_source(),
+            prop::collection::vec(hostile_event(wild), 0..4)
+        )
+            .prop_map(|(from, events)| Input::Events { from, events }),
+    ]
+}
+
+/// Applies `inputs` at their times to a run of `guide`, four-eyes or
+/// not, and reads every deadline, what fell due and the summary after
+/// each: none of it may panic.
+fn apply_all(mut s: Session, four_eyes: bool, inputs: Vec<(i64, Input)>) {
+    s.run.four_eyes = four_eyes;
+    s.statuses = true;
+    for (now, input) in inputs {
+        let _ = s.apply(now, input);
+        let state = s.run.state();
+        let _ = s.poll_timeout(&state, now);
+        let _ = s.handle_timeout(&state, now);
+        let _ = s.run.summary(&s.plan, &s.guide, now);
+        for x in s.set_aside() {
+            let _ = x.message(&s.plan);
+        }
+    }
+}
+
+proptest! {
+    // 1536 cases per run of ./scripts/test.
+    #![proptest_config(ProptestConfig { cases: 1536, ..ProptestConfig::default() })]
+
+    // Any content, times and values, from every source, at any clock
+    // reading a browser gives; waits up to about 136 years (any length,
+    // and any clock reading: the two ignored properties below).
+    #[test]
+    fn hostile_events_and_actions_from_every_source_never_panic(
+        inputs in prop::collection::vec((clock(), hostile_input(false)), 1..12),
+        four_eyes in any::<bool>(),
+        guide in prop::sample::select(vec![GUIDE, RICH]),
+    ) {
+        let s = if guide == GUIDE { session(GUIDE) } else { rich() };
+        apply_all(s, four_eyes, inputs);
+    }
+}
+
+proptest! {
+    // 256 cases per run of ./scripts/test.
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn hostile_waits_of_any_length_never_panic(
+        inputs in prop::collection::vec((clock(), hostile_input(true)), 1..12),
+        four_eyes in any::<bool>(),
+        guide in prop::sample::select(vec![GUIDE, RICH]),
+    ) {
+        let s = if guide == GUIDE { session(GUIDE) } else { rich() };
+        apply_all(s, four_eyes, inputs);
+    }
+
+    #[test]
+    fn hostile_changes_at_any_clock_reading_never_panic(
+        inputs in prop::collection::vec((hostile_time(), hostile_input(false)), 1..12),
+        four_eyes in any::<bool>(),
+        guide in prop::sample::select(vec![GUIDE, RICH]),
+    ) {
+        let s = if guide == GUIDE { session(GUIDE) } else { rich() };
+        apply_all(s, four_eyes, inputs);
+    }
+}
+
+/// Any events (wait lengths within reason) at times over the run's first
+/// two hours, with unique ids.
+fn hostile_events_in_time() -> impl Strategy<Value = (Vec<Event>, Delivery)> {
+    let one = (T0..T0 + 120 * MIN, hostile_text(), hostile_action(false));
+    prop::collection::vec(one, 1..16).prop_flat_map(|all| {
+        let events: Vec<Event> = all
+            .into_iter()
+            .enumerate()
+            .map(|(n, (at_ms, by, action))| Event {
+                id: format!("{at_ms:x}-h-{n:08}"),
+                at_ms,
+                by,
+                action,
+            })
+            .collect();
+        let n = events.len();
+        (
+            Just(events.clone()),
+            Just(events).prop_shuffle(),
+            prop::collection::vec(any::<(prop::sample::Index, prop::sample::Index)>(), 0..=n),
+            prop::collection::vec(1..6usize, 1..4),
+        )
+            .prop_map(|(events, shuffled, copies, chunks)| {
+                (
+                    events,
+                    Delivery {
+                        shuffled,
+                        copies,
+                        chunks,
+                    },
+                )
+            })
+    })
+}
+
+proptest! {
+    // 192 cases per run of ./scripts/test.
+    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+
+    #[test]
+    fn two_devices_that_receive_the_same_hostile_events_in_any_order_keep_the_same_log(
+        (events, delivery) in hostile_events_in_time(),
+    ) {
+        let a = one_at_a_time(false, &events, |_| Source::Relay);
+        let b = as_delivered(false, &delivery, |_| Source::Relay);
+        prop_assert_eq!(&a.run.events, &b.run.events);
+        prop_assert_eq!(aside_keys(&a), aside_keys(&b));
+        let (_, refused) = Session::open(b.run.clone(), b.base.clone(), &b.base_hash);
+        prop_assert_eq!(refused, Vec::new(), "the kept log breaks a rule");
+    }
 }
