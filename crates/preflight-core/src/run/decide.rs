@@ -4,6 +4,7 @@
 //! failed gates, its pause criteria and its troubleshooting symptoms,
 //! asked in that order.
 
+use crate::doc::{Diagnostic, Severity};
 use crate::guide::decide::decision_block;
 pub use crate::guide::decide::{diagnostics, parse_explicit, Answer, Decision, Node, Tree};
 use crate::guide::{Guide, TriggerAction};
@@ -126,6 +127,20 @@ fn derive(guide: &Guide, failed: &[FailedGate]) -> Tree {
             Node::end(Decision::Pause, t.solutions.clone()),
         ));
     }
+    // Each question is a level of the tree: a guide with thousands of
+    // triggers and symptoms asks the first ones, and says so.
+    let mut diagnostics = Vec::new();
+    if asks.len() > MAX_DERIVED {
+        diagnostics.push(Diagnostic {
+            line: asks[MAX_DERIVED].2,
+            severity: Severity::Warning,
+            message: format!(
+                "decision tree: the guide gives {} triggers, failed checks and symptoms; the first {MAX_DERIVED} are asked",
+                asks.len()
+            ),
+        });
+        asks.truncate(MAX_DERIVED);
+    }
     let mut root = Node::end(Decision::Continue, Vec::new());
     for (question, source, line, yes) in asks.into_iter().rev() {
         root = Node::Ask {
@@ -139,9 +154,12 @@ fn derive(guide: &Guide, failed: &[FailedGate]) -> Tree {
     Tree {
         root,
         explicit: false,
-        diagnostics: Vec::new(),
+        diagnostics,
     }
 }
+
+/// The most questions a derived tree asks (each one a level of it).
+pub const MAX_DERIVED: usize = 200;
 
 #[cfg(test)]
 mod tests {
@@ -184,6 +202,22 @@ mod tests {
             t.root.questions()[0],
             "Is the error rate above 2% for 5 minutes?"
         );
+    }
+
+    #[test]
+    fn a_guide_with_thousands_of_symptoms_asks_the_first_ones_and_says_so() {
+        let mut text = String::from("# Deploy\n\n## Troubleshooting\n\n");
+        for n in 0..5_000 {
+            text.push_str(&format!(
+                "**Issue:** symptom {n} appears\n- **Solution:** restart service {n}\n\n"
+            ));
+        }
+        let t = tree(&Guide::parse(&text), &[]);
+        assert_eq!(t.root.questions().len(), MAX_DERIVED);
+        assert_eq!(t.diagnostics.len(), 1);
+        assert!(t.diagnostics[0].message.contains("the first 200 are asked"));
+        // Dropped, cloned and compared without exhausting the stack.
+        assert_eq!(t.clone(), t);
     }
 
     #[test]
