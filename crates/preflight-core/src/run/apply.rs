@@ -302,6 +302,12 @@ impl Session {
     }
 
     fn local(&mut self, now_ms: i64, by: &str, action: Action) -> Result<Applied, Refusal> {
+        // What is recorded here must read back everywhere as well-formed.
+        if !(0..=MAX_TIME_MS).contains(&now_ms) {
+            return Err(Refusal::Malformed(
+                "this device's clock reads an impossible time",
+            ));
+        }
         let starts_wait = matches!(action, Action::StartWait { .. });
         let mut before = self.statuses.then(|| self.run.state());
         let id = self.run.record(&self.plan, now_ms, by, action)?;
@@ -449,40 +455,18 @@ impl Session {
         if corrected_after {
             self.replan();
         }
-        // Events before the last adoption of another guide version name
-        // that version's steps: only the rules that need no plan apply.
-        // Adoptions count when they continue the chain of versions, over
-        // every event received (kept, set aside or new), so that devices
-        // that received the same events agree.
-        let mut received: Vec<&Event> = self
-            .run
-            .events
-            .iter()
-            .chain(self.set_aside.iter().map(|s| &s.event))
-            .chain(queue.iter().map(|q| &q.0))
-            .collect();
-        received.sort_by_key(|e| key(e));
-        let mut version = self.run.guide_hash.as_str();
-        let mut last_adoption = None;
-        for e in received {
-            if let Action::AdoptGuide {
-                from_hash, to_hash, ..
-            } = &e.action
-            {
-                if from_hash == version && crate::source::is_guide_hash(to_hash) {
-                    version = to_hash;
-                    last_adoption = Some(key(e));
-                }
-            }
-        }
+        // Events made while the run followed another version of the guide
+        // name that version's steps: only the rules that need no plan
+        // apply to them. The version is read from the events kept before
+        // each one, never from later ones, so every device decides alike.
+        let mut version = self.run.current_guide_hash().to_owned();
         let mut out = Applied::default();
         let mut refused = Vec::new();
         let mut save = Vec::new();
         let folded = &mut OnceCell::new();
         let mut replanned = false;
         for (event, source, was) in queue {
-            let planned = last_adoption.as_ref().is_none_or(|a| key(&event) > *a)
-                && self.run.current_guide_hash() == self.base_hash;
+            let planned = version == self.base_hash;
             let verdict = well_formed(&event, source).and_then(|()| {
                 if planned {
                     self.run
@@ -505,6 +489,8 @@ impl Session {
                     }
                     let corrects = event.action.corrects_checklist();
                     if let Action::AdoptGuide { to_hash, .. } = &event.action {
+                        // Accepted, so it continues the chain of versions.
+                        version.clone_from(to_hash);
                         if was != Was::Kept && *to_hash != self.base_hash {
                             out.effects.push(Effect::FollowGuide(to_hash.clone()));
                         }

@@ -1238,8 +1238,7 @@ proptest! {
 
     // Any content, times and values, from every source, at any clock
     // reading a browser gives; waits up to about 136 years (any length,
-    // and any clock reading: the two properties below, the second
-    // ignored).
+    // and any clock reading: the two properties below).
     #[test]
     fn hostile_events_and_actions_from_every_source_never_panic(
         inputs in prop::collection::vec((clock(), hostile_input(false)), 1..12),
@@ -1252,7 +1251,7 @@ proptest! {
 }
 
 proptest! {
-    // 512 cases per run of ./scripts/test (the second property: only with --ignored).
+    // 512 cases per run of ./scripts/test.
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
@@ -1265,16 +1264,7 @@ proptest! {
         apply_all(s, four_eyes, inputs);
     }
 
-    // Ignored: a local action at a clock reading before 1970 is recorded
-    // at that time (the local path does not bound it), and reading the
-    // deadlines then panics (debug builds: overflow). Minimal input, on
-    // RICH: `Local { by: "Bob", action: UnskipPhase { phase:
-    // "p-deploy-monitor-for-30-minutes" } }` at -1, then `poll_timeout`
-    // at -1: run/mod.rs `phase_timer`, `end - started_ms` with `end =
-    // i64::MAX` as `gate_due_ms` calls it. Such a log is also set aside
-    // when opened again (its time is not one from 1970 to 9999).
     #[test]
-    #[ignore]
     fn hostile_changes_at_any_clock_reading_never_panic(
         inputs in prop::collection::vec((hostile_time(), hostile_input(false)), 1..12),
         four_eyes in any::<bool>(),
@@ -1321,16 +1311,10 @@ fn hostile_events_in_time() -> impl Strategy<Value = (Vec<Event>, Delivery)> {
 }
 
 proptest! {
-    // 192 cases when run with --ignored (not run by ./scripts/test).
+    // 192 cases per run of ./scripts/test.
     #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
 
-    // Ignored: see
-    // `an_adoption_set_aside_does_not_loosen_the_rules_for_events_before_it`:
-    // an adoption set aside for another rule (after the run ended, or by
-    // an author who is not a name) still loosens the rules for the events
-    // before it, so the kept log breaks a rule when it is opened again.
     #[test]
-    #[ignore]
     fn two_devices_that_receive_the_same_hostile_events_in_any_order_keep_the_same_log(
         (events, delivery) in hostile_events_in_time(),
     ) {
@@ -1343,15 +1327,7 @@ proptest! {
     }
 }
 
-// Ignored: an adoption that continues the chain of guide versions but is
-// set aside for another rule (here its author is not a name; also one
-// after the run has ended) still counts as the last adoption
-// (apply.rs, `last_adoption` in `receive`, over every event received),
-// so events before it get only the rules that need no plan: a check of a
-// step the guide does not have is kept, and the run opened again sets it
-// aside.
 #[test]
-#[ignore]
 fn an_adoption_set_aside_does_not_loosen_the_rules_for_events_before_it() {
     let mut s = session(GUIDE);
     let check = Event {
