@@ -9,6 +9,9 @@
 //!   fetch, files, the panic notice.
 
 pub mod app;
+pub mod guides;
+pub mod runs;
+pub mod state;
 pub mod driver;
 pub mod effects;
 pub mod persist;

@@ -45,3 +45,8 @@ pub fn from_input(value: &str) -> Option<i64> {
     let ms = js_sys::Date::new(&value.into()).get_time();
     (!ms.is_nan()).then_some(ms as i64)
 }
+
+/// Minutes east of UTC in this browser, for the record of a signature.
+pub fn tz_offset_min() -> i32 {
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
+}

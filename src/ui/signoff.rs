@@ -7,10 +7,7 @@ use crate::effects::clock;
 use leptos::prelude::*;
 use preflight_core::run::{chain, signed_at, Action, Meaning};
 
-/// Minutes east of UTC in this browser, for the record of a signature.
-pub fn tz_offset_min() -> i32 {
-    -(js_sys::Date::new_0().get_timezone_offset() as i32)
-}
+pub use crate::effects::clock::tz_offset_min;
 
 #[component]
 pub fn SignOffForm(on_done: Callback<()>) -> impl IntoView {
