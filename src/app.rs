@@ -39,12 +39,16 @@ pub fn App() -> impl IntoView {
         state.now.track();
         state.flush_pending();
         state.flush_index();
-        state.hooks.pump(state, &state.writer.get_value());
+        state.hooks.pump(&state.writer.get_value(), move |why| {
+            state.notify(NoticeKind::Error, why)
+        });
         crate::share::pump(state);
     });
     let online_listener = window_event_listener(leptos::ev::online, move |_| {
         state.hooks.wake();
-        state.hooks.pump(state, &state.writer.get_value());
+        state.hooks.pump(&state.writer.get_value(), move |why| {
+            state.notify(NoticeKind::Error, why)
+        });
         crate::share::on_online(state);
     });
     let offline_listener = window_event_listener(leptos::ev::offline, move |_| {

@@ -3,9 +3,9 @@
 //! values); this module only does them: storage writes, webhook
 //! statuses, publishing to the relay, messages to the person.
 
-use crate::app::{AppState, NoticeKind};
 use crate::effects::{notify, storage};
 use crate::persist;
+use crate::state::{AppState, NoticeKind};
 use leptos::prelude::*;
 use preflight_core::run::apply::{Applied, Effect, SetAside};
 use preflight_core::run::store;
@@ -40,9 +40,7 @@ pub fn carry_out(state: AppState, applied: &Applied) {
                 detail,
                 ..
             } => {
-                if let Some(status) =
-                    crate::webhooks::status(state, *kind, phase.clone(), detail.clone())
-                {
+                if let Some(status) = state.status(*kind, phase.clone(), detail.clone()) {
                     state.hooks.queue(&status);
                 }
             }
@@ -54,9 +52,7 @@ pub fn carry_out(state: AppState, applied: &Applied) {
                 notify::show("Preflight", text);
                 state.notify(NoticeKind::Info, text.clone());
                 if let Some((kind, detail, key)) = status {
-                    if let Some(mut s) =
-                        crate::webhooks::status(state, *kind, None, Some(detail.clone()))
-                    {
+                    if let Some(mut s) = state.status(*kind, None, Some(detail.clone())) {
                         s.key = key.clone();
                         state.hooks.queue(&s);
                     }

@@ -80,9 +80,7 @@ impl AppState {
         self.activate(run, &open, true);
         self.mark_index();
         self.flush_index();
-        if let Some(status) =
-            crate::webhooks::status(*self, crate::webhooks::Kind::RunStarted, None, None)
-        {
+        if let Some(status) = self.status(crate::webhooks::Kind::RunStarted, None, None) {
             self.hooks.queue(&status);
         }
     }
@@ -756,4 +754,29 @@ fn file_base(run: &Run) -> String {
         })
         .collect();
     format!("preflight-run-{}-{date}", title.trim_matches('-'))
+}
+
+impl AppState {
+    /// A webhook status of the open run, for `kind`, as the person here
+    /// reports it now.
+    pub fn status(
+        &self,
+        kind: crate::webhooks::Kind,
+        phase: Option<String>,
+        detail: Option<String>,
+    ) -> Option<preflight_core::webhook::Status> {
+        let state = self.run_state.get_untracked();
+        let who = self.operator.get_untracked();
+        self.run.with_untracked(|r| {
+            let r = r.as_ref()?;
+            let about = crate::webhooks::About {
+                run: &r.run,
+                plan: &r.plan,
+                state: &state,
+                who,
+                now_ms: clock::now_ms(),
+            };
+            Some(crate::webhooks::status(about, kind, phase, detail))
+        })
+    }
 }

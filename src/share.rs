@@ -17,7 +17,7 @@ use preflight_core::share::{
 };
 use preflight_core::{Guide, LastGuide, Run};
 
-use crate::app::{AppState, NoticeKind};
+use crate::state::{AppState, NoticeKind};
 use crate::effects::relay::{self, Handlers, Session};
 use crate::effects::{clock, location, storage};
 use crate::persist;

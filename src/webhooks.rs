@@ -2,10 +2,10 @@
 //! when the run changes, and a background sender delivers them in order,
 //! one at a time, retrying with backoff; the page never waits for it.
 
-use crate::app::{AppState, NoticeKind};
 use crate::effects::{clock, location, post, random, storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use preflight_core::run::{Plan, Run, RunState};
 pub use preflight_core::webhook::Kind;
 use preflight_core::webhook::{self, Config, Outbox, Status};
 
@@ -120,7 +120,9 @@ impl Hooks {
     /// Sends the next due message, if any and none is on its way. Called
     /// every tick; returns at once. The message is claimed in storage
     /// first, so another tab does not send it too.
-    pub fn pump(&self, state: AppState, tab: &str) {
+    /// `refused` is told, in one sentence, of a message the webhook
+    /// refused for good.
+    pub fn pump(&self, tab: &str, refused: impl Fn(String) + 'static) {
         if self.sending.get_value()
             || !post::online()
             || self.outbox.with_untracked(|o| o.items.is_empty())
@@ -149,10 +151,7 @@ impl Hooks {
             };
             let outcome = webhook::classify(status, retry_after.as_deref(), now);
             if let webhook::Outcome::Failed(why) = &outcome {
-                state.notify(
-                    NoticeKind::Error,
-                    format!("The webhook refused “{}”: {why}. It is kept under Webhook to retry or discard.", item.summary),
-                );
+                refused(format!("The webhook refused “{}”: {why}. It is kept under Webhook to retry or discard.", item.summary));
             }
             let jitter = js_sys::Math::random();
             hooks.change(|o| o.settle(&item.key, outcome, now, jitter));
@@ -161,38 +160,49 @@ impl Hooks {
     }
 }
 
-/// A status of the open run, for `kind`.
+/// What a status is about: the run, its plan and state, who reports it
+/// and when.
+pub struct About<'a> {
+    pub run: &'a Run,
+    pub plan: &'a Plan,
+    pub state: &'a RunState,
+    pub who: String,
+    pub now_ms: i64,
+}
+
+/// A status of the run `about` is about, for `kind`.
 pub fn status(
-    state: AppState,
+    about: About<'_>,
     kind: Kind,
     phase: Option<String>,
     detail: Option<String>,
-) -> Option<Status> {
-    let now = clock::now_ms();
-    state.run.with_untracked(|r| {
-        let r = r.as_ref()?;
-        let st = state.run_state.get_untracked();
-        let progress = r.run.progress(&r.plan, &st, None);
-        let key = uuid_string();
-        Some(Status {
-            key,
-            kind,
-            guide_title: r.run.guide_title.clone(),
-            run_id: r.run.id.clone(),
-            phase,
-            detail,
-            done: progress.done,
-            skipped: progress.skipped,
-            total: progress.total,
-            who: state.operator.get_untracked(),
-            elapsed_ms: now - r.run.started_ms,
-            window_ms: r.run.window.end_ms - r.run.window.start_ms,
-            outcome: r.run.outcome().map(|o| o.label().to_owned()),
-            link: location::run_link(&r.run.id),
-            at_ms: now,
-            log_head: preflight_core::run::chain::head(&r.run.events),
-        })
-    })
+) -> Status {
+    let About {
+        run,
+        plan,
+        state,
+        who,
+        now_ms,
+    } = about;
+    let progress = run.progress(plan, state, None);
+    Status {
+        key: uuid_string(),
+        kind,
+        guide_title: run.guide_title.clone(),
+        run_id: run.id.clone(),
+        phase,
+        detail,
+        done: progress.done,
+        skipped: progress.skipped,
+        total: progress.total,
+        who,
+        elapsed_ms: now_ms.saturating_sub(run.started_ms),
+        window_ms: run.window.end_ms.saturating_sub(run.window.start_ms),
+        outcome: run.outcome().map(|o| o.label().to_owned()),
+        link: location::run_link(&run.id),
+        at_ms: now_ms,
+        log_head: preflight_core::run::chain::head(&run.events),
+    }
 }
 
 fn uuid_string() -> String {

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use preflight_core::run::diff::{diff, DiffStep};
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::effects::clock;
 
 fn list(title: &'static str, class: &'static str, items: Vec<String>) -> impl IntoView {

@@ -3,7 +3,7 @@
 //! taken and the decision go into the run's log; rolling back switches the
 //! run to its rollback checklist.
 
-use crate::app::{AppState, NoticeKind};
+use crate::state::{AppState, NoticeKind};
 use leptos::prelude::*;
 use preflight_core::run::decide::{self, Node};
 use preflight_core::run::{Answer, Decision};

@@ -148,7 +148,7 @@ impl RenderCtx {
         if !self.candidates?.with_value(|c| c.contains(&line)) {
             return None;
         }
-        let state = expect_context::<crate::app::AppState>();
+        let state = expect_context::<crate::state::AppState>();
         Some(
             view! {
                 <button

@@ -2,7 +2,7 @@
 //! a run the same view carries the run's controls; before one, it is a
 //! read-only preview.
 
-use crate::app::{AppState, OpenGuide};
+use crate::state::{AppState, OpenGuide};
 use crate::ui::document::{self, Marks, RenderCtx, StepMap};
 use crate::ui::{gates, run};
 use leptos::prelude::*;

@@ -1,7 +1,7 @@
 //! The start page of a guide: start a run of it (who, which alternative,
 //! the deploy window), reopen a recent run, or reopen a recent guide.
 
-use crate::app::{AppState, NoticeKind};
+use crate::state::{AppState, NoticeKind};
 use crate::effects::{clock, storage};
 use leptos::prelude::*;
 use preflight_core::run::{format_ms, Plan};
@@ -269,10 +269,10 @@ fn RecentGuidesList() -> impl IntoView {
                     match stored {
                         Some(s) => {
                             let origin = match (s.origin.as_str(), s.name) {
-                                ("url", Some(url)) => crate::app::Origin::Url(url),
-                                ("file", Some(name)) => crate::app::Origin::File(name),
-                                ("example", _) => crate::app::Origin::Example,
-                                _ => crate::app::Origin::Pasted,
+                                ("url", Some(url)) => crate::state::Origin::Url(url),
+                                ("file", Some(name)) => crate::state::Origin::File(name),
+                                ("example", _) => crate::state::Origin::Example,
+                                _ => crate::state::Origin::Pasted,
                             };
                             state.open_bytes(origin, s.text.as_bytes());
                         }

@@ -5,7 +5,7 @@
 //! skips it; w starts its wait; ? shows the list. Keys typed into a field
 //! are left alone.
 
-use crate::app::{AppState, Edit, NoticeKind};
+use crate::state::{AppState, Edit, NoticeKind};
 use crate::effects::clipboard;
 use crate::ui::run::{focus_step, toggle};
 use leptos::prelude::*;

@@ -1,4 +1,4 @@
-//! Leptos components. They read [`crate::app::AppState`] and call its
+//! Leptos components. They read [`crate::state::AppState`] and call its
 //! actions; they hold no state of their own beyond what a form needs.
 
 pub mod changes;

@@ -1,7 +1,7 @@
 //! Messages to the person at the keyboard: errors, warnings, and the
 //! standing banner when browser storage is unavailable.
 
-use crate::app::{AppState, NoticeKind};
+use crate::state::{AppState, NoticeKind};
 use leptos::prelude::*;
 
 #[component]
@@ -36,7 +36,7 @@ pub fn Notices() -> impl IntoView {
                                             class="small"
                                             on:click=move |_| {
                                                 if let Err(why) = crate::effects::download::text(&name, &content, "application/json") {
-                                                    state.notify(crate::app::NoticeKind::Error, format!("Could not download: {why}."));
+                                                    state.notify(crate::state::NoticeKind::Error, format!("Could not download: {why}."));
                                                 }
                                             }
                                         >

@@ -1,6 +1,6 @@
 //! Ways to open a guide: the example, a file, a paste, a URL.
 
-use crate::app::{AppState, Origin};
+use crate::state::{AppState, Origin};
 use leptos::html;
 use leptos::prelude::*;
 

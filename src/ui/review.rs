@@ -3,7 +3,7 @@
 //! notes; filter by outcome and date; open one as its timeline. Also the
 //! rollback decision tree as an outline, for print.
 
-use crate::app::{AppState, NoticeKind};
+use crate::state::{AppState, NoticeKind};
 use crate::effects::{clock, storage};
 use crate::persist::{self, Opened};
 use leptos::prelude::*;

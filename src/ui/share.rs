@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use preflight_core::share::{peers, Connection};
 
-use crate::app::{AppState, NoticeKind};
+use crate::state::{AppState, NoticeKind};
 use crate::effects::clipboard;
 use crate::share;
 

@@ -1,8 +1,7 @@
 //! Webhook settings (address, format, events, headers), a test message,
 //! and the outbox: what is waiting or failed, with retry and discard.
 
-use crate::app::{AppState, NoticeKind};
-use crate::webhooks as hooks;
+use crate::state::{AppState, NoticeKind};
 use leptos::prelude::*;
 use preflight_core::webhook::{mask_url, Config, Format, ItemState, Kind};
 
@@ -71,18 +70,14 @@ pub fn WebhookPanel() -> impl IntoView {
             state.notify(NoticeKind::Warning, "Save a webhook first.".into());
             return;
         };
-        let status = hooks::status(
-            state,
-            Kind::Test,
-            None,
-            Some("Preflight test message".into()),
-        )
-        .unwrap_or_else(|| test_status(&config));
+        let status = state
+            .status(Kind::Test, None, Some("Preflight test message".into()))
+            .unwrap_or_else(|| test_status(&config));
         state.hooks.queue(&status);
     };
-    let remove = move |_| {
-        let _ = state.hooks.save_config(None);
-        state.notify(NoticeKind::Info, "Webhook removed.".into());
+    let remove = move |_| match state.hooks.save_config(None) {
+        Ok(()) => state.notify(NoticeKind::Info, "Webhook removed.".into()),
+        Err(why) => state.notify(NoticeKind::Error, format!("Webhook not removed: {why}.")),
     };
     let kind_boxes = Kind::CHOOSABLE
         .iter()
