@@ -720,5 +720,6 @@ impl Run {
     }
 }
 
+/// Script tests (`check_run`), also used by the run's other tests.
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 const T0: i64 = 1_764_000_000_000;
 const MIN: i64 = 60_000;
 
-const GUIDE: &str = "# Deploy web
+pub(crate) const GUIDE: &str = "# Deploy web
 
 ## Prepare
 
@@ -47,7 +47,7 @@ const GUIDE: &str = "# Deploy web
 - [ ] Run `rollback.sh`
 ";
 
-fn session(guide: &str) -> Session {
+pub(crate) fn session(guide: &str) -> Session {
     let base = Arc::new(Guide::parse(guide));
     let run = Run::new(
         [7; 16],
@@ -65,7 +65,7 @@ fn session(guide: &str) -> Session {
 }
 
 /// The `n`th (1-based) run step (`#n`) or rollback step (`rn`).
-fn step(s: &Session, r: &str) -> String {
+pub(crate) fn step(s: &Session, r: &str) -> String {
     let found = if let Some(n) = r.strip_prefix('r') {
         let n: usize = n.parse().expect("rn");
         s.plan.rollback_steps().nth(n - 1)
@@ -76,7 +76,7 @@ fn step(s: &Session, r: &str) -> String {
     found.map_or_else(|| r.to_owned(), |(_, st)| st.id.clone())
 }
 
-fn gate(s: &Session, r: &str) -> String {
+pub(crate) fn gate(s: &Session, r: &str) -> String {
     let n: usize = r.trim_start_matches('g').parse().expect("gn");
     s.plan
         .run_phases()
@@ -94,7 +94,7 @@ fn target(s: &Session, r: &str) -> String {
     }
 }
 
-fn action(s: &Session, verb: &str, args: &[&str]) -> Action {
+pub(crate) fn action(s: &Session, verb: &str, args: &[&str]) -> Action {
     let rest = |from: usize| args.get(from..).unwrap_or_default().join(" ");
     let sign = |meaning| Action::SignOff {
         phase: args.first().map(|p| p.to_string()),
@@ -178,7 +178,7 @@ fn action(s: &Session, verb: &str, args: &[&str]) -> Action {
 }
 
 /// Plays `script` on a new run of `guide` and renders what happened.
-fn run_script(guide: &str, script: &str) -> (Session, String) {
+pub(crate) fn run_script(guide: &str, script: &str) -> (Session, String) {
     let mut s = session(guide);
     s.statuses = true;
     let mut out = String::new();
@@ -261,7 +261,7 @@ fn render_applied(s: &Session, a: &Applied) -> String {
     }
 }
 
-fn render(s: &Session) -> String {
+pub(crate) fn render(s: &Session) -> String {
     let st = s.run.state();
     let mut out = String::new();
     for (n, (phase, step)) in s.plan.run_steps().enumerate() {
@@ -290,7 +290,7 @@ fn render(s: &Session) -> String {
     out
 }
 
-fn check_run(guide: &str, script: &str, expect: Expect) {
+pub(crate) fn check_run(guide: &str, script: &str, expect: Expect) {
     let (s, out) = run_script(guide, script);
     expect.assert_eq(&out);
     // Whatever the script did, the log it left keeps every rule: opened
