@@ -27,9 +27,10 @@ async function device(name) {
 }
 
 /** Starts a run on `a` and shares it; returns the live link. */
-async function shareRun(a, servers) {
+async function shareRun(a, servers, { fourEyes = false } = {}) {
   await a.page.goto(env.server.url + '/');
   await appReady(a.page);
+  if (fourEyes) await a.page.getByLabel("Require a second person's").check();
   await startRun(a.page, { name: a.name });
   await a.page.getByRole('button', { name: 'Share live…' }).click();
   const form = a.page.getByRole('form', { name: 'Share this run live' });
@@ -345,4 +346,59 @@ test('a new guide version adopted on one device reaches the others', () =>
     await until(b.page, 'Take a database backup and verify it', 'pending');
     assert.deepEqual(a.errors, []);
     assert.deepEqual(b.errors, []);
+  }));
+
+/** Publishes `events` on the run's subject as another client of the team
+ * would (the relay accepts anything a team member sends). */
+async function publishAsTeamMember(page, servers, runId, events) {
+  await page.evaluate(
+    async ({ servers, runId, pass, events }) => {
+      const { open } = await import('/relay.js');
+      const s = await open(
+        {
+          servers, user: 'ops', pass, name: 'another client', stream: 'PREFLIGHT_OPS',
+          subjects: ['preflight.ops.run.>'], replicas: 1,
+          filter: `preflight.ops.run.${runId}.events`, bucket: 'preflight_ops',
+          ttlMs: 30000, presenceKeys: `${runId}.>`,
+        },
+        { event() {}, status() {}, presence() {} },
+      );
+      for (const e of events) await s.publish(`preflight.ops.run.${runId}.events`, e.id, JSON.stringify(e));
+      await s.close();
+    },
+    { servers, runId, pass: PASSWORDS.ops, events },
+  );
+}
+
+test('a relayed self-approval and unapproved completion are set aside on every device, named by their rule', () =>
+  withDevices(startRelay, ['Ana', 'Ben'], async (relay, a, b) => {
+    const link = await shareRun(a, [relay.ws], { fourEyes: true });
+    const runId = await runIdOf(a.page);
+    await step(a.page, 'Release notes reviewed').getByRole('checkbox').click();
+    const at = Date.now() + 1000;
+    const event = (n, body) => ({ id: `${at.toString(16)}-forged-0000000${n}`, at_ms: at + n, by: 'Ana', ...body });
+    await publishAsTeamMember(a.page, [relay.ws], runId, [
+      event(1, { type: 'sign_off', role: 'lead', meaning: 'approved', tz_offset_min: 0 }),
+      event(2, { type: 'finish', outcome: 'completed', note: '' }),
+    ]);
+    for (const d of [a]) {
+      const approval = d.page.locator('.notice-warning', { hasText: 'no self-approval' });
+      await approval.waitFor();
+      assert.match(
+        await approval.textContent(),
+        /A change by Ana from another device \(sign off the run as approved\) was set aside: it breaks the rule “no self-approval” \(Ana performed this work\)/,
+      );
+      await d.page.locator('.notice-warning', { hasText: 'four-eyes' }).waitFor();
+    }
+    // A device that joins later replays the same events and sets them aside too.
+    await join(b, link);
+    await b.page.waitForSelector('.run-header');
+    await b.page.locator('.notice-warning', { hasText: 'no self-approval' }).waitFor();
+    await b.page.locator('.notice-warning', { hasText: 'four-eyes' }).waitFor();
+    for (const d of [a, b]) {
+      assert.equal(await status(d.page, 'Release notes reviewed'), 'done');
+      assert.equal(await d.page.getByRole('region', { name: 'Run summary' }).count(), 0, `${d.name}: not finished`);
+      assert.equal(await d.page.getByRole('button', { name: 'Finish run…' }).count(), 1);
+      assert.deepEqual(d.errors, []);
+    }
   }));
