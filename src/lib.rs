@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod guides;
+pub mod notice;
 pub mod runs;
 pub mod state;
 pub mod driver;

@@ -17,10 +17,14 @@ use preflight_core::share::{
 };
 use preflight_core::{Guide, LastGuide, Run};
 
-use crate::state::{AppState, NoticeKind};
 use crate::effects::relay::{self, Handlers, Session};
 use crate::effects::{clock, location, storage};
+use crate::notice::NoticeKind;
 use crate::persist;
+use preflight_core::run::apply::Applied;
+use preflight_core::run::Refusal;
+use preflight_core::RunIndex;
+use std::sync::Arc;
 
 thread_local! {
     /// The open connection and the run it serves.
@@ -34,6 +38,29 @@ fn session_for(run_id: &str) -> Option<Rc<Session>> {
             .filter(|(id, _)| id == run_id)
             .map(|(_, session)| session.clone())
     })
+}
+
+/// What live sharing needs of the page, and nothing more: its own
+/// signals, the open run and the text of its guide, who is here, and the
+/// ways a change reaches the run (the page state implements it).
+pub trait Host: Copy + 'static {
+    fn sharing(self) -> Sharing;
+    fn run(self) -> RwSignal<Option<preflight_core::run::apply::Session>>;
+    /// The open guide's origin, name and text, as a run's export holds them.
+    fn guide_source(self) -> Option<(&'static str, Option<String>, Arc<str>)>;
+    /// The open run's current step.
+    fn current_step(self) -> Option<String>;
+    /// The person's name.
+    fn operator(self) -> String;
+    /// This tab's id, its device id in a shared run.
+    fn device(self) -> String;
+    fn runs(self) -> RwSignal<RunIndex>;
+    fn notify(self, kind: NoticeKind, text: String);
+    /// A storage write's result: a failure is said.
+    fn keep(self, what: &str, written: Result<(), persist::StorageError>);
+    /// A change to the open run, decided by the core's rules.
+    fn apply(self, input: preflight_core::run::apply::Input) -> Result<Applied, Refusal>;
+    fn open_run(self, id: &str) -> bool;
 }
 
 /// Sharing state of the open run, as signals.
@@ -80,17 +107,17 @@ impl Sharing {
 }
 
 /// Events of the open run the relay has not acknowledged.
-pub fn unsent_count(state: AppState) -> usize {
-    state.sharing.settings.with(|s| {
+pub fn unsent_count(state: impl Host) -> usize {
+    state.sharing().settings.with(|s| {
         let Some(s) = s else { return 0 };
-        state.run.with(|r| {
+        state.run().with(|r| {
             r.as_ref()
                 .map_or(0, |r| share::unsent(&r.run, &s.acked).len())
         })
     })
 }
 
-fn save_settings(state: AppState, run_id: &str, settings: &Shared) {
+fn save_settings(state: impl Host, run_id: &str, settings: &Shared) {
     state.keep(
         "the live-sharing settings of this run",
         storage::set(&Shared::storage_key(run_id), &settings.encode()),
@@ -105,7 +132,7 @@ pub fn stored_credentials(servers: &[String], team: &str) -> Option<Credentials>
         .and_then(|raw| serde_json::from_str(&raw).ok())
 }
 
-fn remember_credentials(state: AppState, servers: &[String], team: &str, creds: &Credentials) {
+fn remember_credentials(state: impl Host, servers: &[String], team: &str, creds: &Credentials) {
     state.keep(
         "the relay's user name and password",
         storage::set(
@@ -118,7 +145,7 @@ fn remember_credentials(state: AppState, servers: &[String], team: &str, creds: 
 /// Shares the open run through a relay: checks the settings, remembers
 /// them and connects. `Err` is a sentence for the form.
 pub fn start(
-    state: AppState,
+    state: impl Host,
     servers_raw: &str,
     team_raw: &str,
     user: &str,
@@ -130,7 +157,7 @@ pub fn start(
         return Err("enter the team's user and password".into());
     }
     let Some(run_id) = state
-        .run
+        .run()
         .with_untracked(|r| r.as_ref().map(|r| r.run.id.clone()))
     else {
         return Err("no run is open".into());
@@ -142,16 +169,16 @@ pub fn start(
     remember_credentials(state, &servers, &team, &creds);
     let settings = Shared::new(servers, team, creds.user.clone());
     save_settings(state, &run_id, &settings);
-    state.sharing.settings.set(Some(settings.clone()));
+    state.sharing().settings.set(Some(settings.clone()));
     connect(state, run_id, settings, creds, 0);
     Ok(())
 }
 
 /// The link that opens the open run on another device.
-pub fn link(state: AppState) -> Option<String> {
-    let settings = state.sharing.settings.get_untracked()?;
+pub fn link(state: impl Host) -> Option<String> {
+    let settings = state.sharing().settings.get_untracked()?;
     let run = state
-        .run
+        .run()
         .with_untracked(|r| r.as_ref().map(|r| r.run.id.clone()))?;
     let link = Link {
         run,
@@ -162,37 +189,37 @@ pub fn link(state: AppState) -> Option<String> {
 }
 
 /// Called when a run opens: reconnects if it is shared here.
-pub fn resume(state: AppState, run_id: &str) {
+pub fn resume(state: impl Host, run_id: &str) {
     let settings = storage::get(&Shared::storage_key(run_id))
         .ok()
         .flatten()
         .and_then(|raw| Shared::decode(&raw));
     let Some(settings) = settings else {
-        state.sharing.peers.set(BTreeMap::new());
+        state.sharing().peers.set(BTreeMap::new());
         disconnect(state);
-        state.sharing.settings.set(None);
-        state.sharing.status.set(None);
+        state.sharing().settings.set(None);
+        state.sharing().status.set(None);
         return;
     };
-    state.sharing.settings.set(Some(settings.clone()));
+    state.sharing().settings.set(Some(settings.clone()));
     if session_for(run_id).is_some() {
         // Joined just now: the connection is already this run's.
         return;
     }
-    state.sharing.peers.set(BTreeMap::new());
+    state.sharing().peers.set(BTreeMap::new());
     disconnect(state);
     match stored_credentials(&settings.servers, &settings.team) {
         Some(creds) => connect(state, run_id.to_owned(), settings, creds, 0),
-        None => state.sharing.status.set(Some(Connection::Failed(
+        None => state.sharing().status.set(Some(Connection::Failed(
             "no password for this team is saved here; share the run again".into(),
         ))),
     }
 }
 
 /// Stops sharing the open run on this device; the run stays here.
-pub fn stop(state: AppState) {
+pub fn stop(state: impl Host) {
     if let Some(id) = state
-        .run
+        .run()
         .with_untracked(|r| r.as_ref().map(|r| r.run.id.clone()))
     {
         state.keep(
@@ -201,19 +228,19 @@ pub fn stop(state: AppState) {
         );
     }
     disconnect(state);
-    state.sharing.settings.set(None);
-    state.sharing.status.set(None);
-    state.sharing.peers.set(BTreeMap::new());
+    state.sharing().settings.set(None);
+    state.sharing().status.set(None);
+    state.sharing().peers.set(BTreeMap::new());
 }
 
 /// Closes the connection, if any, and takes this device out of presence.
-pub fn disconnect(state: AppState) {
-    state.sharing.generation.update_value(|g| *g += 1);
-    state.sharing.busy.set_value(false);
+pub fn disconnect(state: impl Host) {
+    state.sharing().generation.update_value(|g| *g += 1);
+    state.sharing().busy.set_value(false);
     let old = SESSION.with(|s| s.borrow_mut().take());
     if let Some((run_id, session)) = old {
         let key = state
-            .sharing
+            .sharing()
             .settings
             .with_untracked(|s| s.as_ref().map(|s| Names::new(&s.team, &run_id)))
             .map(|n| n.presence_key(&device(state)));
@@ -226,26 +253,26 @@ pub fn disconnect(state: AppState) {
     }
 }
 
-fn device(state: AppState) -> String {
-    state.writer_id()
+fn device(state: impl Host) -> String {
+    state.device()
 }
 
 /// Connects to the relay for `run_id` (an open run, or one being joined).
-fn connect(state: AppState, run_id: String, settings: Shared, creds: Credentials, attempt: u32) {
+fn connect(state: impl Host, run_id: String, settings: Shared, creds: Credentials, attempt: u32) {
     disconnect(state);
     if !online() {
-        state.sharing.status.set(Some(Connection::Offline));
+        state.sharing().status.set(Some(Connection::Offline));
         return;
     }
-    let generation = state.sharing.generation.get_value();
-    let current = move || state.sharing.generation.get_value() == generation;
-    state.sharing.status.set(Some(Connection::Connecting));
+    let generation = state.sharing().generation.get_value();
+    let current = move || state.sharing().generation.get_value() == generation;
+    state.sharing().status.set(Some(Connection::Connecting));
     let names = Names::new(&settings.team, &run_id);
     let options = relay::options(
         &settings.servers,
         &creds.user,
         &creds.password,
-        &format!("preflight {}", state.operator.get_untracked()),
+        &format!("preflight {}", state.operator()),
         &names,
     );
     let names_ev = names.clone();
@@ -274,7 +301,7 @@ fn connect(state: AppState, run_id: String, settings: Shared, creds: Credentials
                 }
             };
             let connected = status == Connection::Connected;
-            state.sharing.status.set(Some(status));
+            state.sharing().status.set(Some(status));
             if connected {
                 pump(state);
             }
@@ -283,16 +310,19 @@ fn connect(state: AppState, run_id: String, settings: Shared, creds: Credentials
             if !current() {
                 return;
             }
-            state.sharing.peers.update(|peers| match value.as_deref() {
-                Some(raw) => {
-                    if let Some(p) = Presence::decode(raw) {
-                        peers.insert(key, p);
+            state
+                .sharing()
+                .peers
+                .update(|peers| match value.as_deref() {
+                    Some(raw) => {
+                        if let Some(p) = Presence::decode(raw) {
+                            peers.insert(key, p);
+                        }
                     }
-                }
-                None => {
-                    peers.remove(&key);
-                }
-            });
+                    None => {
+                        peers.remove(&key);
+                    }
+                });
         }),
     };
     spawn_local(async move {
@@ -303,14 +333,14 @@ fn connect(state: AppState, run_id: String, settings: Shared, creds: Credentials
                     return;
                 }
                 SESSION.with(|s| *s.borrow_mut() = Some((run_id, Rc::new(session))));
-                state.sharing.presence_at.set_value(0);
-                state.sharing.status.set(Some(Connection::Connected));
+                state.sharing().presence_at.set_value(0);
+                state.sharing().status.set(Some(Connection::Connected));
                 pump(state);
             }
             Err(why) if !current() => drop(why),
             Err(why) if share::refusal_is_final(&why) => {
                 state
-                    .sharing
+                    .sharing()
                     .status
                     .set(Some(Connection::Failed(why.clone())));
                 state.notify(
@@ -321,7 +351,7 @@ fn connect(state: AppState, run_id: String, settings: Shared, creds: Credentials
             Err(_) => {
                 // Unreachable or slow (a node restarting): try again, less
                 // and less often; changes wait here meanwhile.
-                state.sharing.status.set(Some(Connection::Reconnecting));
+                state.sharing().status.set(Some(Connection::Reconnecting));
                 let (run_id, settings, creds) = again;
                 set_timeout(
                     move || {
@@ -341,7 +371,7 @@ fn online() -> bool {
 }
 
 /// A message from the relay for the run being shared or joined.
-fn on_message(state: AppState, names: &Names, subject: &str, data: &str) {
+fn on_message(state: impl Host, names: &Names, subject: &str, data: &str) {
     let message = match share::read_message(names, subject, data) {
         Ok(m) => m,
         Err(why) => {
@@ -354,7 +384,7 @@ fn on_message(state: AppState, names: &Names, subject: &str, data: &str) {
     };
     match message {
         Inbound::Meta(export) => {
-            if state.sharing.joining.get_untracked().is_some() {
+            if state.sharing().joining.get_untracked().is_some() {
                 finish_join(state, *export);
             } else {
                 // A new version of the guide the run adopted elsewhere:
@@ -364,7 +394,7 @@ fn on_message(state: AppState, names: &Names, subject: &str, data: &str) {
         }
         Inbound::Event(event) => {
             let open = state
-                .run
+                .run()
                 .with_untracked(|r| r.as_ref().map(|r| r.run.id == names.run));
             if open != Some(true) {
                 return;
@@ -372,7 +402,7 @@ fn on_message(state: AppState, names: &Names, subject: &str, data: &str) {
             // The relay holds it: it is not sent back, whatever is decided.
             let adopts = matches!(event.action, preflight_core::Action::AdoptGuide { .. });
             let run_id = names.run.clone();
-            state.sharing.settings.update(|s| {
+            state.sharing().settings.update(|s| {
                 if let Some(s) = s {
                     s.acked.insert(event.id.clone());
                     if adopts {
@@ -391,7 +421,7 @@ fn on_message(state: AppState, names: &Names, subject: &str, data: &str) {
 }
 
 /// Saves a shared guide text under its own hash, if it is not here yet.
-fn keep_guide_text(state: AppState, export: &preflight_core::run::store::Export) {
+fn keep_guide_text(state: impl Host, export: &preflight_core::run::store::Export) {
     let key = LastGuide::storage_key_for(&preflight_core::guide_hash(&export.guide.text));
     if storage::get(&key).ok().flatten().is_none() {
         let guide = LastGuide::new(
@@ -408,8 +438,8 @@ fn keep_guide_text(state: AppState, export: &preflight_core::run::store::Export)
 
 /// The first message of a run being joined: the run and its guide are
 /// saved here, then opened; its events follow.
-fn finish_join(state: AppState, export: preflight_core::run::store::Export) {
-    let Some(link) = state.sharing.joining.get_untracked() else {
+fn finish_join(state: impl Host, export: preflight_core::run::store::Export) {
+    let Some(link) = state.sharing().joining.get_untracked() else {
         return;
     };
     let run: Run = export.run;
@@ -438,16 +468,16 @@ fn finish_join(state: AppState, export: preflight_core::run::store::Export) {
         return;
     }
     let model = Guide::parse(&export.guide.text);
-    state.runs.update(|index| index.upsert(&stored, &model));
+    state.runs().update(|index| index.upsert(&stored, &model));
     let mut settings = Shared::new(link.servers.clone(), link.team.clone(), String::new());
     if let Some(c) = stored_credentials(&link.servers, &link.team) {
         settings.user = c.user;
     }
     settings.meta_sent = true;
     save_settings(state, &run.id, &settings);
-    state.sharing.settings.set(Some(settings));
+    state.sharing().settings.set(Some(settings));
     // The connection stays open for the run; opening it does not reconnect.
-    state.sharing.joining.set(None);
+    state.sharing().joining.set(None);
     if state.open_run(&run.id) {
         state.notify(
             NoticeKind::Info,
@@ -457,8 +487,8 @@ fn finish_join(state: AppState, export: preflight_core::run::store::Export) {
 }
 
 /// Joins the run of a link with the team's credentials.
-pub fn join(state: AppState, user: &str, password: &str) -> Result<(), String> {
-    let Some(link) = state.sharing.joining.get_untracked() else {
+pub fn join(state: impl Host, user: &str, password: &str) -> Result<(), String> {
+    let Some(link) = state.sharing().joining.get_untracked() else {
         return Err("no shared run to join".into());
     };
     if user.trim().is_empty() || password.is_empty() {
@@ -476,7 +506,7 @@ pub fn join(state: AppState, user: &str, password: &str) -> Result<(), String> {
 
 /// A join link in the address: opens the run if it is already here and
 /// shared, else asks for credentials. Returns true when it took over.
-pub fn boot(state: AppState) -> bool {
+pub fn boot(state: impl Host) -> bool {
     let Some(hash) = web_sys::window().and_then(|w| w.location().hash().ok()) else {
         return false;
     };
@@ -498,27 +528,27 @@ pub fn boot(state: AppState) -> bool {
     if here && shared_here && state.open_run(&link.run) {
         return true;
     }
-    state.sharing.joining.set(Some(link));
+    state.sharing().joining.set(Some(link));
     true
 }
 
 /// Publishes what the relay has not acknowledged, and renews presence.
 /// Called after each change and each tick; does nothing while a round is
 /// under way or when not connected.
-pub fn pump(state: AppState) {
-    if state.sharing.busy.get_value()
-        || state.sharing.status.get_untracked() != Some(Connection::Connected)
+pub fn pump(state: impl Host) {
+    if state.sharing().busy.get_value()
+        || state.sharing().status.get_untracked() != Some(Connection::Connected)
     {
         return;
     }
     let now = clock::now_ms();
-    let presence_due = now - state.sharing.presence_at.get_value() >= PRESENCE_EVERY_MS;
+    let presence_due = now - state.sharing().presence_at.get_value() >= PRESENCE_EVERY_MS;
     // Each tick comes here: with nothing to send, return before copying or
     // encoding anything.
     let Some((team, run_id, meta, events, at, meta_id)) =
-        state.sharing.settings.with_untracked(|settings| {
+        state.sharing().settings.with_untracked(|settings| {
             let settings = settings.as_ref()?;
-            state.run.with_untracked(|r| {
+            state.run().with_untracked(|r| {
                 let r = r.as_ref()?;
                 let unsent = share::unsent(&r.run, &settings.acked);
                 if settings.meta_sent && unsent.is_empty() && !presence_due {
@@ -527,22 +557,17 @@ pub fn pump(state: AppState) {
                 let meta = if settings.meta_sent {
                     None
                 } else {
-                    state.guide.with_untracked(|g| {
-                        g.as_ref().map(|g| {
-                            let (origin, name) = g.origin.stored();
-                            share::meta_payload(&r.run, origin, name, &g.text)
-                        })
+                    state.guide_source().map(|(origin, name, text)| {
+                        share::meta_payload(&r.run, origin, name, &text)
                     })
                 };
                 let events: Vec<(String, String)> = unsent
                     .into_iter()
                     .map(|e| (e.id.clone(), preflight_core::run::store::encode_event(e)))
                     .collect();
-                let at = state.current.with_untracked(|c| {
-                    c.as_ref()
-                        .and_then(|id| r.plan.step(id))
-                        .map(|(_, s)| s.text.clone())
-                });
+                let at = state
+                    .current_step()
+                    .and_then(|id| r.plan.step(&id).map(|(_, s)| s.text.clone()));
                 Some((
                     settings.team.clone(),
                     r.run.id.clone(),
@@ -559,19 +584,19 @@ pub fn pump(state: AppState) {
     let Some(session) = session_for(&run_id) else {
         return;
     };
-    state.sharing.busy.set_value(true);
-    let generation = state.sharing.generation.get_value();
+    state.sharing().busy.set_value(true);
+    let generation = state.sharing().generation.get_value();
     let names = Names::new(&team, &run_id);
     let me = device(state);
-    let name = state.operator.get_untracked();
+    let name = state.operator();
     spawn_local(async move {
-        let current = move || state.sharing.generation.get_value() == generation;
+        let current = move || state.sharing().generation.get_value() == generation;
         let mut ok = true;
         let sent_meta = meta.is_some();
         if let Some(meta) = meta {
             ok = session.publish(&names.meta, &meta_id, &meta).await.is_ok();
             if ok && current() {
-                state.sharing.settings.update(|s| {
+                state.sharing().settings.update(|s| {
                     if let Some(s) = s {
                         s.meta_sent = true;
                     }
@@ -605,7 +630,7 @@ pub fn pump(state: AppState) {
                 .await
                 .is_ok()
             {
-                state.sharing.presence_at.set_value(now);
+                state.sharing().presence_at.set_value(now);
             }
         }
         if !current() {
@@ -613,32 +638,32 @@ pub fn pump(state: AppState) {
         }
         // A presence-only round changes nothing to keep.
         if !acked.is_empty() || sent_meta {
-            state.sharing.settings.update(|s| {
+            state.sharing().settings.update(|s| {
                 if let Some(s) = s {
                     s.acked.extend(acked);
                     save_settings(state, &run_id, s);
                 }
             });
         }
-        state.sharing.busy.set_value(false);
+        state.sharing().busy.set_value(false);
     });
 }
 
 /// The browser went offline: close the connection (changes wait here).
-pub fn on_offline(state: AppState) {
-    if state.sharing.settings.with_untracked(Option::is_some) {
+pub fn on_offline(state: impl Host) {
+    if state.sharing().settings.with_untracked(Option::is_some) {
         disconnect(state);
-        state.sharing.status.set(Some(Connection::Offline));
+        state.sharing().status.set(Some(Connection::Offline));
     }
 }
 
 /// The browser is online again: reconnect the open shared run.
-pub fn on_online(state: AppState) {
+pub fn on_online(state: impl Host) {
     if let Some(id) = state
-        .run
+        .run()
         .with_untracked(|r| r.as_ref().map(|r| r.run.id.clone()))
     {
-        if state.sharing.settings.with_untracked(Option::is_some) {
+        if state.sharing().settings.with_untracked(Option::is_some) {
             disconnect(state);
             resume(state, &id);
         }

@@ -8,6 +8,7 @@ use crate::effects::{clock, storage};
 use crate::persist;
 use leptos::prelude::*;
 use preflight_core::guide::StepOverrides;
+use preflight_core::run::apply::{Applied, Input};
 use preflight_core::run::{Refusal, RunState};
 use preflight_core::{Guide, RecentGuides, RunIndex};
 use std::sync::Arc;
@@ -93,20 +94,7 @@ pub enum Edit {
 /// Key under which the person's name is remembered.
 pub(crate) const OPERATOR_KEY: &str = "preflight.operator";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NoticeKind {
-    Error,
-    Warning,
-    Info,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notice {
-    pub kind: NoticeKind,
-    pub text: String,
-    /// A file the person can download from the message: (name, content).
-    pub download: Option<(String, String)>,
-}
+pub use crate::notice::{Notice, NoticeKind};
 
 /// All page state. Cheap to copy: every field is a signal handle.
 #[derive(Clone, Copy)]
@@ -308,5 +296,56 @@ impl AppState {
     pub fn set_operator(&self, name: &str) {
         self.keep("your name", storage::set(OPERATOR_KEY, name));
         self.operator.set(name.to_owned());
+    }
+}
+
+impl crate::share::Host for AppState {
+    fn sharing(self) -> crate::share::Sharing {
+        self.sharing
+    }
+
+    fn run(self) -> RwSignal<Option<ActiveRun>> {
+        self.run
+    }
+
+    fn guide_source(self) -> Option<(&'static str, Option<String>, Arc<str>)> {
+        self.guide.with_untracked(|g| {
+            g.as_ref().map(|g| {
+                let (origin, name) = g.origin.stored();
+                (origin, name, g.text.clone())
+            })
+        })
+    }
+
+    fn current_step(self) -> Option<String> {
+        self.current.get_untracked()
+    }
+
+    fn operator(self) -> String {
+        self.operator.get_untracked()
+    }
+
+    fn device(self) -> String {
+        self.writer_id()
+    }
+
+    fn runs(self) -> RwSignal<RunIndex> {
+        self.runs
+    }
+
+    fn notify(self, kind: NoticeKind, text: String) {
+        AppState::notify(&self, kind, text);
+    }
+
+    fn keep(self, what: &str, written: Result<(), persist::StorageError>) {
+        AppState::keep(&self, what, written);
+    }
+
+    fn apply(self, input: Input) -> Result<Applied, Refusal> {
+        AppState::apply(&self, input)
+    }
+
+    fn open_run(self, id: &str) -> bool {
+        AppState::open_run(&self, id)
     }
 }
