@@ -1,13 +1,10 @@
-//! Page state and the actions that change it.
-//!
-//! [`AppState`] is a handful of signals provided as context. Actions (open a
-//! guide, toggle a task) call the core for every decision and the effects
-//! for every browser call; views only read the signals.
+//! The root of the page: mounts [`App`], which provides the page state
+//! ([`crate::state::AppState`]) as context, starts the one clock tick and
+//! the browser listeners, and chooses the view. The state's actions live
+//! in [`crate::guides`] and [`crate::runs`]; views only read the signals.
 
 use crate::effects::{location, marks};
-pub use crate::state::{
-    ActiveRun, AppState, Edit, Notice, NoticeKind, OpenGuide, Origin, EXAMPLE_GUIDE,
-};
+use crate::state::{AppState, NoticeKind};
 use crate::ui;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;

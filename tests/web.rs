@@ -2,7 +2,8 @@
 //! Run by `scripts/test` as `cargo test --target wasm32-unknown-unknown --test web`.
 #![cfg(target_arch = "wasm32")]
 
-use preflight::app::{App, EXAMPLE_GUIDE};
+use preflight::app::App;
+use preflight::state::EXAMPLE_GUIDE;
 use preflight_core::{parse, Run};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;

@@ -1,7 +1,7 @@
 //! A step's forms (skip, note, override, confirm) and the assign form.
 
 use super::focus_step;
-use crate::app::{AppState, Edit};
+use crate::state::{AppState, Edit};
 use leptos::prelude::*;
 use preflight_core::run::assign::{parse_due, role_target, roles};
 use preflight_core::run::Refusal;

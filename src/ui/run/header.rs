@@ -2,8 +2,8 @@
 //! run's actions, rollback and forecast lines, and the finish form.
 
 use super::AssignForm;
-use crate::app::{AppState, NoticeKind};
 use crate::effects::{clipboard, clock};
+use crate::state::{AppState, NoticeKind};
 use leptos::prelude::*;
 use preflight_core::run::{format_ms, WindowLevel};
 use preflight_core::text::duration::format_range;

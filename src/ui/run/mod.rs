@@ -24,7 +24,7 @@ pub use phase::phase_bar;
 pub use row::{copy_button, focus_step, step, toggle, PreviewPlan};
 pub use rows::Rows;
 
-use crate::app::{AppState, OpenGuide};
+use crate::state::{AppState, OpenGuide};
 use crate::ui::guide::GuideView;
 use header::RunHeader;
 use leptos::prelude::*;

@@ -1,8 +1,8 @@
 //! A phase's bar under its heading, and the wait control phases and
 //! steps share.
 
-use crate::app::AppState;
 use crate::effects::clock;
+use crate::state::AppState;
 use leptos::prelude::*;
 use preflight_core::run::{format_ms, wait_status, PlanPhase, WaitStatus};
 use preflight_core::text::duration::{format, format_range};

@@ -5,8 +5,8 @@
 use super::forms::edit_form;
 use super::phase::wait_control;
 use super::{Rows, Shape};
-use crate::app::{AppState, Edit, NoticeKind};
 use crate::effects::{clipboard, clock};
+use crate::state::{AppState, Edit, NoticeKind};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use preflight_core::run::{Refusal, StepStatus};

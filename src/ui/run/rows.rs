@@ -1,7 +1,7 @@
 //! The rows' signals: one per row and property, set by one effect per
 //! shared source (run state, current step, cursor, open form).
 
-use crate::app::{AppState, Edit};
+use crate::state::{AppState, Edit};
 use leptos::prelude::*;
 use preflight_core::run::assign::Assignee;
 use preflight_core::run::{Note, PlanPhase, PlanStep, StepStatus};

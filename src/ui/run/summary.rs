@@ -1,7 +1,7 @@
 //! The end-of-run summary.
 
-use crate::app::AppState;
 use crate::effects::clock;
+use crate::state::AppState;
 use leptos::prelude::*;
 use preflight_core::run::format_ms;
 use preflight_core::text::duration::format_range;
