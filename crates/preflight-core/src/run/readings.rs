@@ -178,7 +178,7 @@ impl Run {
         } else {
             now_ms
         };
-        let running_ms = (end - started_ms).max(0);
+        let running_ms = end.saturating_sub(started_ms).max(0);
         Some(PhaseTimer {
             started_ms,
             running_ms,
@@ -250,7 +250,7 @@ impl Run {
     ) -> Option<(i64, bool)> {
         let (started, _) = state.rollback.as_ref()?;
         let end = state.outcome.as_ref().map_or(now_ms, |o| o.1);
-        let running = (end - started).max(0);
+        let running = end.saturating_sub(*started).max(0);
         Some((
             running,
             estimate_s.is_some_and(|[_, hi]| running > secs_ms(hi)),
@@ -265,7 +265,7 @@ impl Run {
             ended_ms,
             duration_ms: ended_ms.unwrap_or(now_ms).saturating_sub(self.started_ms),
             estimate_s: guide.estimate_s,
-            window_ms: self.window.end_ms - self.window.start_ms,
+            window_ms: self.window.end_ms.saturating_sub(self.window.start_ms),
             done: 0,
             total: 0,
             skipped: Vec::new(),

@@ -167,7 +167,7 @@ impl Run {
                     .map(|t| t.started_ms)
             })
             .unwrap_or(self.started_ms);
-        Some(anchor + after)
+        Some(anchor.saturating_add(after))
     }
 
     /// Records `action` by `by` at `now_ms`, if the plan allows it, and
