@@ -1,21 +1,33 @@
 //! Runs written as scripts, through one helper: each line is a change at a
 //! minute of the run, by a person, from a source; the rendering is what
-//! each change did, then the run's steps, criteria, outcome and what was
-//! set aside.
+//! each change did, then the run's steps, criteria, progress and next
+//! step, and, when there are any, its decisions, rollback steps,
+//! signatures, confirmations, notes, outcome and what was set aside.
 //!
 //! ```text
 //! 3 Ana check #1              an action here (steps and criteria by
-//! 5 Bob@relay check #2        their place: #2 is the second step, g1
-//! 4 Cy@tab skip #3 no time    the first criterion); @relay, @tab and
-//! 6 Bob@import ...            @storage deliver the change as an event
+//! 5 Bob@relay check #2        their place: #2 is the second run step,
+//! 4 Cy@tab skip #3 no time    r1 the first rollback step, g1 the first
+//! 6 Bob@import ...            criterion; anything else is an id as
+//!                             written); @relay, @tab, @import and
+//!                             @storage deliver the change as an event
 //! ```
 //! from elsewhere. Verbs: check, check! (a wait cut short: `check! #2
-//! reason`), uncheck, skip, note, wait, measure, confirm, override,
+//! reason`), uncheck, ack (a guarded step confirmed: `ack #2`, or `ack
+//! #2 what the client says it showed`), skip, skip-phase and
+//! unskip-phase (a phase id), note (`note text` or `note #2 text`), wait
+//! (a step or phase, seconds), measure, confirm (yes|no), override,
 //! perform, verify, approve (`approve` the run, `approve p-deploy` a
-//! phase), decide (rollback|pause|continue), finish
-//! (completed|rolled_back|abandoned), adopt (a hash), make (a line),
-//! drop (a step). `four-eyes` on its own line makes the run need an
-//! approval.
+//! phase; the role is Lead, or the words after `as`: `perform p-deploy
+//! as release lead`, `as` alone for none), decide
+//! (rollback|pause|continue), finish (completed|rolled_back|abandoned,
+//! then a note), adopt (a hash), make (a line, then the text the client
+//! sends), drop (a step). Words in quotes keep the spaces at their ends
+//! (`skip #2 " "` gives a blank reason). `four-eyes` on its own line
+//! makes the run need an approval; `show` renders the run as it stands
+//! at that line.
+//!
+//! Times in the rendering are minutes of the run, like the script's.
 
 use super::*;
 use crate::run::{Answer, Window};
@@ -64,43 +76,84 @@ pub(crate) fn session(guide: &str) -> Session {
     Session::open(run, base, &crate::guide_hash(guide)).0
 }
 
-/// The `n`th (1-based) run step (`#n`) or rollback step (`rn`).
+/// A place in `s`'s plan: the `n`th (1-based) run step (`#n`) or
+/// rollback step (`rn`); anything else is taken as an id, as written.
 pub(crate) fn step(s: &Session, r: &str) -> String {
-    let found = if let Some(n) = r.strip_prefix('r') {
-        let n: usize = n.parse().expect("rn");
+    let nth = |n: &str| n.parse::<usize>().ok().filter(|n| *n > 0);
+    let found = if let Some(n) = r.strip_prefix('r').and_then(nth) {
         s.plan.rollback_steps().nth(n - 1)
-    } else {
-        let n: usize = r.trim_start_matches('#').parse().expect("#n");
+    } else if let Some(n) = r.strip_prefix('#').and_then(nth) {
         s.plan.run_steps().nth(n - 1)
+    } else {
+        None
     };
     found.map_or_else(|| r.to_owned(), |(_, st)| st.id.clone())
 }
 
+/// The `n`th (1-based) criterion of the run's phases (`gn`); anything
+/// else is taken as an id.
 pub(crate) fn gate(s: &Session, r: &str) -> String {
-    let n: usize = r.trim_start_matches('g').parse().expect("gn");
-    s.plan
-        .run_phases()
-        .flat_map(|p| &p.gates)
-        .nth(n - 1)
-        .map(|g| g.id.clone())
-        .unwrap_or_else(|| r.to_owned())
+    r.strip_prefix('g')
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .and_then(|n| s.plan.run_phases().flat_map(|p| &p.gates).nth(n - 1))
+        .map_or_else(|| r.to_owned(), |g| g.id.clone())
 }
 
-fn target(s: &Session, r: &str) -> String {
-    if r.starts_with('#') || r.starts_with('r') {
-        step(s, r)
+/// Whether a script word names a step by its place (`#n`, `rn`).
+fn is_place(word: &str) -> bool {
+    let digits = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+    word.strip_prefix('#').is_some_and(digits) || word.strip_prefix('r').is_some_and(digits)
+}
+
+/// The place of step `id` in `s`'s plan (`#n`, `rn`), or the id.
+fn place(s: &Session, id: &str) -> String {
+    if let Some(n) = s.plan.run_steps().position(|(_, st)| st.id == id) {
+        return format!("#{}", n + 1);
+    }
+    if let Some(n) = s.plan.rollback_steps().position(|(_, st)| st.id == id) {
+        return format!("r{}", n + 1);
+    }
+    id.to_owned()
+}
+
+/// The minute of the run a time is (`3`), with seconds when it has them.
+fn minute(at_ms: i64) -> String {
+    let ms = at_ms - T0;
+    if ms % MIN == 0 {
+        format!("{}", ms / MIN)
     } else {
-        r.to_owned()
+        format!(
+            "{}:{:06.3}",
+            ms.div_euclid(MIN),
+            ms.rem_euclid(MIN) as f64 / 1000.0
+        )
     }
 }
 
 pub(crate) fn action(s: &Session, verb: &str, args: &[&str]) -> Action {
-    let rest = |from: usize| args.get(from..).unwrap_or_default().join(" ");
-    let sign = |meaning| Action::SignOff {
-        phase: args.first().map(|p| p.to_string()),
-        role: "Lead".into(),
-        meaning,
-        tz_offset_min: 60,
+    // The words from `from` on; in quotes, with the spaces at their ends
+    // (`" "` is a blank reason).
+    let rest = |from: usize| {
+        let words = args.get(from..).unwrap_or_default().join(" ");
+        match words.strip_prefix('"').and_then(|w| w.strip_suffix('"')) {
+            Some(quoted) => quoted.to_owned(),
+            None => words,
+        }
+    };
+    // `approve`, `approve p-deploy`, `perform p-deploy as release lead`;
+    // the role is Lead unless said (`as` alone: no role).
+    let sign = |meaning| {
+        let (phase, role) = match args.iter().position(|a| *a == "as") {
+            Some(at) => (args[..at].first(), rest(at + 1)),
+            None => (args.first(), "Lead".to_owned()),
+        };
+        Action::SignOff {
+            phase: phase.map(|p| p.to_string()),
+            role,
+            meaning,
+            tz_offset_min: 60,
+        }
     };
     match verb {
         "check" => Action::Check {
@@ -114,16 +167,32 @@ pub(crate) fn action(s: &Session, verb: &str, args: &[&str]) -> Action {
         "uncheck" => Action::Uncheck {
             step: step(s, args[0]),
         },
+        "ack" => Action::Acknowledge {
+            step: step(s, args[0]),
+            hazards: Some(rest(1))
+                .filter(|h| !h.is_empty())
+                .into_iter()
+                .collect(),
+        },
         "skip" => Action::Skip {
             step: step(s, args[0]),
             reason: rest(1),
         },
-        "note" => Action::Note {
-            step: None,
-            text: rest(0),
+        "skip-phase" => Action::SkipPhase {
+            phase: args[0].to_owned(),
         },
+        "unskip-phase" => Action::UnskipPhase {
+            phase: args[0].to_owned(),
+        },
+        "note" => {
+            let on = args.first().filter(|a| is_place(a));
+            Action::Note {
+                step: on.map(|a| step(s, a)),
+                text: rest(usize::from(on.is_some())),
+            }
+        }
         "wait" => Action::StartWait {
-            target: target(s, args[0]),
+            target: step(s, args[0]),
             seconds: args[1].parse().expect("seconds"),
         },
         "measure" => Action::Measure {
@@ -168,7 +237,7 @@ pub(crate) fn action(s: &Session, verb: &str, args: &[&str]) -> Action {
         },
         "make" => Action::MakeStep {
             line: args[0].parse().expect("line"),
-            text: String::new(),
+            text: rest(1),
         },
         "drop" => Action::NotAStep {
             step: step(s, args[0]),
@@ -190,6 +259,13 @@ pub(crate) fn run_script(guide: &str, script: &str) -> (Session, String) {
     {
         if line == "four-eyes" {
             s.run.four_eyes = true;
+            continue;
+        }
+        if line == "show" {
+            out.push_str("show:\n");
+            for l in render(&s).lines() {
+                out.push_str(&format!("  {l}\n"));
+            }
             continue;
         }
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -220,8 +296,11 @@ pub(crate) fn run_script(guide: &str, script: &str) -> (Session, String) {
             }
         };
         out.push_str(&format!("{line}: "));
+        // What was accepted is said as the checklist stood before it
+        // (a step made not a step is named by its text).
+        let plan = s.plan.clone();
         out.push_str(&match s.apply(at, input) {
-            Ok(applied) => render_applied(&s, &applied),
+            Ok(applied) => render_applied(&s, &plan, &applied),
             Err(why) => format!("refused: {why}"),
         });
         out.push('\n');
@@ -230,14 +309,14 @@ pub(crate) fn run_script(guide: &str, script: &str) -> (Session, String) {
     (s, out)
 }
 
-fn render_applied(s: &Session, a: &Applied) -> String {
+fn render_applied(s: &Session, plan: &Plan, a: &Applied) -> String {
     let mut parts = Vec::new();
     if !a.accepted.is_empty() {
         let what: Vec<String> = a
             .accepted
             .iter()
             .filter_map(|id| s.run.events.iter().find(|e| &e.id == id))
-            .map(|e| describe(&e.action, &s.plan))
+            .map(|e| describe(&e.action, plan))
             .collect();
         parts.push(format!("accepted [{}]", what.join(", ")));
     }
@@ -264,25 +343,181 @@ fn render_applied(s: &Session, a: &Applied) -> String {
 pub(crate) fn render(s: &Session) -> String {
     let st = s.run.state();
     let mut out = String::new();
+    let done = |at: Option<i64>, by: Option<String>| match at {
+        Some(at) => format!("done by {} at {}", by.unwrap_or_default(), minute(at)),
+        None => "done in the guide".to_owned(),
+    };
+    let status = |phase: &PlanPhase, step: &PlanStep| match st.status_in(phase, step) {
+        StepStatus::Pending => match s.run.locked_by(&s.plan, &st, &phase.id) {
+            Some(by) => format!("open, locked by “{}”", by.title),
+            None => "open".to_owned(),
+        },
+        StepStatus::Done {
+            at_ms,
+            by,
+            overridden: None,
+        } => done(at_ms, by),
+        StepStatus::Done {
+            at_ms,
+            by,
+            overridden: Some(why),
+        } => format!("{} (wait cut short: {why})", done(at_ms, by)),
+        StepStatus::Skipped { at_ms, by, reason } => {
+            format!("skipped by {by} at {}: {reason}", minute(at_ms))
+        }
+    };
     for (n, (phase, step)) in s.plan.run_steps().enumerate() {
-        let status = match st.status_in(phase, step) {
-            StepStatus::Pending => "open".to_owned(),
-            StepStatus::Done { by, .. } => format!("done by {}", by.unwrap_or_default()),
-            StepStatus::Skipped { by, .. } => format!("skipped by {by}"),
-        };
-        out.push_str(&format!("#{} {}: {status}\n", n + 1, step.text));
+        out.push_str(&format!(
+            "#{} {}: {}\n",
+            n + 1,
+            step.text,
+            status(phase, step)
+        ));
     }
+    let value = |v: Option<f64>, verdict: Verdict| {
+        let verdict = match verdict {
+            Verdict::Pass => String::new(),
+            other => format!(" ({})", format!("{other:?}").to_lowercase()),
+        };
+        v.map_or(String::new(), |v| format!(": {v}{verdict}"))
+    };
+    // A criterion met without a time of its own follows its step.
+    let by_at = |by: Option<String>, at: Option<i64>, g: &PlanGate| match (at, &g.step) {
+        (Some(at), _) => format!(" by {} at {}", by.unwrap_or_default(), minute(at)),
+        (None, Some(step)) => format!(" with its step {}", place(s, step)),
+        (None, None) => " in the guide".to_owned(),
+    };
     for (n, g) in s.plan.run_phases().flat_map(|p| &p.gates).enumerate() {
         let status = match s.run.gate_status(&st, g) {
-            GateStatus::Open => "open",
-            GateStatus::Met { .. } => "met",
-            GateStatus::Failed { .. } => "failed",
-            GateStatus::Overridden { .. } => "overridden",
+            GateStatus::Open => match s.run.gate_due_ms(&s.plan, &st, g) {
+                Some(due) => format!("open, due at {}", minute(due)),
+                None => "open".to_owned(),
+            },
+            GateStatus::Met {
+                value: v,
+                verdict,
+                at_ms,
+                by,
+            } => format!("met{}{}", value(v, verdict), by_at(by, at_ms, g)),
+            GateStatus::Failed {
+                value: None,
+                at_ms,
+                by,
+                ..
+            } => format!("failed: no{}", by_at(Some(by), Some(at_ms), g)),
+            GateStatus::Failed {
+                value: v,
+                verdict,
+                at_ms,
+                by,
+            } => format!(
+                "failed{}{}",
+                value(v, verdict),
+                by_at(Some(by), Some(at_ms), g)
+            ),
+            GateStatus::Overridden {
+                reason,
+                at_ms,
+                by,
+                value: v,
+            } => format!(
+                "overridden{}: {reason}{}",
+                by_at(Some(by), Some(at_ms), g),
+                v.map_or(String::new(), |v| format!(" (measured {v})"))
+            ),
         };
         out.push_str(&format!("g{} {}: {status}\n", n + 1, g.text));
     }
-    if let Some((outcome, _, by, _)) = &st.outcome {
-        out.push_str(&format!("outcome: {} by {by}\n", outcome.label()));
+    let next = s
+        .run
+        .current_step(&s.plan, &st)
+        .map_or("nothing".to_owned(), |n| {
+            format!("{} {}", place(s, &n.id), n.text)
+        });
+    out.push_str(&format!(
+        "progress: {}; next: {next}\n",
+        s.run.progress(&s.plan, &st, None).label()
+    ));
+    for (at, by, path, decision) in &st.decisions {
+        let path: Vec<String> = path
+            .iter()
+            .map(|a| format!("“{}” {}", a.question, if a.yes { "yes" } else { "no" }))
+            .collect();
+        out.push_str(&format!(
+            "decided by {by} at {}: {} ({})\n",
+            minute(*at),
+            decision.label(),
+            path.join(", ")
+        ));
+    }
+    if let Some((at, by)) = &st.rollback {
+        out.push_str(&format!(
+            "rolling back since {} (by {by}): {}\n",
+            minute(*at),
+            s.run.rollback_progress(&s.plan, &st).label()
+        ));
+        for (n, (phase, step)) in s.plan.rollback_steps().enumerate() {
+            out.push_str(&format!(
+                "r{} {}: {}\n",
+                n + 1,
+                step.text,
+                status(phase, step)
+            ));
+        }
+    }
+    for sig in &st.signatures {
+        let what = sig.phase.as_deref().map_or("the run".to_owned(), |p| {
+            s.plan
+                .phase(p)
+                .map_or(p.to_owned(), |p| format!("“{}”", p.title))
+        });
+        out.push_str(&format!(
+            "signed: {} {} {what} as {}, {}\n",
+            sig.by,
+            sig.meaning.label(),
+            sig.role,
+            signed_at(sig.at_ms, sig.tz_offset_min)
+        ));
+    }
+    let mut confirmed: Vec<_> = st.acknowledged.iter().collect();
+    confirmed.sort();
+    for (id, (at, by, hazards)) in confirmed {
+        out.push_str(&format!(
+            "confirmed {} by {by} at {}: {}\n",
+            place(s, id),
+            minute(*at),
+            hazards.join(" ")
+        ));
+    }
+    for note in &st.notes {
+        let on = note
+            .step
+            .as_deref()
+            .map_or(String::new(), |id| format!(" on {}", place(s, id)));
+        out.push_str(&format!(
+            "note by {} at {}{on}: {}\n",
+            note.by,
+            minute(note.at_ms),
+            note.text
+        ));
+    }
+    if st.corrections > 0 {
+        out.push_str(&format!(
+            "corrections of the checklist: {}\n",
+            st.corrections
+        ));
+    }
+    if let Some((outcome, at, by, note)) = &st.outcome {
+        let note = if note.is_empty() {
+            String::new()
+        } else {
+            format!(": {note}")
+        };
+        out.push_str(&format!(
+            "outcome: {} by {by} at {}{note}\n",
+            outcome.label(),
+            minute(*at)
+        ));
     }
     for x in s.set_aside() {
         out.push_str(&format!("aside: {}\n", x.message(&s.plan)));
@@ -290,16 +525,20 @@ pub(crate) fn render(s: &Session) -> String {
     out
 }
 
-pub(crate) fn check_run(guide: &str, script: &str, expect: Expect) {
+/// Plays `script` on a new run of `guide`, compares the rendering with
+/// `expect`, checks that the log it left keeps every rule, and gives the
+/// session for what a rendering does not show.
+pub(crate) fn check_run(guide: &str, script: &str, expect: Expect) -> Session {
     let (s, out) = run_script(guide, script);
     expect.assert_eq(&out);
     // Whatever the script did, the log it left keeps every rule: opened
     // again, nothing is set aside.
     let (_, refused) = Session::open(s.run.clone(), s.base.clone(), &s.base_hash);
     assert_eq!(refused, Vec::new(), "the kept log breaks a rule");
+    s
 }
 
-use crate::run::{GateStatus, StepStatus};
+use crate::run::{signed_at, GateStatus, PlanGate, PlanPhase, PlanStep, StepStatus, Verdict};
 
 #[test]
 fn changes_here_are_recorded_saved_and_published_and_rules_refuse_them() {
@@ -316,12 +555,13 @@ fn changes_here_are_recorded_saved_and_published_and_rules_refuse_them() {
             2 Ana skip #2: refused: a reason is required
             3 Ana skip #2 support is asleep: accepted [skip “Tell the support team”]; save 1; publish 1; status PhaseCompleted
             4 Ana check #3: accepted [check “Error rate below 1%”]; save 1; publish 1; status PhaseCompleted
-            #1 Back up the database: done by Ana
-            #2 Tell the support team: skipped by Ana
-            #3 Error rate below 1%: done by Ana
-            #4 Run deploy.sh: open
-            #5 Wait 10 minutes for the caches to warm: open
+            #1 Back up the database: done by Ana at 1
+            #2 Tell the support team: skipped by Ana at 3: support is asleep
+            #3 Error rate below 1%: done by Ana at 4
+            #4 Run deploy.sh: open, locked by “Success criteria”
+            #5 Wait 10 minutes for the caches to warm: open, locked by “Success criteria”
             g1 Error rate below 1%: open
+            progress: 2 done · 1 skipped · 2 open; next: #4 Run deploy.sh
         "#]],
     );
 }
@@ -348,13 +588,15 @@ fn a_self_approval_from_another_device_is_set_aside_and_changes_nothing() {
             5 Ana@relay finish completed: set aside (four-eyes: a second person approves before completion)
             6 Cy@relay approve: accepted [sign off the run as approved]; save 1
             7 Ana@relay finish completed: accepted [finish as completed]; save 1
-            #1 Back up the database: done by Ana
-            #2 Tell the support team: done by Bob
+            #1 Back up the database: done by Ana at 1
+            #2 Tell the support team: done by Bob at 2
             #3 Error rate below 1%: open
-            #4 Run deploy.sh: open
-            #5 Wait 10 minutes for the caches to warm: open
+            #4 Run deploy.sh: open, locked by “Success criteria”
+            #5 Wait 10 minutes for the caches to warm: open, locked by “Success criteria”
             g1 Error rate below 1%: open
-            outcome: completed by Ana
+            progress: 2 done · 0 skipped · 3 open; next: #3 Error rate below 1%
+            signed: Cy approved the run as Lead, 2025-11-24 17:06 +01:00
+            outcome: completed by Ana at 7
             aside: A change by Bob from another device (sign off “Prepare” as approved) was set aside: it breaks the rule “no self-approval” (Bob performed this work).
             aside: A change by Ana from another device (sign off the run as approved) was set aside: it breaks the rule “no self-approval” (Ana performed this work).
             aside: A change by Ana from another device (finish as completed) was set aside: it breaks the rule “four-eyes: a second person approves before completion”.
@@ -376,12 +618,13 @@ fn nothing_after_the_end_but_a_late_change_from_before_it_is_kept() {
             6 Bob@relay check #1: set aside (nothing changes after the run has ended)
             4 Cy@relay check #2: accepted [check “Tell the support team”]; save 1
             #1 Back up the database: open
-            #2 Tell the support team: done by Cy
+            #2 Tell the support team: done by Cy at 4
             #3 Error rate below 1%: open
-            #4 Run deploy.sh: open
-            #5 Wait 10 minutes for the caches to warm: open
+            #4 Run deploy.sh: open, locked by “Success criteria”
+            #5 Wait 10 minutes for the caches to warm: open, locked by “Success criteria”
             g1 Error rate below 1%: open
-            outcome: abandoned by Ana
+            progress: 1 done · 0 skipped · 4 open; next: #1 Back up the database
+            outcome: abandoned by Ana at 5: called off
             aside: A change by Bob from another device (check “Back up the database”) was set aside: it breaks the rule “nothing changes after the run has ended”.
         "#]],
     );
@@ -402,12 +645,13 @@ fn a_change_set_aside_is_decided_again_when_an_older_one_arrives() {
             1 Ana check #1: accepted [check “Back up the database”]; save 1; publish 1
             6 Bob@relay check #4: set aside (a phase waits for the success criteria before it)
             4 Cy@tab override g1 dashboards are down, error rate checked by hand: accepted [override “Error rate below 1%”, check “Run deploy.sh”]; save 1
-            #1 Back up the database: done by Ana
+            #1 Back up the database: done by Ana at 1
             #2 Tell the support team: open
             #3 Error rate below 1%: open
-            #4 Run deploy.sh: done by Bob
+            #4 Run deploy.sh: done by Bob at 6
             #5 Wait 10 minutes for the caches to warm: open
-            g1 Error rate below 1%: overridden
+            g1 Error rate below 1%: overridden by Cy at 4: dashboards are down, error rate checked by hand
+            progress: 2 done · 0 skipped · 3 open; next: #2 Tell the support team
         "#]],
     );
 }
@@ -432,9 +676,10 @@ fn waits_hold_for_changes_from_elsewhere_too() {
             #1 Back up the database: open
             #2 Tell the support team: open
             #3 Error rate below 1%: open
-            #4 Run deploy.sh: done by Ana
-            #5 Wait 10 minutes for the caches to warm: done by Bob
-            g1 Error rate below 1%: overridden
+            #4 Run deploy.sh: done by Ana at 2
+            #5 Wait 10 minutes for the caches to warm: done by Bob at 6 (wait cut short: caches are warm already)
+            g1 Error rate below 1%: overridden by Ana at 1: checked by hand
+            progress: 2 done · 0 skipped · 3 open; next: #1 Back up the database
             aside: A change by Bob from another device (check “Wait 10 minutes for the caches to warm”) was set aside: it breaks the rule “waits run their time unless a reason is given” (the wait is still running (8:00 left); give a reason to check it now).
         "#]],
     );
@@ -447,12 +692,13 @@ fn an_adoption_with_a_hash_that_is_not_one_is_set_aside_and_the_run_still_opens(
     expect![[r#"
         1 Bob@relay adopt aéééééééé: set aside (well-formed events only)
         2 Ana check #1: accepted [check “Back up the database”]; save 1; publish 1
-        #1 Back up the database: done by Ana
+        #1 Back up the database: done by Ana at 2
         #2 Tell the support team: open
         #3 Error rate below 1%: open
-        #4 Run deploy.sh: open
-        #5 Wait 10 minutes for the caches to warm: open
+        #4 Run deploy.sh: open, locked by “Success criteria”
+        #5 Wait 10 minutes for the caches to warm: open, locked by “Success criteria”
         g1 Error rate below 1%: open
+        progress: 1 done · 0 skipped · 4 open; next: #2 Tell the support team
         aside: A change by Bob from another device (follow another version of the guide) was set aside: it breaks the rule “well-formed events only” (the new guide version is not a guide hash).
     "#]]
     .assert_eq(&out);
@@ -484,13 +730,17 @@ fn a_rollback_whose_steps_are_done_finishes_the_run() {
             1 Ana check #1: accepted [check “Back up the database”]; save 1; publish 1
             2 Ana decide rollback: accepted [decide: Roll back now]; save 1; publish 1; status RollbackStarted
             3 Ana check r1: accepted [check “Run rollback.sh”, finish as rolled back]; save 2; publish 2; status RunFinished
-            #1 Back up the database: done by Ana
+            #1 Back up the database: done by Ana at 1
             #2 Tell the support team: open
             #3 Error rate below 1%: open
             #4 Run deploy.sh: open
             #5 Wait 10 minutes for the caches to warm: open
             g1 Error rate below 1%: open
-            outcome: rolled back by Ana
+            progress: 1 done · 0 skipped · 4 open; next: nothing
+            decided by Ana at 2: Roll back now (“Is it broken?” yes)
+            rolling back since 2 (by Ana): 1 done · 0 skipped · 0 open
+            r1 Run rollback.sh: done by Ana at 3
+            outcome: rolled back by Ana at 3: All rollback steps done.
         "#]],
     );
 }
