@@ -1,6 +1,9 @@
 use super::*;
 use crate::guide::StepKind;
+use crate::run::apply::tests::{check_run, run_script, session, step};
+use crate::run::apply::Input;
 use crate::test_fixtures;
+use expect_test::expect;
 use proptest::prelude::*;
 
 const EXAMPLE: &str = include_str!("../../../../public/example-guide.md");
@@ -87,126 +90,99 @@ fn unchosen_alternatives_are_hidden_and_rollback_is_not_in_the_checklist() {
     assert!(run.choices[&group].contains("option-1"));
 }
 
+/// A pre-deployment checklist with a box already ticked in the guide.
+const CHECKLIST: &str = "# Release
+
+**Estimated Time:** 45-60 minutes
+
+## Pre-deployment checklist
+
+- [x] Change request CHG-2417 approved
+- [ ] Release notes reviewed by product owner
+- [ ] On-call engineer briefed and reachable
+";
+
 #[test]
 fn pre_checked_tasks_count_as_done_until_unchecked() {
-    let g = example();
-    let mut run = start(&g, &[]);
-    let plan = run.plan(&g);
-    let approved = step_id(&plan, "CHG-2417");
-    let st = run.state();
-    assert_eq!(run.progress(&plan, &st, None).resolved, 1);
-    let first = run.current_step(&plan, &st).unwrap();
-    assert_eq!(first.text, "Release notes reviewed by product owner");
-    run.record(&plan, T0 + 1, "Ana", Action::Uncheck { step: approved })
-        .unwrap();
-    let st = run.state();
-    assert_eq!(run.progress(&plan, &st, None).resolved, 0);
-    assert_eq!(
-        run.current_step(&plan, &st).unwrap().text,
-        "Change request CHG-2417 approved"
+    check_run(
+        CHECKLIST,
+        "
+        show
+        1 Ana uncheck #1
+        ",
+        expect![[r#"
+            show:
+              #1 Change request CHG-2417 approved: done in the guide
+              #2 Release notes reviewed by product owner: open
+              #3 On-call engineer briefed and reachable: open
+              progress: 1 done · 0 skipped · 2 open; next: #2 Release notes reviewed by product owner
+            1 Ana uncheck #1: accepted [reopen “Change request CHG-2417 approved”]; save 1; publish 1
+            #1 Change request CHG-2417 approved: open
+            #2 Release notes reviewed by product owner: open
+            #3 On-call engineer briefed and reachable: open
+            progress: 0 done · 0 skipped · 3 open; next: #1 Change request CHG-2417 approved
+        "#]],
     );
 }
 
 #[test]
 fn check_undo_skip_and_note_are_logged_with_time_and_person() {
-    let g = example();
-    let mut run = start(&g, &[]);
-    let plan = run.plan(&g);
-    let notes = step_id(&plan, "Release notes reviewed");
-    let oncall = step_id(&plan, "On-call engineer");
-    run.record(&plan, T0 + MIN, "Ana", check(&notes)).unwrap();
-    run.record(
-        &plan,
-        T0 + 2 * MIN,
-        "Ben",
-        Action::Uncheck {
-            step: notes.clone(),
-        },
-    )
-    .unwrap();
-    assert_eq!(
-        run.record(
-            &plan,
-            T0 + 3 * MIN,
-            "Ben",
-            Action::Skip {
-                step: oncall.clone(),
-                reason: "   ".into()
-            }
-        ),
-        Err(Refusal::ReasonRequired)
-    );
-    run.record(
-        &plan,
-        T0 + 3 * MIN,
-        "Ben",
-        Action::Skip {
-            step: oncall.clone(),
-            reason: " on-call is on the bridge ".into(),
-        },
-    )
-    .unwrap();
-    run.record(
-        &plan,
-        T0 + 4 * MIN,
-        "Ana",
-        Action::Note {
-            step: Some(oncall.clone()),
-            text: "paged via PagerDuty".into(),
-        },
-    )
-    .unwrap();
-    assert_eq!(run.events.len(), 4);
-    let st = run.state();
-    let (ph, s) = plan.step(&notes).unwrap();
-    assert_eq!(st.status_in(ph, s), StepStatus::Pending);
-    let (ph, s) = plan.step(&oncall).unwrap();
-    assert_eq!(
-        st.status_in(ph, s),
-        StepStatus::Skipped {
-            at_ms: T0 + 3 * MIN,
-            by: "Ben".into(),
-            reason: "on-call is on the bridge".into()
-        }
-    );
-    assert_eq!(st.notes_for(&oncall).count(), 1);
-    assert_eq!(
-        run.record(&plan, T0, "Ana", check("t-nope")),
-        Err(Refusal::UnknownStep("t-nope".into()))
+    check_run(
+        CHECKLIST,
+        "
+        1 Ana check #2
+        2 Ben uncheck #2
+        3 Ben skip #3 \"   \"
+        3 Ben skip #3 \" on-call is on the bridge \"
+        4 Ana note #3 paged via PagerDuty
+        0 Ana check t-nope
+        ",
+        expect![[r#"
+            1 Ana check #2: accepted [check “Release notes reviewed by product owner”]; save 1; publish 1
+            2 Ben uncheck #2: accepted [reopen “Release notes reviewed by product owner”]; save 1; publish 1
+            3 Ben skip #3 "   ": refused: a reason is required
+            3 Ben skip #3 " on-call is on the bridge ": accepted [skip “On-call engineer briefed and reachable”]; save 1; publish 1
+            4 Ana note #3 paged via PagerDuty: accepted [a note]; save 1; publish 1
+            0 Ana check t-nope: refused: no step t-nope in this guide
+            #1 Change request CHG-2417 approved: done in the guide
+            #2 Release notes reviewed by product owner: open
+            #3 On-call engineer briefed and reachable: skipped by Ben at 3: on-call is on the bridge
+            progress: 1 done · 1 skipped · 1 open; next: #2 Release notes reviewed by product owner
+            note by Ana at 4 on #3: paged via PagerDuty
+        "#]],
     );
 }
 
+/// A step that is a wait of 15 minutes.
+const WAIT: &str = "# Rollout
+
+## Scale down
+
+- [ ] Keep the old ReplicaSet for 15 minutes
+";
+
 #[test]
 fn a_wait_cannot_be_checked_before_it_elapses_unless_overridden() {
-    let g = example();
-    let mut run = start(&g, &[]);
-    let plan = run.plan(&g);
-    let (_, keep) = plan
-        .step(&step_id(&plan, "Keep the old ReplicaSet"))
-        .unwrap();
-    assert_eq!(keep.wait_s, Some(15 * 60));
-    let keep = keep.id.clone();
-    assert_eq!(
-        run.record(&plan, T0, "Ana", check(&keep)),
-        Err(Refusal::WaitNotStarted)
+    let s = check_run(
+        WAIT,
+        "
+        0 Ana check #1
+        0 Ana wait #1 900
+        10 Ana check #1
+        15 Ana check #1
+        ",
+        expect![[r#"
+            0 Ana check #1: refused: start the wait first, or give a reason to check it now
+            0 Ana wait #1 900: accepted [start the wait of “Keep the old ReplicaSet for 15 minutes”]; save 1; publish 1; AskToNotify
+            10 Ana check #1: refused: the wait is still running (5:00 left); give a reason to check it now
+            15 Ana check #1: accepted [check “Keep the old ReplicaSet for 15 minutes”]; save 1; publish 1; status PhaseCompleted
+            #1 Keep the old ReplicaSet for 15 minutes: done by Ana at 15
+            progress: 1 done · 0 skipped · 0 open; next: nothing
+        "#]],
     );
-    run.record(
-        &plan,
-        T0,
-        "Ana",
-        Action::StartWait {
-            target: keep.clone(),
-            seconds: 15 * 60,
-        },
-    )
-    .unwrap();
-    assert_eq!(
-        run.record(&plan, T0 + 10 * MIN, "Ana", check(&keep)),
-        Err(Refusal::WaitRunning {
-            remaining_ms: 5 * MIN
-        })
-    );
-    let st = run.state();
+    let keep = step(&s, "#1");
+    assert_eq!(s.plan.step(&keep).unwrap().1.wait_s, Some(15 * 60));
+    let st = s.run.state();
     assert_eq!(
         wait_status(&st, &keep, Some(900), T0 + 10 * MIN),
         Some(WaitStatus::Running {
@@ -214,8 +190,8 @@ fn a_wait_cannot_be_checked_before_it_elapses_unless_overridden() {
             remaining_ms: 5 * MIN
         })
     );
-    // A reload is a fresh fold of the same log: the wait is still running.
-    let reloaded = Run::decode(&run.encode()).unwrap();
+    // A reload is a fresh fold of the same log: the wait still ran then.
+    let reloaded = Run::decode(&s.run.encode()).unwrap();
     assert_eq!(
         wait_status(&reloaded.state(), &keep, Some(900), T0 + 14 * MIN),
         Some(WaitStatus::Running {
@@ -230,27 +206,21 @@ fn a_wait_cannot_be_checked_before_it_elapses_unless_overridden() {
             ended_ms: T0 + 15 * MIN
         })
     );
-    run.record(&plan, T0 + 15 * MIN, "Ana", check(&keep))
-        .unwrap();
 
-    // Another run overrides the wait with a reason.
-    let mut other = start(&g, &[]);
-    other
-        .record(
-            &plan,
-            T0,
-            "Ben",
-            Action::Check {
-                step: keep.clone(),
-                overridden: Some("old pods already gone".into()),
-            },
-        )
-        .unwrap();
-    let summary = other.summary(&plan, &g, T0 + MIN);
+    // Another run cuts the wait short with a reason; the summary says so.
+    let s = check_run(
+        WAIT,
+        "0 Ben check! #1 old pods already gone",
+        expect![[r#"
+            0 Ben check! #1 old pods already gone: accepted [check “Keep the old ReplicaSet for 15 minutes”]; save 1; publish 1; status Override; status PhaseCompleted
+            #1 Keep the old ReplicaSet for 15 minutes: done by Ben at 0 (wait cut short: old pods already gone)
+            progress: 1 done · 0 skipped · 0 open; next: nothing
+        "#]],
+    );
     assert_eq!(
-        summary.overridden,
+        s.run.summary(&s.plan, &s.guide, T0 + MIN).overridden,
         [(
-            "Keep the old ReplicaSet for 15 minutes before scaling it down".to_owned(),
+            "Keep the old ReplicaSet for 15 minutes".to_owned(),
             "Ben".to_owned(),
             "old pods already gone".to_owned()
         )]
@@ -316,59 +286,61 @@ fn phase_timer_runs_from_the_first_check_and_flags_overrun() {
 
 #[test]
 fn optional_sections_are_skipped_in_one_click() {
-    let text = "# G\n\n## Deploy\n\n- [ ] one\n\n## Warm caches (Optional)\n\n- [ ] warm a\n- [ ] warm b\n";
-    let g = Guide::parse(text);
-    let mut run = start(&g, &[]);
-    let plan = run.plan(&g);
-    let optional = plan.phases.iter().find(|p| p.optional).unwrap().id.clone();
-    assert_eq!(
-        run.record(
-            &plan,
-            T0,
-            "Ana",
-            Action::SkipPhase {
-                phase: "p-deploy".into()
-            }
-        ),
-        Err(Refusal::NotOptional)
+    let s = check_run(
+        "# G
+
+## Deploy
+
+- [ ] one
+
+## Warm caches (Optional)
+
+- [ ] warm a
+- [ ] warm b
+",
+        "
+        0 Ana skip-phase p-deploy
+        0 Ana skip-phase p-warm-caches-optional
+        ",
+        expect![[r#"
+            0 Ana skip-phase p-deploy: refused: only optional sections can be skipped
+            0 Ana skip-phase p-warm-caches-optional: accepted [skip “Warm caches (Optional)”]; save 1; publish 1; status PhaseCompleted
+            #1 one: open
+            #2 warm a: skipped by Ana at 0: optional section skipped
+            #3 warm b: skipped by Ana at 0: optional section skipped
+            progress: 0 done · 2 skipped · 1 open; next: #1 one
+        "#]],
     );
-    run.record(&plan, T0, "Ana", Action::SkipPhase { phase: optional })
-        .unwrap();
-    let st = run.state();
-    assert_eq!(run.progress(&plan, &st, None).resolved, 2);
-    let summary = run.summary(&plan, &g, T0);
+    let summary = s.run.summary(&s.plan, &s.guide, T0);
     assert_eq!(summary.skipped.len(), 2);
     assert_eq!(summary.open, ["one"]);
 }
 
 #[test]
 fn finishing_ends_the_run_and_summarises_it() {
-    let g = example();
-    let mut run = start(&g, &[]);
-    let plan = run.plan(&g);
-    let first = run.current_step(&plan, &run.state()).unwrap().id.clone();
-    run.record(&plan, T0 + MIN, "Ana", check(&first)).unwrap();
-    run.record(
-        &plan,
-        T0 + 70 * MIN,
-        "Ana",
-        Action::Finish {
-            outcome: Outcome::RolledBack,
-            note: "latency over 800ms".into(),
-        },
-    )
-    .unwrap();
-    assert_eq!(run.outcome(), Some(Outcome::RolledBack));
-    assert_eq!(
-        run.record(&plan, T0 + 71 * MIN, "Ana", Action::Uncheck { step: first }),
-        Err(Refusal::Finished)
+    let s = check_run(
+        CHECKLIST,
+        "
+        1 Ana check #2
+        70 Ana finish rolled_back latency over 800ms
+        71 Ana uncheck #2
+        ",
+        expect![[r#"
+            1 Ana check #2: accepted [check “Release notes reviewed by product owner”]; save 1; publish 1
+            70 Ana finish rolled_back latency over 800ms: accepted [finish as rolled back]; save 1; publish 1; status RunFinished
+            71 Ana uncheck #2: refused: this run has ended; start a new run to change it
+            #1 Change request CHG-2417 approved: done in the guide
+            #2 Release notes reviewed by product owner: done by Ana at 1
+            #3 On-call engineer briefed and reachable: open
+            progress: 2 done · 0 skipped · 1 open; next: #3 On-call engineer briefed and reachable
+            outcome: rolled back by Ana at 70: latency over 800ms
+        "#]],
     );
-    let s = run.summary(&plan, &g, T0 + 500 * MIN);
-    assert_eq!(s.duration_ms, 70 * MIN);
-    assert_eq!(s.estimate_s, Some([45 * 60, 60 * 60]));
-    assert_eq!(s.done, 2);
-    assert_eq!(s.total, plan.run_steps().count());
-    assert_eq!(s.open.len(), s.total - 2);
+    let summary = s.run.summary(&s.plan, &s.guide, T0 + 500 * MIN);
+    assert_eq!(summary.duration_ms, 70 * MIN);
+    assert_eq!(summary.estimate_s, Some([45 * 60, 60 * 60]));
+    assert_eq!((summary.done, summary.total), (2, 3));
+    assert_eq!(summary.open.len(), 1);
 }
 
 #[test]
@@ -538,408 +510,312 @@ proptest! {
     }
 }
 
-fn gated() -> Guide {
-    Guide::parse(
-        "# Gated\n\n**Estimated Time:** 30 minutes\n\n## Deploy\n\n- [ ] ship it\n\n**Success Criteria:**\n- Database lock errors < 0.1%\n- Dashboards reviewed by on-call\n\n## Verify\n\n- [ ] smoke tests pass\n\n### Soak\n\n**Success Criteria:**\n- 1 hour: no new alerts\n\n## Rollback\n\n**Estimated Time:** 30 seconds\n\n```bash\n# Step 1: Switch traffic back\nkubectl rollout undo deploy/api\n# Step 2: Confirm\nkubectl rollout status deploy/api\n```\n\n- [ ] Incident channel informed\n",
-    )
-}
+/// Two phases with success criteria (a number, a yes/no, a timed one in
+/// a section of its own) and a rollback with a guarded command.
+const GATED: &str = "# Gated
+
+**Estimated Time:** 30 minutes
+
+## Deploy
+
+- [ ] ship it
+
+**Success Criteria:**
+- Database lock errors < 0.1%
+- Dashboards reviewed by on-call
+
+## Release
+
+- [ ] smoke tests pass
+- [ ] canary looks healthy
+
+### Soak
+
+**Success Criteria:**
+- 1 hour: no new alerts
+
+## Rollback
+
+**Estimated Time:** 30 seconds
+
+```bash
+# Step 1: Switch traffic back
+kubectl rollout undo deploy/api
+# Step 2: Confirm
+kubectl rollout status deploy/api
+```
+
+- [ ] Incident channel informed
+";
 
 #[test]
 fn a_failed_gate_locks_the_next_phase_until_met_or_overridden() {
-    let g = gated();
-    let mut run = start(&g, &[]);
-    let plan = run.plan(&g);
-    let deploy = plan.phase("p-deploy").unwrap();
-    assert_eq!(deploy.gates.len(), 2);
-    let (lock, seen) = (deploy.gates[0].id.clone(), deploy.gates[1].id.clone());
-    let smoke = step_id(&plan, "smoke tests");
-    assert_eq!(
-        run.record(&plan, T0, "Ana", check(&smoke)),
-        Err(Refusal::Locked {
-            by: "Deploy".into()
-        })
-    );
-    // 0.3 % against "< 0.1%": failed, still locked.
-    run.record(
-        &plan,
-        T0 + MIN,
-        "Ana",
-        Action::Measure {
-            gate: lock.clone(),
-            value: 0.3,
-        },
-    )
-    .unwrap();
-    run.record(
-        &plan,
-        T0 + MIN,
-        "Ana",
-        Action::Confirm {
-            gate: seen.clone(),
-            ok: true,
-        },
-    )
-    .unwrap();
-    let st = run.state();
-    assert!(matches!(
-        run.gate_status(&st, plan.gate(&lock).unwrap()),
-        GateStatus::Failed { value: Some(v), verdict: Verdict::Fail, .. } if v == 0.3
-    ));
-    assert_eq!(
-        run.locked_by(&plan, &st, "p-verify").map(|p| p.id.as_str()),
-        Some("p-deploy")
-    );
-    assert_eq!(run.failed_gates(&plan, &st).len(), 1);
-    // Re-measured at 0.05 %: met, unlocked.
-    run.record(
-        &plan,
-        T0 + 2 * MIN,
-        "Ana",
-        Action::Measure {
-            gate: lock.clone(),
-            value: 0.05,
-        },
-    )
-    .unwrap();
-    assert_eq!(run.locked_by(&plan, &run.state(), "p-verify"), None);
-    run.record(&plan, T0 + 3 * MIN, "Ana", check(&smoke))
-        .unwrap();
-    // Failing again and then overridden with a reason also unlocks.
-    run.record(
-        &plan,
-        T0 + 4 * MIN,
-        "Ben",
-        Action::Measure {
-            gate: lock.clone(),
-            value: 1.0,
-        },
-    )
-    .unwrap();
-    assert!(run.locked_by(&plan, &run.state(), "p-verify").is_some());
-    assert_eq!(
-        run.record(
-            &plan,
-            T0,
-            "Ben",
-            Action::OverrideGate {
-                gate: lock.clone(),
-                reason: " ".into()
-            }
-        ),
-        Err(Refusal::ReasonRequired)
-    );
-    run.record(
-        &plan,
-        T0 + 5 * MIN,
-        "Ben",
-        Action::OverrideGate {
-            gate: lock.clone(),
-            reason: "known noisy metric, DBA agrees".into(),
-        },
-    )
-    .unwrap();
-    let st = run.state();
-    assert_eq!(
-        run.gate_status(&st, plan.gate(&lock).unwrap()),
-        GateStatus::Overridden {
-            reason: "known noisy metric, DBA agrees".into(),
-            at_ms: T0 + 5 * MIN,
-            by: "Ben".into(),
-            // The failing value stays with the override.
-            value: Some(1.0),
-        }
-    );
-    assert_eq!(run.locked_by(&plan, &st, "p-verify"), None);
-    // Wrong kinds of answers are refused.
-    assert_eq!(
-        run.record(
-            &plan,
-            T0,
-            "Ana",
-            Action::Confirm {
-                gate: lock,
-                ok: true
-            }
-        ),
-        Err(Refusal::WrongCheck)
-    );
-    assert_eq!(
-        run.record(
-            &plan,
-            T0,
-            "Ana",
-            Action::Measure {
-                gate: seen,
-                value: 1.0
-            }
-        ),
-        Err(Refusal::WrongCheck)
+    check_run(
+        GATED,
+        "
+        0 Ana check #2
+        1 Ana measure g1 0.3
+        1 Ana confirm g2 yes
+        show
+        2 Ana measure g1 0.05
+        show
+        3 Ana check #2
+        4 Ben measure g1 1.0
+        show
+        4 Ben override g1 \" \"
+        5 Ben override g1 known noisy metric, DBA agrees
+        5 Ana confirm g1 yes
+        5 Ana measure g2 1.0
+        ",
+        expect![[r#"
+            0 Ana check #2: refused: locked until the success criteria of “Deploy” are met or overridden
+            1 Ana measure g1 0.3: accepted [measure “Database lock errors < 0.1%”]; save 1; publish 1; status GateFailed
+            1 Ana confirm g2 yes: accepted [answer “Dashboards reviewed by on-call”]; save 1; publish 1
+            show:
+              #1 ship it: open
+              #2 smoke tests pass: open, locked by “Deploy”
+              #3 canary looks healthy: open, locked by “Deploy”
+              g1 Database lock errors < 0.1%: failed: 0.3 (fail) by Ana at 1
+              g2 Dashboards reviewed by on-call: met by Ana at 1
+              g3 1 hour: no new alerts: open, due at 60
+              progress: 0 done · 0 skipped · 3 open; next: #1 ship it
+            2 Ana measure g1 0.05: accepted [measure “Database lock errors < 0.1%”]; save 1; publish 1
+            show:
+              #1 ship it: open
+              #2 smoke tests pass: open
+              #3 canary looks healthy: open
+              g1 Database lock errors < 0.1%: met: 0.05 by Ana at 2
+              g2 Dashboards reviewed by on-call: met by Ana at 1
+              g3 1 hour: no new alerts: open, due at 60
+              progress: 0 done · 0 skipped · 3 open; next: #1 ship it
+            3 Ana check #2: accepted [check “smoke tests pass”]; save 1; publish 1
+            4 Ben measure g1 1.0: accepted [measure “Database lock errors < 0.1%”]; save 1; publish 1; status GateFailed
+            show:
+              #1 ship it: open
+              #2 smoke tests pass: done by Ana at 3
+              #3 canary looks healthy: open, locked by “Deploy”
+              g1 Database lock errors < 0.1%: failed: 1 (fail) by Ben at 4
+              g2 Dashboards reviewed by on-call: met by Ana at 1
+              g3 1 hour: no new alerts: open, due at 63
+              progress: 1 done · 0 skipped · 2 open; next: #1 ship it
+            4 Ben override g1 " ": refused: a reason is required
+            5 Ben override g1 known noisy metric, DBA agrees: accepted [override “Database lock errors < 0.1%”]; save 1; publish 1; status Override
+            5 Ana confirm g1 yes: refused: this criterion is not checked that way
+            5 Ana measure g2 1.0: refused: this criterion is not checked that way
+            #1 ship it: open
+            #2 smoke tests pass: done by Ana at 3
+            #3 canary looks healthy: open
+            g1 Database lock errors < 0.1%: overridden by Ben at 5: known noisy metric, DBA agrees (measured 1)
+            g2 Dashboards reviewed by on-call: met by Ana at 1
+            g3 1 hour: no new alerts: open, due at 63
+            progress: 1 done · 0 skipped · 2 open; next: #1 ship it
+        "#]],
     );
 }
 
 #[test]
 fn a_time_based_criterion_is_due_after_its_time() {
-    let g = gated();
-    let mut run = start(&g, &[]);
-    let plan = run.plan(&g);
-    for gate in plan.phase("p-deploy").unwrap().gates.clone() {
-        let action = if gate.numeric {
-            Action::Measure {
-                gate: gate.id,
-                value: 0.0,
-            }
-        } else {
-            Action::Confirm {
-                gate: gate.id,
-                ok: true,
-            }
-        };
-        run.record(&plan, T0, "Ana", action).unwrap();
-    }
-    let soak = plan.phase("p-soak").unwrap().gates[0].clone();
-    assert_eq!(soak.due_after_s, Some(3600));
-    // The soak section has no steps: it is due an hour after the run began.
-    assert_eq!(
-        run.gate_due_ms(&plan, &run.state(), &soak),
-        Some(T0 + 60 * MIN)
+    check_run(
+        GATED,
+        "
+        0 Ana measure g1 0
+        0 Ana confirm g2 yes
+        show
+        20 Ana confirm g3 yes
+        61 Ana confirm g3 yes
+        ",
+        expect![[r#"
+            0 Ana measure g1 0: accepted [measure “Database lock errors < 0.1%”]; save 1; publish 1
+            0 Ana confirm g2 yes: accepted [answer “Dashboards reviewed by on-call”]; save 1; publish 1
+            show:
+              #1 ship it: open
+              #2 smoke tests pass: open
+              #3 canary looks healthy: open
+              g1 Database lock errors < 0.1%: met: 0 by Ana at 0
+              g2 Dashboards reviewed by on-call: met by Ana at 0
+              g3 1 hour: no new alerts: open, due at 60
+              progress: 0 done · 0 skipped · 3 open; next: #1 ship it
+            20 Ana confirm g3 yes: refused: this check is due in 40:00; override it with a reason to decide now
+            61 Ana confirm g3 yes: accepted [answer “1 hour: no new alerts”]; save 1; publish 1
+            #1 ship it: open
+            #2 smoke tests pass: open
+            #3 canary looks healthy: open
+            g1 Database lock errors < 0.1%: met: 0 by Ana at 0
+            g2 Dashboards reviewed by on-call: met by Ana at 0
+            g3 1 hour: no new alerts: met by Ana at 61
+            progress: 0 done · 0 skipped · 3 open; next: #1 ship it
+        "#]],
     );
-    assert_eq!(
-        run.record(
-            &plan,
-            T0 + 20 * MIN,
-            "Ana",
-            Action::Confirm {
-                gate: soak.id.clone(),
-                ok: true
-            }
-        ),
-        Err(Refusal::NotDue {
-            remaining_ms: 40 * MIN
-        })
-    );
-    run.record(
-        &plan,
-        T0 + 61 * MIN,
-        "Ana",
-        Action::Confirm {
-            gate: soak.id,
-            ok: true,
-        },
-    )
-    .unwrap();
 }
 
 #[test]
 fn rolling_back_makes_the_rollback_steps_the_checklist() {
-    let g = gated();
-    let mut run = start(&g, &[]);
-    let plan = run.plan(&g);
-    let rollback: Vec<&str> = plan
-        .rollback_steps()
-        .map(|(_, s)| s.text.as_str())
-        .collect();
-    assert_eq!(
-        rollback,
-        [
-            "Step 1: Switch traffic back",
-            "Step 2: Confirm",
-            "Incident channel informed"
-        ]
+    check_run(
+        GATED,
+        "
+        1 Ana decide rollback
+        show
+        2 Ana check r1
+        2 Ana ack r1
+        2 Ana check r1
+        2 Ana check r2
+        2 Ana check r3
+        ",
+        expect![[r#"
+            1 Ana decide rollback: accepted [decide: Roll back now]; save 1; publish 1; status RollbackStarted
+            show:
+              #1 ship it: open
+              #2 smoke tests pass: open
+              #3 canary looks healthy: open
+              g1 Database lock errors < 0.1%: open
+              g2 Dashboards reviewed by on-call: open
+              g3 1 hour: no new alerts: open, due at 60
+              progress: 0 done · 0 skipped · 3 open; next: r1 Step 1: Switch traffic back
+              decided by Ana at 1: Roll back now (“Is it broken?” yes)
+              rolling back since 1 (by Ana): 0 done · 0 skipped · 3 open
+              r1 Step 1: Switch traffic back: open
+              r2 Step 2: Confirm: open
+              r3 Incident channel informed: open
+            2 Ana check r1: refused: this step needs an explicit confirmation first: This switches production traffic.
+            2 Ana ack r1: accepted [confirm “Step 1: Switch traffic back”]; save 1; publish 1
+            2 Ana check r1: accepted [check “Step 1: Switch traffic back”]; save 1; publish 1
+            2 Ana check r2: accepted [check “Step 2: Confirm”]; save 1; publish 1
+            2 Ana check r3: accepted [check “Incident channel informed”, finish as rolled back]; save 2; publish 2; status RunFinished
+            #1 ship it: open
+            #2 smoke tests pass: open
+            #3 canary looks healthy: open
+            g1 Database lock errors < 0.1%: open
+            g2 Dashboards reviewed by on-call: open
+            g3 1 hour: no new alerts: open, due at 60
+            progress: 0 done · 0 skipped · 3 open; next: nothing
+            decided by Ana at 1: Roll back now (“Is it broken?” yes)
+            rolling back since 1 (by Ana): 3 done · 0 skipped · 0 open
+            r1 Step 1: Switch traffic back: done by Ana at 2
+            r2 Step 2: Confirm: done by Ana at 2
+            r3 Incident channel informed: done by Ana at 2
+            confirmed r1 by Ana at 2: This switches production traffic.
+            outcome: rolled back by Ana at 2: All rollback steps done.
+        "#]],
     );
-    let path = vec![Answer {
-        question: "Is this happening: lock errors above 1%?".into(),
-        yes: true,
-    }];
-    run.record(
-        &plan,
-        T0 + MIN,
-        "Ana",
-        Action::Decide {
-            path: path.clone(),
-            decision: Decision::RollBack,
-        },
-    )
-    .unwrap();
-    let st = run.state();
-    assert_eq!(st.rollback, Some((T0 + MIN, "Ana".into())));
-    assert_eq!(st.decisions[0].2, path);
-    // Locks do not hold up a rollback.
-    assert!(plan
-        .run_phases()
-        .all(|p| run.locked_by(&plan, &st, &p.id).is_none()));
+    // The rollback clock, from the decision, against the guide's 30
+    // seconds (before the run ended).
+    let (s, _) = run_script(GATED, "1 Ana decide rollback");
+    let st = s.run.state();
+    let estimate = s.guide.rollback.estimate_s;
     assert_eq!(
-        run.current_step(&plan, &st).unwrap().text,
-        "Step 1: Switch traffic back"
-    );
-    assert_eq!(
-        run.rollback_timer(&st, g.rollback.estimate_s, T0 + MIN + 20_000),
+        s.run.rollback_timer(&st, estimate, T0 + MIN + 20_000),
         Some((20_000, false))
     );
     assert_eq!(
-        run.rollback_timer(&st, g.rollback.estimate_s, T0 + 2 * MIN),
+        s.run.rollback_timer(&st, estimate, T0 + 2 * MIN),
         Some((MIN, true))
     );
-    for (_, s) in plan.rollback_steps() {
-        // Switching traffic back is guarded: confirmed first.
-        if !s.guard.is_empty() {
-            assert_eq!(
-                run.record(&plan, T0 + 2 * MIN, "Ana", check(&s.id)),
-                Err(Refusal::NeedsConfirmation(s.guard.clone()))
-            );
-            run.record(
-                &plan,
-                T0 + 2 * MIN,
-                "Ana",
-                Action::Acknowledge {
-                    step: s.id.clone(),
-                    hazards: Vec::new(),
-                },
-            )
-            .unwrap();
-        }
-        run.record(&plan, T0 + 2 * MIN, "Ana", check(&s.id))
-            .unwrap();
-    }
-    let st = run.state();
-    let p = run.rollback_progress(&plan, &st);
-    assert!(p.complete() && p.total == 3);
-    assert_eq!(run.current_step(&plan, &st), None);
 }
 
 #[test]
 fn yes_no_criteria_written_as_tasks_follow_their_task() {
-    let g = Guide::parse(
-        "# G\n\n## Validate\n\n**Success Criteria:**\n- [x] Memory usage stable under load\n- [ ] Logs are clean\n\n## Ship\n\n- [ ] ship\n",
-    );
-    let mut run = start(&g, &[]);
-    let plan = run.plan(&g);
-    let gates = &plan.phase("p-validate").unwrap().gates;
-    assert_eq!(gates.len(), 2);
-    let st = run.state();
-    assert!(
-        run.gate_status(&st, &gates[0]).is_resolved(),
-        "pre-checked in the guide"
-    );
-    assert_eq!(run.gate_status(&st, &gates[1]), GateStatus::Open);
-    assert!(run.locked_by(&plan, &st, "p-ship").is_some());
-    let logs = gates[1].step.clone().unwrap();
-    run.record(&plan, T0, "Ana", check(&logs)).unwrap();
-    assert_eq!(run.locked_by(&plan, &run.state(), "p-ship"), None);
-    run.record(
-        &plan,
-        T0,
-        "Ana",
-        Action::Uncheck {
-            step: gates[0].step.clone().unwrap(),
-        },
-    )
-    .unwrap();
-    assert!(run.locked_by(&plan, &run.state(), "p-ship").is_some());
-}
+    check_run(
+        "# G
 
-fn sign(phase: Option<&str>, role: &str, meaning: Meaning) -> Action {
-    Action::SignOff {
-        phase: phase.map(str::to_owned),
-        role: role.into(),
-        meaning,
-        tz_offset_min: 60,
-    }
+## Validate
+
+**Success Criteria:**
+- [x] Memory usage stable under load
+- [ ] Logs are clean
+
+## Ship
+
+- [ ] ship
+",
+        "
+        show
+        1 Ana check #2
+        show
+        2 Ana uncheck #1
+        ",
+        expect![[r#"
+            show:
+              #1 Memory usage stable under load: done in the guide
+              #2 Logs are clean: open
+              #3 ship: open, locked by “Validate”
+              g1 Memory usage stable under load: met with its step #1
+              g2 Logs are clean: open
+              progress: 1 done · 0 skipped · 2 open; next: #2 Logs are clean
+            1 Ana check #2: accepted [check “Logs are clean”]; save 1; publish 1; status PhaseCompleted
+            show:
+              #1 Memory usage stable under load: done in the guide
+              #2 Logs are clean: done by Ana at 1
+              #3 ship: open
+              g1 Memory usage stable under load: met with its step #1
+              g2 Logs are clean: met with its step #2
+              progress: 2 done · 0 skipped · 1 open; next: #3 ship
+            2 Ana uncheck #1: accepted [reopen “Memory usage stable under load”]; save 1; publish 1
+            #1 Memory usage stable under load: open
+            #2 Logs are clean: done by Ana at 1
+            #3 ship: open, locked by “Validate”
+            g1 Memory usage stable under load: open
+            g2 Logs are clean: met with its step #2
+            progress: 1 done · 0 skipped · 2 open; next: #1 Memory usage stable under load
+        "#]],
+    );
 }
 
 #[test]
 fn sign_offs_need_a_role_and_a_second_person_to_approve() {
-    let g = example();
-    let mut run = start(&g, &[]);
-    run.four_eyes = true;
-    let plan = run.plan(&g);
-    let pre = "p-pre-deployment-checklist";
-    let notes = step_id(&plan, "Release notes reviewed");
-    run.record(&plan, T0, "Ana", check(&notes)).unwrap();
-    assert_eq!(
-        run.record(&plan, T0, "Ana", sign(Some(pre), " ", Meaning::Performed)),
-        Err(Refusal::ReasonRequired)
+    check_run(
+        CHECKLIST,
+        "
+        four-eyes
+        0 Ana check #2
+        0 Ana perform p-pre-deployment-checklist as \" \"
+        0 Ana perform p-pre-deployment-checklist as release engineer
+        0 ana approve p-pre-deployment-checklist as lead
+        0 Ben check #3
+        0 Ben approve p-pre-deployment-checklist as lead
+        1 Cleo approve p-pre-deployment-checklist as change manager
+        1 Ana finish completed
+        1 Ana approve as operator
+        2 Cleo approve as change manager
+        3 Ana finish completed
+        ",
+        expect![[r#"
+            0 Ana check #2: accepted [check “Release notes reviewed by product owner”]; save 1; publish 1
+            0 Ana perform p-pre-deployment-checklist as " ": refused: a reason is required
+            0 Ana perform p-pre-deployment-checklist as release engineer: accepted [sign off “Pre-deployment checklist” as performed]; save 1; publish 1
+            0 ana approve p-pre-deployment-checklist as lead: refused: a second person must approve: you performed this yourself
+            0 Ben check #3: accepted [check “On-call engineer briefed and reachable”]; save 1; publish 1; status PhaseCompleted
+            0 Ben approve p-pre-deployment-checklist as lead: refused: a second person must approve: you performed this yourself
+            1 Cleo approve p-pre-deployment-checklist as change manager: accepted [sign off “Pre-deployment checklist” as approved]; save 1; publish 1
+            1 Ana finish completed: refused: this run needs an “approved” sign-off by someone other than its operator before it can complete
+            1 Ana approve as operator: refused: a second person must approve: you performed this yourself
+            2 Cleo approve as change manager: accepted [sign off the run as approved]; save 1; publish 1
+            3 Ana finish completed: accepted [finish as completed]; save 1; publish 1; status RunFinished
+            #1 Change request CHG-2417 approved: done in the guide
+            #2 Release notes reviewed by product owner: done by Ana at 0
+            #3 On-call engineer briefed and reachable: done by Ben at 0
+            progress: 3 done · 0 skipped · 0 open; next: nothing
+            signed: Ana performed “Pre-deployment checklist” as release engineer, 2025-11-24 17:00 +01:00
+            signed: Cleo approved “Pre-deployment checklist” as change manager, 2025-11-24 17:01 +01:00
+            signed: Cleo approved the run as change manager, 2025-11-24 17:02 +01:00
+            outcome: completed by Ana at 3
+        "#]],
     );
-    run.record(
-        &plan,
-        T0,
-        "Ana",
-        sign(Some(pre), "release engineer", Meaning::Performed),
-    )
-    .unwrap();
-    // Ana checked and performed the phase: she cannot approve it.
-    assert_eq!(
-        run.record(
-            &plan,
-            T0,
-            "ana ",
-            sign(Some(pre), "lead", Meaning::Approved)
-        ),
-        Err(Refusal::OwnWork)
-    );
-    // Ben checked a step of it: nor can he.
-    let oncall = step_id(&plan, "On-call engineer");
-    run.record(&plan, T0, "Ben", check(&oncall)).unwrap();
-    assert_eq!(
-        run.record(&plan, T0, "Ben", sign(Some(pre), "lead", Meaning::Approved)),
-        Err(Refusal::OwnWork)
-    );
-    run.record(
-        &plan,
-        T0 + MIN,
-        "Cleo",
-        sign(Some(pre), "change manager", Meaning::Approved),
-    )
-    .unwrap();
-    // Four eyes: the run cannot complete before someone else approves it.
-    let finish = || Action::Finish {
-        outcome: Outcome::Completed,
-        note: String::new(),
-    };
-    assert_eq!(
-        run.record(&plan, T0, "Ana", finish()),
-        Err(Refusal::ApprovalRequired)
-    );
-    assert_eq!(
-        run.record(&plan, T0, "Ana", sign(None, "operator", Meaning::Approved)),
-        Err(Refusal::OwnWork)
-    );
-    run.record(
-        &plan,
-        T0 + 2 * MIN,
-        "Cleo",
-        sign(None, "change manager", Meaning::Approved),
-    )
-    .unwrap();
-    run.record(&plan, T0 + 3 * MIN, "Ana", finish()).unwrap();
-    let st = run.state();
-    let sigs: Vec<(&str, Meaning, Option<&str>)> = st
-        .signatures
-        .iter()
-        .map(|s| (s.by.as_str(), s.meaning, s.phase.as_deref()))
-        .collect();
-    assert_eq!(
-        sigs,
-        [
-            ("Ana", Meaning::Performed, Some(pre)),
-            ("Cleo", Meaning::Approved, Some(pre)),
-            ("Cleo", Meaning::Approved, None)
-        ]
-    );
-    assert_eq!(st.signatures[0].tz_offset_min, 60);
     // Rolling back or abandoning needs no approval.
-    let mut other = start(&g, &[]);
-    other.four_eyes = true;
-    other
-        .record(
-            &plan,
-            T0,
-            "Ana",
-            Action::Finish {
-                outcome: Outcome::Abandoned,
-                note: String::new(),
-            },
-        )
-        .unwrap();
+    check_run(
+        CHECKLIST,
+        "
+        four-eyes
+        0 Ana finish abandoned
+        ",
+        expect![[r#"
+            0 Ana finish abandoned: accepted [finish as abandoned]; save 1; publish 1; status RunFinished
+            #1 Change request CHG-2417 approved: done in the guide
+            #2 Release notes reviewed by product owner: open
+            #3 On-call engineer briefed and reachable: open
+            progress: 1 done · 0 skipped · 2 open; next: #2 Release notes reviewed by product owner
+            outcome: abandoned by Ana at 0
+        "#]],
+    );
 }
 
 #[test]
@@ -953,84 +829,75 @@ fn signature_times_state_their_offset() {
 
 #[test]
 fn bad_news_is_recorded_before_a_criterion_is_due_and_waits_start_once() {
-    let g = gated();
-    let mut run = start(&g, &[]);
-    let plan = run.plan(&g);
-    let soak = plan.phase("p-soak").unwrap().gates[0].id.clone();
-    // "1 hour: no new alerts" fails at 20 minutes: that is recorded now.
-    run.record(
-        &plan,
-        T0 + 20 * MIN,
-        "Ana",
-        Action::Confirm {
-            gate: soak.clone(),
-            ok: false,
-        },
-    )
-    .unwrap();
-    assert!(matches!(
-        run.gate_status(&run.state(), plan.gate(&soak).unwrap()),
-        GateStatus::Failed { .. }
-    ));
-    // Good news still waits for the hour.
-    assert!(matches!(
-        run.record(
-            &plan,
-            T0 + 30 * MIN,
-            "Ana",
-            Action::Confirm {
-                gate: soak,
-                ok: true
-            }
-        ),
-        Err(Refusal::NotDue { .. })
-    ));
-    let ex = example();
-    let mut run = start(&ex, &[]);
-    let plan = run.plan(&ex);
-    let keep = step_id(&plan, "Keep the old ReplicaSet");
-    let wait = || Action::StartWait {
-        target: keep.clone(),
-        seconds: 900,
-    };
-    run.record(&plan, T0, "Ana", wait()).unwrap();
-    assert_eq!(
-        run.record(&plan, T0 + MIN, "Ana", wait()),
-        Err(Refusal::WaitStarted)
+    // "1 hour: no new alerts" fails at 20 minutes: that is recorded now;
+    // good news still waits for the hour.
+    check_run(
+        GATED,
+        "
+        20 Ana confirm g3 no
+        30 Ana confirm g3 yes
+        ",
+        expect![[r#"
+            20 Ana confirm g3 no: accepted [answer “1 hour: no new alerts”]; save 1; publish 1; status GateFailed
+            30 Ana confirm g3 yes: refused: this check is due in 30:00; override it with a reason to decide now
+            #1 ship it: open
+            #2 smoke tests pass: open, locked by “Deploy”
+            #3 canary looks healthy: open, locked by “Deploy”
+            g1 Database lock errors < 0.1%: open
+            g2 Dashboards reviewed by on-call: open
+            g3 1 hour: no new alerts: failed: no by Ana at 20
+            progress: 0 done · 0 skipped · 3 open; next: #1 ship it
+        "#]],
+    );
+    check_run(
+        WAIT,
+        "
+        0 Ana wait #1 900
+        1 Ana wait #1 900
+        ",
+        expect![[r#"
+            0 Ana wait #1 900: accepted [start the wait of “Keep the old ReplicaSet for 15 minutes”]; save 1; publish 1; AskToNotify
+            1 Ana wait #1 900: refused: this wait has already been started
+            #1 Keep the old ReplicaSet for 15 minutes: open
+            progress: 0 done · 0 skipped · 1 open; next: #1 Keep the old ReplicaSet for 15 minutes
+        "#]],
     );
 }
 
 #[test]
 fn the_log_keeps_recording_order_when_the_clock_steps_back() {
-    let g = example();
-    let mut run = start(&g, &[]);
-    let plan = run.plan(&g);
-    let id = step_id(&plan, "Release notes");
-    run.record(&plan, T0 + 10 * MIN, "Ana", check(&id)).unwrap();
-    run.record(
-        &plan,
-        T0 + 5 * MIN,
-        "Ana",
-        Action::Uncheck { step: id.clone() },
-    )
-    .unwrap();
-    assert!(matches!(run.events[1].action, Action::Uncheck { .. }));
-    let (ph, s) = plan.step(&id).unwrap();
-    assert_eq!(run.state().status_in(ph, s), StepStatus::Pending);
+    let mut s = check_run(
+        CHECKLIST,
+        "
+        10 Ana check #2
+        5 Ana uncheck #2
+        ",
+        expect![[r#"
+            10 Ana check #2: accepted [check “Release notes reviewed by product owner”]; save 1; publish 1
+            5 Ana uncheck #2: accepted [reopen “Release notes reviewed by product owner”]; save 1; publish 1
+            #1 Change request CHG-2417 approved: done in the guide
+            #2 Release notes reviewed by product owner: open
+            #3 On-call engineer briefed and reachable: open
+            progress: 1 done · 0 skipped · 2 open; next: #2 Release notes reviewed by product owner
+        "#]],
+    );
+    assert!(matches!(s.run.events[1].action, Action::Uncheck { .. }));
     // Many events in one millisecond stay in the order they were made.
     for _ in 0..12 {
-        run.record(
-            &plan,
+        let note = Action::Note {
+            step: None,
+            text: "x".into(),
+        };
+        s.apply(
             T0 + 10 * MIN,
-            "Ana",
-            Action::Note {
-                step: None,
-                text: "x".into(),
+            Input::Local {
+                by: "Ana".into(),
+                action: note,
             },
         )
         .unwrap();
     }
-    let ids: Vec<&str> = run.events.iter().map(|e| e.id.as_str()).collect();
+    let ids: Vec<&str> = s.run.events.iter().map(|e| e.id.as_str()).collect();
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(ids, sorted);
@@ -1057,88 +924,81 @@ fn every_step_of_the_plan_is_found_by_its_id() {
     }
 }
 
+/// A cleanup with a destructive command, and two the author marked as
+/// needing no confirmation.
+const CLEANUP: &str = "# Cleanup
+
+## Remove v1
+
+- [ ] Announce the cleanup
+- [ ] Delete the old deployment
+
+```bash
+kubectl delete deployment orders-v1 -n orders
+```
+
+- [ ] Remove the scratch dir
+
+```bash
+# preflight: no-confirm
+rm -rf ./scratch
+```
+
+- [ ] Wipe the local cache (no confirm): `rm -rf ~/.cache/orders`
+";
+
 #[test]
 fn a_destructive_step_is_checked_only_after_its_confirmation_which_is_logged() {
-    let g = Guide::parse(
-        "# Cleanup\n\n## Remove v1\n\n- [ ] Announce the cleanup\n- [ ] Delete the old deployment\n\n```bash\nkubectl delete deployment orders-v1 -n orders\n```\n\n- [ ] Remove the scratch dir\n\n```bash\n# preflight: no-confirm\nrm -rf ./scratch\n```\n\n- [ ] Wipe the local cache (no confirm): `rm -rf ~/.cache/orders`\n",
+    // Only the kubectl step asks: the author unmarked the other two.
+    // Whatever the client says it showed, the log holds what the plan
+    // showed; unchecked, the step asks again.
+    let s = check_run(
+        CLEANUP,
+        "
+        1 Ana check #1
+        1 Ana check #2
+        2 Ana check #3
+        3 Ben ack #3 something else
+        3 Ben check #3
+        3 Ben check #4
+        3 Ben check #5
+        3 Ben check #6
+        show
+        4 Ben uncheck #3
+        5 Ben check #3
+        ",
+        expect![[r#"
+            1 Ana check #1: accepted [check “Announce the cleanup”]; save 1; publish 1
+            1 Ana check #2: accepted [check “Delete the old deployment”]; save 1; publish 1
+            2 Ana check #3: refused: this step needs an explicit confirmation first: This deletes Kubernetes resources: `kubectl delete deployment orders-v1 -n orders`.
+            3 Ben ack #3 something else: accepted [confirm “kubectl delete deployment orders-v1 -n orders”]; save 1; publish 1
+            3 Ben check #3: accepted [check “kubectl delete deployment orders-v1 -n orders”]; save 1; publish 1
+            3 Ben check #4: accepted [check “Remove the scratch dir”]; save 1; publish 1
+            3 Ben check #5: accepted [check “preflight: no-confirm”]; save 1; publish 1
+            3 Ben check #6: accepted [check “Wipe the local cache (no confirm): rm -rf ~/.cache/orders”]; save 1; publish 1; status PhaseCompleted
+            show:
+              #1 Announce the cleanup: done by Ana at 1
+              #2 Delete the old deployment: done by Ana at 1
+              #3 kubectl delete deployment orders-v1 -n orders: done by Ben at 3
+              #4 Remove the scratch dir: done by Ben at 3
+              #5 preflight: no-confirm: done by Ben at 3
+              #6 Wipe the local cache (no confirm): rm -rf ~/.cache/orders: done by Ben at 3
+              progress: 6 done · 0 skipped · 0 open; next: nothing
+              confirmed #3 by Ben at 3: This deletes Kubernetes resources: `kubectl delete deployment orders-v1 -n orders`.
+            4 Ben uncheck #3: accepted [reopen “kubectl delete deployment orders-v1 -n orders”]; save 1; publish 1
+            5 Ben check #3: refused: this step needs an explicit confirmation first: This deletes Kubernetes resources: `kubectl delete deployment orders-v1 -n orders`.
+            #1 Announce the cleanup: done by Ana at 1
+            #2 Delete the old deployment: done by Ana at 1
+            #3 kubectl delete deployment orders-v1 -n orders: open
+            #4 Remove the scratch dir: done by Ben at 3
+            #5 preflight: no-confirm: done by Ben at 3
+            #6 Wipe the local cache (no confirm): rm -rf ~/.cache/orders: done by Ben at 3
+            progress: 5 done · 0 skipped · 1 open; next: #3 kubectl delete deployment orders-v1 -n orders
+        "#]],
     );
-    let mut run = start(&g, &[]);
-    let plan = run.plan(&g);
-    let announce = step_id(&plan, "Announce");
-    let delete = plan
-        .run_steps()
-        .find(|(_, s)| !s.guard.is_empty())
-        .map(|(_, s)| s.clone())
-        .expect("a guarded step");
-    assert!(
-        delete.guard[0].contains("deletes Kubernetes resources"),
-        "{:?}",
-        delete.guard
-    );
-    assert!(delete.guard[0].contains("kubectl delete deployment orders-v1"));
-    // Only the kubectl step asks: the author unmarked the other one.
-    assert_eq!(
-        plan.run_steps()
-            .filter(|(_, s)| !s.guard.is_empty())
-            .count(),
-        1
-    );
-    run.record(&plan, T0 + MIN, "Ana", check(&announce))
-        .unwrap();
-    assert_eq!(
-        run.record(&plan, T0 + 2 * MIN, "Ana", check(&delete.id)),
-        Err(Refusal::NeedsConfirmation(delete.guard.clone()))
-    );
-    assert!(Refusal::NeedsConfirmation(delete.guard.clone())
-        .to_string()
-        .contains("explicit confirmation"));
-    // Whatever the client sends, the log holds what the plan showed.
-    run.record(
-        &plan,
-        T0 + 3 * MIN,
-        "Ben",
-        Action::Acknowledge {
-            step: delete.id.clone(),
-            hazards: vec!["something else".into()],
-        },
-    )
-    .unwrap();
-    run.record(&plan, T0 + 3 * MIN, "Ben", check(&delete.id))
-        .unwrap();
-    let st = run.state();
-    assert_eq!(
-        st.acknowledged.get(&delete.id),
-        Some(&(T0 + 3 * MIN, "Ben".to_owned(), delete.guard.clone()))
-    );
-    let logged = run
-        .events
-        .iter()
-        .find(|e| matches!(e.action, Action::Acknowledge { .. }))
-        .unwrap();
-    assert_eq!(
-        logged.action,
-        Action::Acknowledge {
-            step: delete.id.clone(),
-            hazards: delete.guard.clone()
-        }
-    );
-    // Unchecked, it asks again.
-    run.record(
-        &plan,
-        T0 + 4 * MIN,
-        "Ben",
-        Action::Uncheck {
-            step: delete.id.clone(),
-        },
-    )
-    .unwrap();
-    assert!(matches!(
-        run.record(&plan, T0 + 5 * MIN, "Ben", check(&delete.id)),
-        Err(Refusal::NeedsConfirmation(_))
-    ));
     // The log round-trips through storage with the confirmation.
-    let back = Run::decode(&run.encode()).unwrap();
-    assert_eq!(back.events, run.events);
+    let back = Run::decode(&s.run.encode()).unwrap();
+    assert_eq!(back.events, s.run.events);
 }
 
 const CORRECTIONS: &str = include_str!("../../../../tests/fixtures/e2e/corrections.md");
@@ -1149,144 +1009,81 @@ fn run_texts(plan: &Plan) -> Vec<String> {
 
 #[test]
 fn corrections_are_events_and_the_plan_follows_them() {
-    let g = Guide::parse(CORRECTIONS);
-    let mut run = start(&g, &[]);
-    let plan = run.plan(&g);
-    assert_eq!(plan.run_steps().count(), 5);
-    let freeze = step_id(&plan, "Freeze merges");
-    // The text recorded is the plan's, whatever was sent.
-    run.record(
-        &plan,
-        T0 + MIN,
-        "Ana",
-        Action::MakeStep {
-            line: 13,
-            text: "<b>anything</b>".into(),
-        },
-    )
-    .unwrap();
-    assert!(matches!(
-        &run.events[0].action,
-        Action::MakeStep { line: 13, text } if text == "Pager is on"
-    ));
-    let plan = run.plan(&g);
-    run.record(
-        &plan,
-        T0 + 2 * MIN,
-        "Ben",
-        Action::NotAStep {
-            step: freeze.clone(),
-        },
-    )
-    .unwrap();
-    let plan = run.plan(&g);
-    assert_eq!(
-        run_texts(&plan),
-        [
-            "Announce the deploy in the team channel",
-            "Pager is on",
-            "kubectl apply -f widget.yaml",
-            "Merges unfrozen",
-            "Deploy announced as done",
-        ]
-    );
-    assert_eq!(run.state().corrections, 2);
-    // The made step is a step like the others: checked, counted.
-    let pager = step_id(&plan, "Pager is on");
-    run.record(
-        &plan,
-        T0 + 3 * MIN,
-        "Ana",
-        Action::Check {
-            step: pager.clone(),
-            overridden: None,
-        },
-    )
-    .unwrap();
-    let st = run.state();
-    assert_eq!(run.progress(&plan, &st, None).resolved, 1);
-    assert_eq!(run.progress(&plan, &st, None).total, 5);
-    assert_eq!(
-        run.current_step(&plan, &st).map(|s| s.text.as_str()),
-        Some("Announce the deploy in the team channel")
-    );
     // Refused: a line with nothing that can be made a step (a step, a
     // heading, past the end), a step that is not in the plan any more.
-    for line in [0, 7, 5, 13, 999] {
-        assert_eq!(
-            run.record(
-                &plan,
-                T0 + 4 * MIN,
-                "Ana",
-                Action::MakeStep {
-                    line,
-                    text: String::new()
-                }
-            ),
-            Err(Refusal::NotABlock(line))
-        );
-    }
-    assert_eq!(
-        run.record(
-            &plan,
-            T0 + 4 * MIN,
-            "Ana",
-            Action::NotAStep {
-                step: freeze.clone()
-            }
+    let freeze = step(&session(CORRECTIONS), "#2");
+    let s = check_run(
+        CORRECTIONS,
+        &format!(
+            "
+        1 Ana make 13 <b>anything</b>
+        2 Ben drop #2
+        show
+        3 Ana check #2
+        show
+        4 Ana make 0
+        4 Ana make 7
+        4 Ana make 5
+        4 Ana make 13
+        4 Ana make 999
+        4 Ana drop {freeze}
+        4 Ana drop zz
+        5 Ana make 8
+        6 Ana drop #3
+        7 Ana finish abandoned
+        8 Ana make 10
+        "
         ),
-        Err(Refusal::UnknownStep(freeze.clone()))
+        expect![[r#"
+            1 Ana make 13 <b>anything</b>: accepted [make line 13 a step]; save 1; publish 1; Replanned
+            2 Ben drop #2: accepted [make “Freeze merges to main” not a step]; save 1; publish 1; Replanned
+            show:
+              #1 Announce the deploy in the team channel: open
+              #2 Pager is on: open
+              #3 kubectl apply -f widget.yaml: open
+              #4 Merges unfrozen: open
+              #5 Deploy announced as done: open
+              progress: 0 done · 0 skipped · 5 open; next: #1 Announce the deploy in the team channel
+              corrections of the checklist: 2
+            3 Ana check #2: accepted [check “Pager is on”]; save 1; publish 1
+            show:
+              #1 Announce the deploy in the team channel: open
+              #2 Pager is on: done by Ana at 3
+              #3 kubectl apply -f widget.yaml: open
+              #4 Merges unfrozen: open
+              #5 Deploy announced as done: open
+              progress: 1 done · 0 skipped · 4 open; next: #1 Announce the deploy in the team channel
+              corrections of the checklist: 2
+            4 Ana make 0: refused: line 0 holds nothing that can be made a step (it may be one already)
+            4 Ana make 7: refused: line 7 holds nothing that can be made a step (it may be one already)
+            4 Ana make 5: refused: line 5 holds nothing that can be made a step (it may be one already)
+            4 Ana make 13: refused: line 13 holds nothing that can be made a step (it may be one already)
+            4 Ana make 999: refused: line 999 holds nothing that can be made a step (it may be one already)
+            4 Ana drop a3fc52984b8-0: refused: no step a3fc52984b8-0 in this guide
+            4 Ana drop zz: refused: no step zz in this guide
+            5 Ana make 8: accepted [make line 8 a step]; save 1; publish 1; Replanned
+            6 Ana drop #3: accepted [make “Pager is on” not a step]; save 1; publish 1; Replanned
+            7 Ana finish abandoned: accepted [finish as abandoned]; save 1; publish 1; status RunFinished
+            8 Ana make 10: refused: this run has ended; start a new run to change it
+            #1 Announce the deploy in the team channel: open
+            #2 Freeze merges to main: open
+            #3 kubectl apply -f widget.yaml: open
+            #4 Merges unfrozen: open
+            #5 Deploy announced as done: open
+            progress: 0 done · 0 skipped · 5 open; next: #1 Announce the deploy in the team channel
+            corrections of the checklist: 4
+            outcome: abandoned by Ana at 7
+        "#]],
     );
+    // The text recorded is the plan's, whatever was sent.
+    assert!(matches!(
+        &s.run.events[0].action,
+        Action::MakeStep { line: 13, text } if text == "Pager is on"
+    ));
+    // A second click undid each: the checklist is the guide's again.
     assert_eq!(
-        run.record(
-            &plan,
-            T0 + 4 * MIN,
-            "Ana",
-            Action::NotAStep { step: "zz".into() }
-        ),
-        Err(Refusal::UnknownStep("zz".into()))
-    );
-    // A second click undoes each.
-    run.record(
-        &plan,
-        T0 + 5 * MIN,
-        "Ana",
-        Action::MakeStep {
-            line: 8,
-            text: String::new(),
-        },
-    )
-    .unwrap();
-    let plan = run.plan(&g);
-    run.record(&plan, T0 + 6 * MIN, "Ana", Action::NotAStep { step: pager })
-        .unwrap();
-    let plan = run.plan(&g);
-    assert_eq!(
-        run_texts(&plan),
-        run_texts(&Plan::new(&g, &BTreeMap::new()))
-    );
-    // Nothing after the end.
-    run.record(
-        &plan,
-        T0 + 7 * MIN,
-        "Ana",
-        Action::Finish {
-            outcome: Outcome::Abandoned,
-            note: String::new(),
-        },
-    )
-    .unwrap();
-    assert_eq!(
-        run.record(
-            &plan,
-            T0 + 8 * MIN,
-            "Ana",
-            Action::MakeStep {
-                line: 10,
-                text: String::new()
-            }
-        ),
-        Err(Refusal::Finished)
+        run_texts(&s.plan),
+        run_texts(&Plan::new(&Guide::parse(CORRECTIONS), &BTreeMap::new()))
     );
 }
 
@@ -1341,76 +1138,37 @@ fn corrections_from_elsewhere_that_fit_nothing_are_ignored() {
 
 #[test]
 fn a_corrected_run_s_audit_pack_lists_its_corrections_and_parses_back_to_its_steps() {
-    let g = Guide::parse(CORRECTIONS);
-    let mut run = start(&g, &[]);
-    let plan = run.plan(&g);
-    let announce = step_id(&plan, "Announce");
-    let freeze = step_id(&plan, "Freeze merges");
-    run.record(
-        &plan,
-        T0 + MIN,
-        "Ana",
-        Action::Check {
-            step: announce.clone(),
-            overridden: None,
-        },
-    )
-    .unwrap();
-    run.record(
-        &plan,
-        T0 + 2 * MIN,
-        "Ana",
-        Action::Note {
-            step: Some(announce),
-            text: "posted".into(),
-        },
-    )
-    .unwrap();
-    run.record(
-        &plan,
-        T0 + 3 * MIN,
-        "Ben",
-        Action::NotAStep {
-            step: freeze.clone(),
-        },
-    )
-    .unwrap();
-    let plan = run.plan(&g);
-    run.record(
-        &plan,
-        T0 + 4 * MIN,
-        "Ana",
-        Action::MakeStep {
-            line: 13,
-            text: String::new(),
-        },
-    )
-    .unwrap();
-    let plan = run.plan(&g);
-    run.record(
-        &plan,
-        T0 + 5 * MIN,
-        "Ana",
-        Action::MakeStep {
-            line: 21,
-            text: String::new(),
-        },
-    )
-    .unwrap();
-    let plan = run.plan(&g);
-    let pager = step_id(&plan, "Pager is on");
-    run.record(
-        &plan,
-        T0 + 6 * MIN,
-        "Ana",
-        Action::Check {
-            step: pager,
-            overridden: None,
-        },
-    )
-    .unwrap();
-
-    let md = audit::markdown(&run, &plan, CORRECTIONS, 0);
+    let s = check_run(
+        CORRECTIONS,
+        "
+        1 Ana check #1
+        2 Ana note #1 posted
+        3 Ben drop #2
+        4 Ana make 13
+        5 Ana make 21
+        6 Ana check #2
+        ",
+        expect![[r#"
+            1 Ana check #1: accepted [check “Announce the deploy in the team channel”]; save 1; publish 1
+            2 Ana note #1 posted: accepted [a note]; save 1; publish 1
+            3 Ben drop #2: accepted [make “Freeze merges to main” not a step]; save 1; publish 1; Replanned
+            4 Ana make 13: accepted [make line 13 a step]; save 1; publish 1; Replanned
+            5 Ana make 21: accepted [make line 21 a step]; save 1; publish 1; Replanned
+            6 Ana check #2: accepted [check “Pager is on”]; save 1; publish 1; status PhaseCompleted
+            #1 Announce the deploy in the team channel: done by Ana at 1
+            #2 Pager is on: done by Ana at 6
+            #3 kubectl apply -f widget.yaml: open
+            #4 Tell the support desk the deploy has begun.: open
+            #5 Merges unfrozen: open
+            #6 Deploy announced as done: open
+            progress: 2 done · 0 skipped · 4 open; next: #3 kubectl apply -f widget.yaml
+            note by Ana at 2 on #1: posted
+            corrections of the checklist: 3
+        "#]],
+    );
+    let (run, plan) = (&s.run, &*s.plan);
+    let freeze = step(&session(CORRECTIONS), "#2");
+    let md = audit::markdown(run, plan, CORRECTIONS, 0);
     assert!(
         md.contains("| Correction | Line | Step | Id | By |"),
         "{md}"
@@ -1447,9 +1205,9 @@ fn a_corrected_run_s_audit_pack_lists_its_corrections_and_parses_back_to_its_ste
             .collect::<Vec<_>>()
     };
     let back = Plan::new(&again.with_overrides(&listed), &BTreeMap::new());
-    assert_eq!(steps(&back), steps(&plan));
+    assert_eq!(steps(&back), steps(plan));
 
-    let html = audit::html(&run, &plan, 0);
+    let html = audit::html(run, plan, 0);
     assert!(html.contains("<h2>Corrections of the checklist</h2>"));
     assert!(html.contains("<td>Ben</td><td>Not a step: "), "{html}");
     assert!(html.contains("Make this a step (line 13): Pager is on"));
