@@ -505,7 +505,17 @@ impl Session {
                     if was != Was::Kept && !stored {
                         save.push(event.id.clone());
                     }
-                    self.run.events.push(event);
+                    // A change here may have taken its key meanwhile.
+                    let taken = self
+                        .run
+                        .events
+                        .last()
+                        .is_some_and(|l| (l.at_ms, &l.id) >= (event.at_ms, &event.id));
+                    if taken {
+                        self.run.merge([event]);
+                    } else {
+                        self.run.events.push(event);
+                    }
                     if corrects && self.replan() {
                         replanned = true;
                     }

@@ -181,7 +181,7 @@ impl Run {
     ) -> Result<String, Refusal> {
         // Never before the last event, even if the clock stepped back, so
         // the log's order is the order things were recorded in.
-        let now_ms = self.events.last().map_or(now_ms, |e| now_ms.max(e.at_ms));
+        let mut now_ms = self.events.last().map_or(now_ms, |e| now_ms.max(e.at_ms));
         let action = self.check(plan, &std::cell::OnceCell::new(), now_ms, by, action)?;
         let writer = if self.writer.is_empty() {
             "w"
@@ -189,7 +189,18 @@ impl Run {
             &self.writer
         };
         // The count is zero-padded so ids of one millisecond sort by it.
-        let id = format!("{now_ms:x}-{writer}-{:08}", self.events.len());
+        let make = |at: i64| format!("{at:x}-{writer}-{:08}", self.events.len());
+        let mut id = make(now_ms);
+        // The log may have lost events since (set aside when an older one
+        // arrived), so the count alone need not sort after the last id
+        // of this millisecond: then the event is a millisecond later, which
+        // no event holds, and its id is new and last.
+        if let Some(last) = self.events.last() {
+            if last.at_ms == now_ms && id <= last.id {
+                now_ms = now_ms.saturating_add(1);
+                id = make(now_ms);
+            }
+        }
         let event = Event {
             id: id.clone(),
             at_ms: now_ms,

@@ -1613,3 +1613,37 @@ fn an_adoption_set_aside_does_not_loosen_the_rules_for_events_before_it() {
     let (_, refused) = Session::open(s.run.clone(), s.base.clone(), &s.base_hash);
     assert_eq!(refused, Vec::new(), "the kept log breaks a rule");
 }
+
+#[test]
+fn a_change_here_after_others_were_set_aside_keeps_an_id_of_its_own() {
+    // Both approvals are set aside when the older check arrives, so the
+    // log is shorter than when the first note was written.
+    let (s, _) = run_script(
+        GUIDE,
+        "
+        10 Cy@relay approve p-prepare
+        10 Cy@relay approve p-prepare
+        10 Ana note a
+        5 Cy@relay check #1
+        10 Ana note b
+        ",
+    );
+    let notes: Vec<&str> = s
+        .run
+        .events
+        .iter()
+        .filter_map(|e| match &e.action {
+            Action::Note { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes, ["a", "b"], "both notes kept, in the order written");
+    let mut keys: Vec<(i64, &str)> = s
+        .run
+        .events
+        .iter()
+        .map(|e| (e.at_ms, e.id.as_str()))
+        .collect();
+    keys.dedup();
+    assert_eq!(keys.len(), s.run.events.len());
+}
