@@ -1,22 +1,25 @@
 //! Preflight in the browser: a thin Leptos shell over `preflight-core`.
 //!
-//! * [`app`] owns the state of the page (which guide and run are open,
-//!   messages) and wires user actions to the core and to effects.
+//! * [`state`] holds the state of the page (which guide and run are open,
+//!   messages); [`guides`] and [`runs`] are the actions that change it,
+//!   every change to a run through the core's `Session::apply`, whose
+//!   effects [`driver`] carries out; [`app`] mounts the views.
 //! * [`persist`] keeps runs in browser storage with the core's codec.
-//! * [`hooks`] queues run status for a webhook and delivers it.
+//! * [`webhooks`] queues run status for a webhook and delivers it;
+//!   [`share`] shares a run live through a relay.
 //! * [`ui`] turns core data into DOM nodes; it holds no logic of its own.
 //! * [`effects`] is the only code that talks to browser APIs: storage,
 //!   fetch, files, the panic notice.
 
 pub mod app;
-pub mod guides;
-pub mod notice;
-pub mod runs;
-pub mod state;
 pub mod driver;
 pub mod effects;
+pub mod guides;
+pub mod notice;
 pub mod persist;
+pub mod runs;
 pub mod share;
+pub mod state;
 pub mod ui;
 pub mod webhooks;
 

@@ -12,8 +12,8 @@
 use preflight::persist;
 use preflight_core::run::apply::{Effect, Input, Session};
 use preflight_core::{Action, Guide, Run};
-use std::sync::Arc;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

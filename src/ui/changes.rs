@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 use preflight_core::run::diff::{diff, DiffStep};
 
-use crate::state::AppState;
 use crate::effects::clock;
+use crate::state::AppState;
 
 fn list(title: &'static str, class: &'static str, items: Vec<String>) -> impl IntoView {
     (!items.is_empty()).then(|| {

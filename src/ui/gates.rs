@@ -2,8 +2,8 @@
 //! a field for the observed value (or yes/no), the verdict, and, when it
 //! fails, re-measuring, overriding with a reason, or the decision tree.
 
-use crate::state::{AppState, NoticeKind};
 use crate::effects::clock;
+use crate::state::{AppState, NoticeKind};
 use leptos::prelude::*;
 use preflight_core::run::{format_ms, parse_observed, GateStatus, PlanGate, PlanPhase, Verdict};
 use preflight_core::Action;

@@ -1,8 +1,8 @@
 //! The start page of a guide: start a run of it (who, which alternative,
 //! the deploy window), reopen a recent run, or reopen a recent guide.
 
-use crate::state::{AppState, NoticeKind};
 use crate::effects::{clock, storage};
+use crate::state::{AppState, NoticeKind};
 use leptos::prelude::*;
 use preflight_core::run::{format_ms, Plan};
 use preflight_core::{LastGuide, Run};

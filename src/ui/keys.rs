@@ -5,8 +5,8 @@
 //! skips it; w starts its wait; ? shows the list. Keys typed into a field
 //! are left alone.
 
-use crate::state::{AppState, Edit, NoticeKind};
 use crate::effects::clipboard;
+use crate::state::{AppState, Edit, NoticeKind};
 use crate::ui::run::{focus_step, toggle};
 use leptos::prelude::*;
 use leptos::task::spawn_local;

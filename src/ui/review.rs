@@ -3,9 +3,9 @@
 //! notes; filter by outcome and date; open one as its timeline. Also the
 //! rollback decision tree as an outline, for print.
 
-use crate::state::{AppState, NoticeKind};
 use crate::effects::{clock, storage};
 use crate::persist::{self, Opened};
+use crate::state::{AppState, NoticeKind};
 use leptos::prelude::*;
 use preflight_core::run::decide::{self, Node};
 use preflight_core::run::{chain, format_ms, signed_at, Outcome};

@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 use preflight_core::share::{peers, Connection};
 
-use crate::state::{AppState, NoticeKind};
 use crate::effects::clipboard;
 use crate::share;
+use crate::state::{AppState, NoticeKind};
 
 /// The run header's live-sharing buttons, badge and who else is here.
 #[component]

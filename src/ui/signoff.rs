@@ -2,8 +2,8 @@
 //! the list of signatures with their time and time zone, and the run's
 //! timeline with its log head.
 
-use crate::state::{AppState, NoticeKind};
 use crate::effects::clock;
+use crate::state::{AppState, NoticeKind};
 use leptos::prelude::*;
 use preflight_core::run::{chain, signed_at, Action, Meaning};
 
