@@ -974,14 +974,14 @@ fn a_destructive_step_is_checked_only_after_its_confirmation_which_is_logged() {
             3 Ben ack #3 something else: accepted [confirm “kubectl delete deployment orders-v1 -n orders”]; save 1; publish 1
             3 Ben check #3: accepted [check “kubectl delete deployment orders-v1 -n orders”]; save 1; publish 1
             3 Ben check #4: accepted [check “Remove the scratch dir”]; save 1; publish 1
-            3 Ben check #5: accepted [check “preflight: no-confirm”]; save 1; publish 1
+            3 Ben check #5: accepted [check “rm -rf ./scratch”]; save 1; publish 1
             3 Ben check #6: accepted [check “Wipe the local cache (no confirm): rm -rf ~/.cache/orders”]; save 1; publish 1; status PhaseCompleted
             show:
               #1 Announce the cleanup: done by Ana at 1
               #2 Delete the old deployment: done by Ana at 1
               #3 kubectl delete deployment orders-v1 -n orders: done by Ben at 3
               #4 Remove the scratch dir: done by Ben at 3
-              #5 preflight: no-confirm: done by Ben at 3
+              #5 rm -rf ./scratch: done by Ben at 3
               #6 Wipe the local cache (no confirm): rm -rf ~/.cache/orders: done by Ben at 3
               progress: 6 done · 0 skipped · 0 open; next: nothing
               confirmed #3 by Ben at 3: This deletes Kubernetes resources: `kubectl delete deployment orders-v1 -n orders`.
@@ -991,7 +991,7 @@ fn a_destructive_step_is_checked_only_after_its_confirmation_which_is_logged() {
             #2 Delete the old deployment: done by Ana at 1
             #3 kubectl delete deployment orders-v1 -n orders: open
             #4 Remove the scratch dir: done by Ben at 3
-            #5 preflight: no-confirm: done by Ben at 3
+            #5 rm -rf ./scratch: done by Ben at 3
             #6 Wipe the local cache (no confirm): rm -rf ~/.cache/orders: done by Ben at 3
             progress: 5 done · 0 skipped · 1 open; next: #3 kubectl delete deployment orders-v1 -n orders
         "#]],

@@ -13,7 +13,13 @@ impl Builder<'_> {
         for (offset, l) in code.lines().enumerate() {
             let here = line + 1 + offset;
             if let Some(comment) = comment_text(l) {
-                if comment.is_empty() {
+                // Blank comments, and directives to Preflight itself
+                // (`# preflight: no-confirm`), say nothing of the step.
+                if comment.is_empty()
+                    || comment
+                        .get(..10)
+                        .is_some_and(|p| p.eq_ignore_ascii_case("preflight:"))
+                {
                     continue;
                 }
                 if first_comment.is_none() {
