@@ -9,6 +9,7 @@ use crate::state::{AppState, NoticeKind};
 use leptos::prelude::*;
 use preflight_core::run::apply::{Applied, Effect, SetAside};
 use preflight_core::run::store;
+use preflight_core::run::Event;
 
 /// Carries out `applied`'s effects, in order.
 pub fn carry_out(state: AppState, applied: &Applied) {
@@ -93,8 +94,17 @@ pub fn set_aside(state: AppState, all: &[SetAside], stored: bool) {
             match persist::quarantine(&key, &raw) {
                 Some(aside) => {
                     text.push_str(&format!(" It was kept under “{aside}”; download it below."));
-                    if let Err(err) = storage::remove(&key) {
-                        text.push_str(&format!(" Its own key could not be removed ({err}), so it will be set aside again when the run opens."));
+                    // Only a key that holds this very change goes, and
+                    // never one of a change the run had kept.
+                    let holds_it = storage::get(&key)
+                        .ok()
+                        .flatten()
+                        .and_then(|v| serde_json::from_str::<Event>(&v).ok())
+                        .is_some_and(|stored| stored == x.event);
+                    if holds_it && !x.kept_before {
+                        if let Err(err) = storage::remove(&key) {
+                            text.push_str(&format!(" Its own key could not be removed ({err}), so it will be set aside again when the run opens."));
+                        }
                     }
                 }
                 None => text.push_str(" It could not be kept in this browser; download it below."),

@@ -599,7 +599,29 @@ impl AppState {
     /// and, when the run is `stored` here, the stored log is written
     /// without it.
     pub(crate) fn activate(&self, run: Run, open: &OpenGuide, stored: bool) {
-        let (session, refused) = ActiveRun::open(run, open.guide.clone(), &open.hash);
+        // Other versions of the guide the run followed, whose text is kept
+        // here: changes made under them are checked against their plans.
+        let mut versions = BTreeMap::new();
+        let chain =
+            std::iter::once(run.guide_hash.clone()).chain(run.events.iter().filter_map(|e| {
+                match &e.action {
+                    Action::AdoptGuide { to_hash, .. } => Some(to_hash.clone()),
+                    _ => None,
+                }
+            }));
+        for hash in chain.filter(|h| *h != open.hash) {
+            let text = storage::get(&LastGuide::storage_key_for(&hash))
+                .ok()
+                .flatten()
+                .and_then(|raw| LastGuide::decode(&raw));
+            if let Some(kept) = text {
+                if preflight_core::guide_hash(&kept.text) == hash {
+                    versions.insert(hash, Arc::new(Guide::parse(&kept.text)));
+                }
+            }
+        }
+        let (session, refused) =
+            ActiveRun::open_with(run, open.guide.clone(), &open.hash, versions);
         let kept = (stored && !refused.is_empty()).then(|| session.run.clone());
         self.deadline.set_value(None);
         self.run.set(Some(session));
@@ -692,26 +714,25 @@ impl AppState {
             return;
         }
         let state = self.run_state.get_untracked();
-        let effects = self
+        let applied = self
             .run
             .try_update_untracked(|r| {
                 r.as_mut().map(|active| {
-                    let effects = active.handle_timeout(&state, now);
+                    let applied = active.handle_timeout(&state, now);
                     self.deadline
                         .set_value(Some(active.poll_timeout(&state, now)));
-                    effects
+                    applied
                 })
             })
             .flatten()
             .unwrap_or_default();
-        if !effects.is_empty() {
-            crate::driver::carry_out(
-                *self,
-                &Applied {
-                    accepted: Vec::new(),
-                    effects,
-                },
-            );
+        if !applied.accepted.is_empty() {
+            // Held changes were decided: the log changed.
+            self.deadline.set_value(None);
+            self.run.notify();
+        }
+        if !applied.effects.is_empty() {
+            crate::driver::carry_out(*self, &applied);
         }
     }
 }

@@ -399,22 +399,32 @@ fn on_message(state: impl Host, names: &Names, subject: &str, data: &str) {
             if open != Some(true) {
                 return;
             }
-            // The relay holds it: it is not sent back, whatever is decided.
+            // The relay holds it, so a change here with the same id and
+            // time is not sent again; an event reusing another change's id
+            // is set aside and marks nothing.
             let adopts = matches!(event.action, preflight_core::Action::AdoptGuide { .. });
-            let run_id = names.run.clone();
-            state.sharing().settings.update(|s| {
-                if let Some(s) = s {
-                    s.acked.insert(event.id.clone());
-                    if adopts {
-                        save_settings(state, &run_id, s);
-                    }
-                }
-            });
+            let (id, at) = (event.id.clone(), event.at_ms);
             // Decided by the same rules as changes made here; what breaks
             // one is set aside and said (an error only means no run is open).
             let _ = state.apply(Input::Events {
                 from: Source::Relay,
                 events: vec![event],
+            });
+            let same = state.run().with_untracked(|r| {
+                r.as_ref()
+                    .is_some_and(|r| r.run.events.iter().any(|e| e.id == id && e.at_ms == at))
+            });
+            if !same {
+                return;
+            }
+            let run_id = names.run.clone();
+            state.sharing().settings.update(|s| {
+                if let Some(s) = s {
+                    s.acked.insert(id);
+                    if adopts {
+                        save_settings(state, &run_id, s);
+                    }
+                }
             });
         }
     }
@@ -434,6 +444,14 @@ fn keep_guide_text(state: impl Host, export: &preflight_core::run::store::Export
             storage::set(&key, &guide.encode()),
         );
     }
+    // Its text is here now: an adoption of it can be accepted.
+    let hash = preflight_core::guide_hash(&export.guide.text);
+    let model = std::sync::Arc::new(Guide::parse(&export.guide.text));
+    state.run().update_untracked(|r| {
+        if let Some(r) = r {
+            r.know_version(&hash, model);
+        }
+    });
 }
 
 /// The first message of a run being joined: the run and its guide are
@@ -451,9 +469,12 @@ fn finish_join(state: impl Host, export: preflight_core::run::store::Export) {
         export.guide.name.clone(),
         export.guide.text.clone(),
     );
+    // A run kept here keeps its own header (operator, window, four-eyes);
+    // the relay's copy adds its events, decided by the rules on opening.
     let mut stored = run.clone();
     if let Ok((persist::Opened::Run(existing), _)) = persist::open(&run.id) {
-        stored.merge(existing.run.events);
+        stored = existing.run;
+        stored.merge(run.events.iter().cloned());
     }
     let saved = storage::set(
         &LastGuide::storage_key_for(&preflight_core::guide_hash(&export.guide.text)),

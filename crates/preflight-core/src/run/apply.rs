@@ -24,7 +24,7 @@ use super::{Action, Decision, Event, Meaning, Outcome, Plan, Refusal, Run, RunSt
 use crate::guide::Guide;
 use crate::webhook::{self, Kind};
 use std::cell::OnceCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Where a change comes from.
@@ -40,6 +40,8 @@ pub enum Source {
     Import,
     /// The run's own stored log, as it is opened.
     Storage,
+    /// A change the run had kept, decided again when an older one arrived.
+    Log,
 }
 
 impl Source {
@@ -50,6 +52,7 @@ impl Source {
             Source::Relay => "another device",
             Source::Import => "the imported file",
             Source::Storage => "this browser's storage",
+            Source::Log => "this run's log",
         }
     }
 }
@@ -69,6 +72,9 @@ pub struct SetAside {
     pub event: Event,
     pub from: Source,
     pub why: Refusal,
+    /// It was in the run's log until an older change arrived: its stored
+    /// key stays (copied aside, never removed).
+    pub kept_before: bool,
 }
 
 impl SetAside {
@@ -207,7 +213,15 @@ pub struct Session {
     pub statuses: bool,
     /// Waits already announced.
     announced: BTreeSet<String>,
+    /// Changes from elsewhere dated later than now, held until then.
+    held: Vec<(Event, Source)>,
+    /// Other versions of the guide whose text is here, by hash.
+    versions: BTreeMap<String, Arc<Guide>>,
 }
+
+/// How far a change from another tab or device may be dated ahead of this
+/// device's clock and still be decided at once (clocks differ a little).
+pub const FUTURE_MS: i64 = 120_000;
 
 /// An outside event's time must be a plausible one (year 1970 to 9999).
 const MAX_TIME_MS: i64 = 253_402_300_799_999;
@@ -218,7 +232,19 @@ impl Session {
     /// Opens `run` of `base` (the guide text with hash `base_hash`, which
     /// the run follows now). Its stored log is decided again as events
     /// from storage: what breaks a rule is set aside and returned.
-    pub fn open(mut run: Run, base: Arc<Guide>, base_hash: &str) -> (Session, Vec<SetAside>) {
+    pub fn open(run: Run, base: Arc<Guide>, base_hash: &str) -> (Session, Vec<SetAside>) {
+        Session::open_with(run, base, base_hash, BTreeMap::new())
+    }
+
+    /// [`Session::open`] with the texts of other versions of the guide
+    /// the run followed (by hash), so that changes made under them are
+    /// checked against their plans.
+    pub fn open_with(
+        mut run: Run,
+        base: Arc<Guide>,
+        base_hash: &str,
+        versions: BTreeMap<String, Arc<Guide>>,
+    ) -> (Session, Vec<SetAside>) {
         let events = std::mem::take(&mut run.events);
         let plan = Arc::new(Plan::new(&base, &run.choices));
         let mut session = Session {
@@ -231,8 +257,10 @@ impl Session {
             set_aside: Vec::new(),
             statuses: false,
             announced: BTreeSet::new(),
+            held: Vec::new(),
+            versions,
         };
-        let applied = session.receive(Source::Storage, events);
+        let applied = session.receive(None, Source::Storage, events);
         let refused = applied.set_aside().cloned().collect();
         (session, refused)
     }
@@ -297,7 +325,7 @@ impl Session {
     pub fn apply(&mut self, now_ms: i64, input: Input) -> Result<Applied, Refusal> {
         match input {
             Input::Local { by, action } => self.local(now_ms, &by, action),
-            Input::Events { from, events } => Ok(self.receive(from, events)),
+            Input::Events { from, events } => Ok(self.receive(Some(now_ms), from, events)),
         }
     }
 
@@ -408,28 +436,64 @@ impl Session {
     }
 
     /// Decides events from elsewhere (see the module's documentation).
-    fn receive(&mut self, from: Source, events: Vec<Event>) -> Applied {
+    /// Events from another tab or device dated later than `now_ms` (with
+    /// [`FUTURE_MS`] of leeway for clocks that differ) are held until
+    /// their time: a change is not decided before it can have happened.
+    fn receive(&mut self, now_ms: Option<i64>, from: Source, events: Vec<Event>) -> Applied {
         let key = |e: &Event| (e.at_ms, e.id.clone());
-        let mut fresh: Vec<Event> = Vec::new();
+        // Every id this run knows, with its time: an id is one change.
+        let mut ids: HashMap<String, i64> = self
+            .run
+            .events
+            .iter()
+            .chain(self.set_aside.iter().map(|s| &s.event))
+            .chain(self.held.iter().map(|h| &h.0))
+            .map(|e| (e.id.clone(), e.at_ms))
+            .collect();
+        let mut fresh: Vec<(Event, Option<Refusal>)> = Vec::new();
         for e in events {
-            let k = (e.at_ms, e.id.as_str());
-            let known = self
-                .run
-                .events
-                .binary_search_by(|x| (x.at_ms, x.id.as_str()).cmp(&k))
-                .is_ok()
-                || self
-                    .set_aside
-                    .iter()
-                    .any(|s| (s.event.at_ms, s.event.id.as_str()) == k);
-            if !known {
-                fresh.push(e);
+            match ids.get(&e.id) {
+                // Known already (a duplicate): nothing to do.
+                Some(at) if *at == e.at_ms => continue,
+                // Another change's id at another time: never the same key
+                // in storage, never the change it would replace.
+                Some(_) => {
+                    let why = Refusal::Malformed("another change already has this id");
+                    fresh.push((e, Some(why)));
+                }
+                None => {
+                    let later = matches!(from, Source::Tab | Source::Relay)
+                        && now_ms.is_some_and(|now| e.at_ms > now.saturating_add(FUTURE_MS));
+                    ids.insert(e.id.clone(), e.at_ms);
+                    if later {
+                        self.held.push((e, from));
+                    } else {
+                        fresh.push((e, None));
+                    }
+                }
             }
         }
+        let mut refused = Vec::new();
+        fresh.retain_mut(|(e, why)| match why.take() {
+            Some(why) => {
+                refused.push(SetAside {
+                    event: e.clone(),
+                    from,
+                    why,
+                    kept_before: false,
+                });
+                false
+            }
+            None => true,
+        });
+        let mut fresh: Vec<Event> = fresh.into_iter().map(|(e, _)| e).collect();
         fresh.sort_by_key(key);
-        fresh.dedup_by(|a, b| a.at_ms == b.at_ms && a.id == b.id);
+        let mut out = Applied::default();
         let Some(first) = fresh.first().map(key) else {
-            return Applied::default();
+            if !refused.is_empty() {
+                out.effects.push(Effect::SetAside(refused));
+            }
+            return out;
         };
         // Everything from the first new event on is decided again, in
         // order: events kept so far, events set aside so far, new ones.
@@ -438,7 +502,7 @@ impl Session {
         let corrected_after = kept_after.iter().any(|e| e.action.corrects_checklist());
         let mut queue: Vec<(Event, Source, Was)> = kept_after
             .into_iter()
-            .map(|e| (e, from, Was::Kept))
+            .map(|e| (e, Source::Log, Was::Kept))
             .collect();
         let (aside_after, aside_before): (Vec<SetAside>, Vec<SetAside>) =
             std::mem::take(&mut self.set_aside)
@@ -456,32 +520,36 @@ impl Session {
             self.replan();
         }
         // Events made while the run followed another version of the guide
-        // name that version's steps: only the rules that need no plan
-        // apply to them. The version is read from the events kept before
+        // name that version's steps: they are checked against that
+        // version's plan when its text is here, else by the rules that
+        // need no plan. The version is read from the events kept before
         // each one, never from later ones, so every device decides alike.
         let mut version = self.run.current_guide_hash().to_owned();
-        let mut out = Applied::default();
-        let mut refused = Vec::new();
+        let mut chain: BTreeSet<String> = self.version_chain();
         let mut save = Vec::new();
         let folded = &mut OnceCell::new();
+        // Many events at once: fold the log once and keep it folded.
+        if queue.len() > 1 {
+            let _ = folded.set(self.run.state());
+        }
         let mut replanned = false;
         for (event, source, was) in queue {
-            let planned = version == self.base_hash;
-            let verdict = well_formed(&event, source).and_then(|()| {
-                if planned {
-                    self.run
-                        .check(
-                            &self.plan,
-                            folded,
-                            event.at_ms,
-                            &event.by,
-                            event.action.clone(),
-                        )
-                        .map(drop)
-                } else {
-                    self.run.check_loose(folded, &event.by, &event.action)
-                }
-            });
+            let verdict = well_formed(&event, source)
+                .and_then(|()| self.adoption_allowed(&event, source, &chain))
+                .and_then(|()| {
+                    let plan = if version == self.base_hash {
+                        Some(self.plan.clone())
+                    } else {
+                        self.version_plan(&version)
+                    };
+                    match plan {
+                        Some(plan) => self
+                            .run
+                            .check(&plan, folded, event.at_ms, &event.by, event.action.clone())
+                            .map(drop),
+                        None => self.run.check_loose(folded, &event.by, &event.action),
+                    }
+                });
             match verdict {
                 Ok(()) => {
                     if let Some(st) = folded.get_mut() {
@@ -491,6 +559,7 @@ impl Session {
                     if let Action::AdoptGuide { to_hash, .. } = &event.action {
                         // Accepted, so it continues the chain of versions.
                         version.clone_from(to_hash);
+                        chain.insert(to_hash.clone());
                         if was != Was::Kept && *to_hash != self.base_hash {
                             out.effects.push(Effect::FollowGuide(to_hash.clone()));
                         }
@@ -505,17 +574,7 @@ impl Session {
                     if was != Was::Kept && !stored {
                         save.push(event.id.clone());
                     }
-                    // A change here may have taken its key meanwhile.
-                    let taken = self
-                        .run
-                        .events
-                        .last()
-                        .is_some_and(|l| (l.at_ms, &l.id) >= (event.at_ms, &event.id));
-                    if taken {
-                        self.run.merge([event]);
-                    } else {
-                        self.run.events.push(event);
-                    }
+                    self.run.events.push(event);
                     if corrects && self.replan() {
                         replanned = true;
                     }
@@ -525,6 +584,7 @@ impl Session {
                         event,
                         from: source,
                         why,
+                        kept_before: was == Was::Kept,
                     };
                     // Set aside again: said once, when it first was.
                     if was != Was::Aside {
@@ -546,6 +606,71 @@ impl Session {
         out
     }
 
+    /// The guide versions the run has followed: the one it started with
+    /// and every adoption kept.
+    fn version_chain(&self) -> BTreeSet<String> {
+        std::iter::once(self.run.guide_hash.clone())
+            .chain(self.run.events.iter().filter_map(|e| match &e.action {
+                Action::AdoptGuide { to_hash, .. } => Some(to_hash.clone()),
+                _ => None,
+            }))
+            .collect()
+    }
+
+    /// An adoption from another tab or device names a version whose text
+    /// is here, and never one the run followed before.
+    fn adoption_allowed(
+        &self,
+        e: &Event,
+        from: Source,
+        chain: &BTreeSet<String>,
+    ) -> Result<(), Refusal> {
+        let Action::AdoptGuide { to_hash, .. } = &e.action else {
+            return Ok(());
+        };
+        if !crate::source::is_guide_hash(to_hash) {
+            return Err(Refusal::Malformed(
+                "the new guide version is not a guide hash",
+            ));
+        }
+        if chain.contains(to_hash) {
+            return Err(Refusal::Malformed(
+                "the run followed that version of the guide before",
+            ));
+        }
+        let here = *to_hash == self.base_hash || self.versions.contains_key(to_hash);
+        if matches!(from, Source::Tab | Source::Relay) && !here {
+            return Err(Refusal::Malformed(
+                "the text of that version of the guide has not reached this device",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The plan of an earlier version of the guide, when its text is here.
+    fn version_plan(&mut self, version: &str) -> Option<Arc<Plan>> {
+        let guide = self.versions.get(version)?.clone();
+        Some(Arc::new(self.run.plan(&guide)))
+    }
+
+    /// The text of another version of the guide is here (the one the run
+    /// follows before or after an adoption): changes made under it are
+    /// checked against its plan, and an adoption of it can be accepted.
+    pub fn know_version(&mut self, hash: &str, guide: Arc<Guide>) {
+        if hash != self.base_hash {
+            self.versions.insert(hash.to_owned(), guide);
+        }
+    }
+
+    /// Changes from elsewhere held until their time comes: the earliest
+    /// time one falls due, if any.
+    fn held_due(&self) -> Option<i64> {
+        self.held
+            .iter()
+            .map(|(e, _)| e.at_ms.saturating_sub(FUTURE_MS))
+            .min()
+    }
+
     /// The next moment something changes by itself: a wait ends, a timed
     /// criterion falls due, the window reaches its warning share or its
     /// end, the point of no return is reached. `None` when nothing is
@@ -554,7 +679,8 @@ impl Session {
         if state.outcome.is_some() {
             return None;
         }
-        let mut next: Option<i64> = None;
+        // A held change is decided as soon as its time has come.
+        let mut next: Option<i64> = self.held_due().map(|due| due.max(now_ms.saturating_add(1)));
         let mut at = |t: i64| {
             if t > now_ms {
                 next = Some(next.map_or(t, |n| n.min(t)));
@@ -591,10 +717,36 @@ impl Session {
         next
     }
 
-    /// What fell due by `now_ms`: each wait that ended is announced once
+    /// What fell due by `now_ms`: changes from elsewhere held until their
+    /// time are decided, and each wait that ended is announced once
     /// (with a webhook status when it ended less than five seconds ago,
     /// so a reload does not announce it to the team again).
-    pub fn handle_timeout(&mut self, state: &RunState, now_ms: i64) -> Vec<Effect> {
+    pub fn handle_timeout(&mut self, state: &RunState, now_ms: i64) -> Applied {
+        // Changes from elsewhere held until their time: decided now.
+        let mut applied = Applied::default();
+        let limit = now_ms.saturating_add(FUTURE_MS);
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held)
+            .into_iter()
+            .partition(|(e, _)| e.at_ms <= limit);
+        self.held = later;
+        for from in [Source::Tab, Source::Relay] {
+            let events: Vec<Event> = due
+                .iter()
+                .filter(|(_, f)| *f == from)
+                .map(|(e, _)| e.clone())
+                .collect();
+            if !events.is_empty() {
+                let a = self.receive(Some(now_ms), from, events);
+                applied.accepted.extend(a.accepted);
+                applied.effects.extend(a.effects);
+            }
+        }
+        applied.effects.extend(self.announce_waits(state, now_ms));
+        applied
+    }
+
+    /// Each wait that ended, once.
+    fn announce_waits(&mut self, state: &RunState, now_ms: i64) -> Vec<Effect> {
         if state.outcome.is_some() || !state.has_waits() {
             return Vec::new();
         }

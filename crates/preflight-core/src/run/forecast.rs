@@ -143,7 +143,7 @@ impl Run {
                 } else {
                     self.started_ms
                 };
-                let actual = (last - from - waited_done).max(0) as f64;
+                let actual = last.saturating_sub(from).saturating_sub(waited_done).max(0) as f64;
                 (actual / planned_done as f64).clamp(0.25, 4.0)
             }
             _ => 1.0,

@@ -41,11 +41,20 @@ impl Run {
 
     /// Whether the run has the approval a four-eyes run needs.
     pub fn approved(&self, state: &RunState) -> bool {
-        state.signatures.iter().any(|s| {
-            s.phase.is_none()
-                && s.meaning == Meaning::Approved
-                && !s.by.eq_ignore_ascii_case(&self.operator)
-        })
+        // An approver who also performed the run's work, before or after
+        // approving, is no second person.
+        let performed = |by: &str| {
+            by.trim().eq_ignore_ascii_case(self.operator.trim())
+                || state.signatures.iter().any(|p| {
+                    p.phase.is_none()
+                        && p.meaning == Meaning::Performed
+                        && p.by.trim().eq_ignore_ascii_case(by.trim())
+                })
+        };
+        state
+            .signatures
+            .iter()
+            .any(|s| s.phase.is_none() && s.meaning == Meaning::Approved && !performed(&s.by))
     }
 
     /// Where gate check `gate` stands.
@@ -200,6 +209,11 @@ impl Run {
                 now_ms = now_ms.saturating_add(1);
                 id = make(now_ms);
             }
+        }
+        if now_ms > super::store::MAX_TIME_MS {
+            return Err(Refusal::Malformed(
+                "the log holds a change dated later than any clock reads",
+            ));
         }
         let event = Event {
             id: id.clone(),
@@ -439,6 +453,13 @@ impl Run {
                     tz_offset_min,
                 }
             }
+            Action::MakeStep { .. } | Action::NotAStep { .. }
+                if state().corrections >= MAX_CORRECTIONS =>
+            {
+                return Err(Refusal::Malformed(
+                    "a run holds at most 200 corrections of its checklist",
+                ))
+            }
             Action::MakeStep { line, .. } => {
                 // What the plan shows at that line, whatever was sent.
                 let text = plan
@@ -487,3 +508,7 @@ impl Run {
         added
     }
 }
+
+/// The most "Make this a step" / "Not a step" corrections one run holds:
+/// each makes the plan again.
+pub const MAX_CORRECTIONS: usize = 200;

@@ -792,8 +792,8 @@ fn deadlines_come_from_one_poll_and_a_wait_is_announced_once() {
     let st = s.run.state();
     // The wait ends at minute 13; the window warns at 48 and ends at 60.
     assert_eq!(s.poll_timeout(&st, T0 + 3 * MIN), Some(T0 + 13 * MIN));
-    assert_eq!(s.handle_timeout(&st, T0 + 12 * MIN), Vec::new());
-    let due = s.handle_timeout(&st, T0 + 13 * MIN);
+    assert_eq!(s.handle_timeout(&st, T0 + 12 * MIN), Applied::default());
+    let due = s.handle_timeout(&st, T0 + 13 * MIN).effects;
     expect![[r#"
         [
             Announce {
@@ -809,7 +809,7 @@ fn deadlines_come_from_one_poll_and_a_wait_is_announced_once() {
         ]
     "#]]
     .assert_debug_eq(&due);
-    assert_eq!(s.handle_timeout(&st, T0 + 14 * MIN), Vec::new());
+    assert_eq!(s.handle_timeout(&st, T0 + 14 * MIN), Applied::default());
     assert_eq!(s.poll_timeout(&st, T0 + 14 * MIN), Some(T0 + 48 * MIN));
 }
 
@@ -1646,4 +1646,134 @@ fn a_change_here_after_others_were_set_aside_keeps_an_id_of_its_own() {
         .collect();
     keys.dedup();
     assert_eq!(keys.len(), s.run.events.len());
+}
+
+fn relay(
+    s: &mut Session,
+    now_min: i64,
+    at_min: i64,
+    id: &str,
+    by: &str,
+    action: Action,
+) -> Applied {
+    let at = T0 + at_min * MIN;
+    s.apply(
+        T0 + now_min * MIN,
+        Input::Events {
+            from: Source::Relay,
+            events: vec![Event {
+                id: id.into(),
+                at_ms: at,
+                by: by.into(),
+                action,
+            }],
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_detour_through_another_guide_version_never_loosens_the_rules() {
+    let mut s = session(GUIDE);
+    let base = s.base_hash.clone();
+    let fake = "f".repeat(64);
+    let adopt = |from: &str, to: &str| Action::AdoptGuide {
+        from_hash: from.into(),
+        to_hash: to.into(),
+        removed: Vec::new(),
+        changed: Vec::new(),
+    };
+    // A version whose text never reached this device is not adopted, so
+    // the check of a locked step that follows is decided by the plan.
+    let a = relay(&mut s, 1, 1, "1-eve-1", "Eve", adopt(&base, &fake));
+    assert_eq!(a.set_aside().count(), 1);
+    let check = action(&s, "check", &["#4"]);
+    let a = relay(&mut s, 1, 1, "1-eve-2", "Eve", check);
+    assert_eq!(
+        a.set_aside().next().map(|x| x.why.rule()),
+        Some("a phase waits for the success criteria before it")
+    );
+    // Known text: adopted; but never back to a version followed before.
+    let other = Arc::new(Guide::parse("# Other\n\n- [ ] One thing\n"));
+    s.know_version(&fake, other);
+    let a = relay(&mut s, 2, 2, "2-eve-3", "Eve", adopt(&base, &fake));
+    assert_eq!(a.accepted.len(), 1);
+    let a = relay(&mut s, 2, 2, "2-eve-4", "Eve", adopt(&fake, &base));
+    assert_eq!(
+        a.set_aside().next().map(|x| x.why.to_string()).as_deref(),
+        Some("the run followed that version of the guide before")
+    );
+}
+
+#[test]
+fn a_change_dated_ahead_of_this_clock_is_held_until_its_time() {
+    let (mut s, _) = run_script(
+        GUIDE,
+        "1 Ana override g1 by hand\n2 Ana check #4\n3 Ana wait #5 600",
+    );
+    // Dated minute 14, delivered at minute 4: the wait has nine minutes
+    // to run, so the check is not decided yet, and nothing moves.
+    let check = action(&s, "check", &["#5"]);
+    let a = relay(&mut s, 4, 14, "e-1", "Eve", check);
+    assert_eq!(a, Applied::default());
+    assert_eq!(s.run.events.len(), 3);
+    // A change here at minute 5 keeps its own time.
+    let note = action(&s, "note", &["still", "warming"]);
+    s.apply(
+        T0 + 5 * MIN,
+        Input::Local {
+            by: "Ana".into(),
+            action: note,
+        },
+    )
+    .unwrap();
+    assert_eq!(s.run.events.last().map(|e| e.at_ms), Some(T0 + 5 * MIN));
+    let st = s.run.state();
+    assert_eq!(s.poll_timeout(&st, T0 + 5 * MIN), Some(T0 + 12 * MIN));
+    // Its time come, it is decided: the wait ended at 13, so it is kept.
+    let a = s.handle_timeout(&st, T0 + 14 * MIN);
+    assert_eq!(a.accepted, ["e-1"]);
+}
+
+#[test]
+fn a_change_from_elsewhere_that_reuses_an_id_is_set_aside_and_the_one_here_stays() {
+    let (mut s, _) = run_script(GUIDE, "1 Ana check #1");
+    let id = s.run.events[0].id.clone();
+    let note = action(&s, "note", &["overwritten"]);
+    let a = relay(&mut s, 2, 0, &id, "Eve", note);
+    assert_eq!(
+        a.set_aside().next().map(|x| x.why.to_string()).as_deref(),
+        Some("another change already has this id")
+    );
+    assert_eq!(s.run.events.len(), 1);
+    assert!(matches!(s.run.events[0].action, Action::Check { .. }));
+}
+
+#[test]
+fn an_approver_who_also_performed_the_run_is_no_second_person() {
+    check_run(
+        GUIDE,
+        "
+        four-eyes
+        1 Ana check #1
+        2 Bob approve
+        3 Bob perform
+        4 Bob finish completed
+        ",
+        expect![[r#"
+            1 Ana check #1: accepted [check “Back up the database”]; save 1; publish 1
+            2 Bob approve: accepted [sign off the run as approved]; save 1; publish 1
+            3 Bob perform: accepted [sign off the run as performed]; save 1; publish 1
+            4 Bob finish completed: refused: this run needs an “approved” sign-off by someone other than its operator before it can complete
+            #1 Back up the database: done by Ana at 1
+            #2 Tell the support team: open
+            #3 Error rate below 1%: open
+            #4 Run deploy.sh: open, locked by “Success criteria”
+            #5 Wait 10 minutes for the caches to warm: open, locked by “Success criteria”
+            g1 Error rate below 1%: open
+            progress: 1 done · 0 skipped · 4 open; next: #2 Tell the support team
+            signed: Bob approved the run as Lead, 2025-11-24 17:02 +01:00
+            signed: Bob performed the run as Lead, 2025-11-24 17:03 +01:00
+        "#]],
+    );
 }
