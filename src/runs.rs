@@ -222,6 +222,25 @@ impl AppState {
         if events.is_empty() {
             return;
         }
+        // Another tab keeps a version's text before it adopts it: read it,
+        // so the adoption can be accepted here too.
+        for e in &events {
+            if let Action::AdoptGuide { to_hash, .. } = &e.action {
+                let kept = storage::get(&LastGuide::storage_key_for(to_hash))
+                    .ok()
+                    .flatten()
+                    .and_then(|raw| LastGuide::decode(&raw))
+                    .filter(|g| preflight_core::guide_hash(&g.text) == *to_hash);
+                if let Some(kept) = kept {
+                    let model = Arc::new(Guide::parse(&kept.text));
+                    self.run.update_untracked(|r| {
+                        if let Some(r) = r {
+                            r.know_version(to_hash, model);
+                        }
+                    });
+                }
+            }
+        }
         // Decided by the same rules as changes made here (an error only
         // says no run is open, and then there is nothing to change).
         let _ = self.apply(Input::Events {
