@@ -136,3 +136,5 @@ export async function startRun(page, { name = 'Ana', option } = {}) {
 export const step = (page, text) => page.locator('.step', { hasText: text }).first();
 export const status = (page, text) => step(page, text).getAttribute('data-status');
 
+/** The id of the run the page shows (its address is `#run=<id>`). */
+export const runId = async (page) => (await page.evaluate(() => location.hash)).replace('#run=', '');

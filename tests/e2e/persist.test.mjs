@@ -4,9 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, appReady, env, openRunPage, startRun, status, step } from './harness.mjs';
+import { ARTIFACTS, appReady, env, openRunPage, startRun, status, step, runId } from './harness.mjs';
 
-const runId = async (page) => (await page.evaluate(() => location.hash)).replace('#run=', '');
 
 test('two tabs check different steps at the same time and both survive a reload', async () => {
   const { page, context, errors } = await openRunPage();

@@ -5,9 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, appReady, openRunPage, startRun } from './harness.mjs';
+import { ARTIFACTS, appReady, openRunPage, startRun, runId } from './harness.mjs';
 
-const runId = async (page) => (await page.evaluate(() => location.hash)).replace('#run=', '');
 
 const STARTS = [
   ['the built-in example', '/'],

@@ -4,9 +4,8 @@
 // run opens again after a reload.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appReady, env, openRunPage, startRun, status, step } from './harness.mjs';
+import { appReady, env, openRunPage, startRun, status, step, runId } from './harness.mjs';
 
-const runId = async (page) => (await page.evaluate(() => location.hash)).replace('#run=', '');
 
 /** Writes `event` into the run's storage from a second tab of the same browser. */
 async function writeFromOtherTab(context, id, event) {

@@ -4,7 +4,7 @@
 // timers (pings, reconnects) must run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appReady, env, startRun, status, step } from './harness.mjs';
+import { appReady, env, startRun, status, step, runId } from './harness.mjs';
 import { PASSWORDS, startCluster, startRelay } from './nats.mjs';
 
 async function device(name) {
@@ -129,7 +129,6 @@ async function withDevices(start, names, body) {
   }
 }
 
-const runIdOf = async (page) => (await page.evaluate(() => location.hash)).replace('#run=', '');
 
 test('two devices check different items at the same time and each sees both within 1 s', () =>
   withDevices(startRelay, ['Ana', 'Ben'], async (relay, a, b) => {
@@ -137,7 +136,7 @@ test('two devices check different items at the same time and each sees both with
     await join(b, link);
     await b.page.waitForSelector('.run-header');
     await b.page.waitForSelector('.live.connected');
-    assert.equal(await runIdOf(b.page), await runIdOf(a.page));
+    assert.equal(await runId(b.page), await runId(a.page));
     // Presence: each sees the other by name.
     await a.page.locator('.peers', { hasText: 'Ben' }).waitFor({ timeout: 15_000 });
     await b.page.locator('.peers', { hasText: 'Ana' }).waitFor({ timeout: 15_000 });
@@ -183,7 +182,7 @@ test('a device offline keeps its changes, then both converge with nothing lost o
     await b.page.locator('.live', { hasText: /^Live$/ }).waitFor();
     assert.equal(await progress(a.page), await progress(b.page));
     // Each change exactly once, on both devices and on the relay.
-    const id = await runIdOf(a.page);
+    const id = await runId(a.page);
     const onRelay = await relayEvents(a.page, [relay.ws], id, 3);
     assert.equal(onRelay.length, 3, `relay holds ${onRelay}`);
     assert.equal(new Set(onRelay).size, 3);
@@ -222,7 +221,7 @@ test('a three-node cluster loses one node mid-run and no event is lost', () =>
     for (const d of [a, b]) {
       await d.page.locator('.live', { hasText: /^Live$/ }).waitFor({ timeout: 20_000 });
     }
-    const onRelay = await relayEvents(a.page, cluster.ws.slice(1), await runIdOf(a.page), 4, 3);
+    const onRelay = await relayEvents(a.page, cluster.ws.slice(1), await runId(a.page), 4, 3);
     assert.equal(new Set(onRelay).size, 4, `relay holds ${onRelay}`);
     assert.equal(onRelay.length, 4);
     assert.equal(await progress(a.page), await progress(b.page));
@@ -373,11 +372,11 @@ async function publishAsTeamMember(page, servers, runId, events) {
 test('a relayed self-approval and unapproved completion are set aside on every device, named by their rule', () =>
   withDevices(startRelay, ['Ana', 'Ben'], async (relay, a, b) => {
     const link = await shareRun(a, [relay.ws], { fourEyes: true });
-    const runId = await runIdOf(a.page);
+    const id = await runId(a.page);
     await step(a.page, 'Release notes reviewed').getByRole('checkbox').click();
     const at = Date.now() + 1000;
     const event = (n, body) => ({ id: `${at.toString(16)}-forged-0000000${n}`, at_ms: at + n, by: 'Ana', ...body });
-    await publishAsTeamMember(a.page, [relay.ws], runId, [
+    await publishAsTeamMember(a.page, [relay.ws], id, [
       event(1, { type: 'sign_off', role: 'lead', meaning: 'approved', tz_offset_min: 0 }),
       event(2, { type: 'finish', outcome: 'completed', note: '' }),
     ]);

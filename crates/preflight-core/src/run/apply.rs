@@ -818,24 +818,19 @@ impl Run {
         if state().outcome.is_some() {
             return Err(Refusal::Finished);
         }
-        let words = |s: &str| {
-            if s.trim().is_empty() {
-                Err(Refusal::ReasonRequired)
-            } else {
-                Ok(())
-            }
-        };
         match action {
-            Action::Skip { reason, .. } | Action::OverrideGate { reason, .. } => words(reason),
-            Action::Note { text, .. } => words(text),
+            Action::Skip { reason, .. } | Action::OverrideGate { reason, .. } => {
+                super::rules::need_words(reason)
+            }
+            Action::Note { text, .. } => super::rules::need_words(text),
             Action::SignOff {
                 phase,
                 role,
                 meaning,
                 ..
             } => {
-                words(role)?;
-                words(by)?;
+                super::rules::need_words(role)?;
+                super::rules::need_words(by)?;
                 let own = phase.is_none()
                     && *meaning == Meaning::Approved
                     && (by.trim().eq_ignore_ascii_case(self.operator.trim())
@@ -876,7 +871,7 @@ impl Run {
             Action::Check {
                 overridden: Some(reason),
                 ..
-            } => words(reason),
+            } => super::rules::need_words(reason),
             _ => Ok(()),
         }
     }

@@ -243,13 +243,6 @@ impl Run {
         if finished {
             return Err(Refusal::Finished);
         }
-        let need_words = |s: &str| {
-            if s.trim().is_empty() {
-                Err(Refusal::ReasonRequired)
-            } else {
-                Ok(())
-            }
-        };
         // The log is folded only when a rule needs it (gates, waits, due
         // times), so a check-off in a long run without them stays cheap.
         let state = || folded.get_or_init(|| self.state());
@@ -512,3 +505,12 @@ impl Run {
 /// The most "Make this a step" / "Not a step" corrections one run holds:
 /// each makes the plan again.
 pub const MAX_CORRECTIONS: usize = 200;
+
+/// Skips, overrides, notes, roles and names need words.
+pub(super) fn need_words(s: &str) -> Result<(), Refusal> {
+    if s.trim().is_empty() {
+        Err(Refusal::ReasonRequired)
+    } else {
+        Ok(())
+    }
+}
