@@ -210,16 +210,19 @@ test('a three-node cluster loses one node mid-run and no event is lost', () =>
     // Both keep working; whichever was on the lost node reconnects.
     await step(a.page, 'Database backup completed').getByRole('checkbox').click();
     await step(b.page, 'Dashboards open').getByRole('checkbox').click();
+    // The cluster elects new stream leaders and the clients reconnect:
+    // on this 2-core machine that takes 5–20 s, so the wait is generous;
+    // what is asserted is that nothing is lost or doubled.
     try {
-      await until(a.page, 'Dashboards open', 'done', 20_000);
-      await until(b.page, 'Database backup completed', 'done', 20_000);
+      await until(a.page, 'Dashboards open', 'done', 60_000);
+      await until(b.page, 'Database backup completed', 'done', 60_000);
     } catch (err) {
       const live = async (d) => `${d.name}: ${await d.page.locator('.live').textContent()}`;
       throw new Error(`${err.message}\n${await live(a)}\n${await live(b)}\n${a.errors}\n${b.errors}`);
     }
     console.log(`# converged ${Date.now() - killedAt} ms after a node was killed`);
     for (const d of [a, b]) {
-      await d.page.locator('.live', { hasText: /^Live$/ }).waitFor({ timeout: 20_000 });
+      await d.page.locator('.live', { hasText: /^Live$/ }).waitFor({ timeout: 60_000 });
     }
     const onRelay = await relayEvents(a.page, cluster.ws.slice(1), await runId(a.page), 4, 3);
     assert.equal(new Set(onRelay).size, 4, `relay holds ${onRelay}`);
