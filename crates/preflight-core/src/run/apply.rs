@@ -527,11 +527,11 @@ impl Session {
         let mut version = self.run.current_guide_hash().to_owned();
         let mut chain: BTreeSet<String> = self.version_chain();
         let mut save = Vec::new();
+        // The log is folded when a rule first needs it, then kept folded
+        // as events are added; whether the run has ended is kept apart, so
+        // that a log no rule needs folded is never read for it.
         let folded = &mut OnceCell::new();
-        // Many events at once: fold the log once and keep it folded.
-        if queue.len() > 1 {
-            let _ = folded.set(self.run.state());
-        }
+        let mut finished = self.run.outcome().is_some();
         let mut replanned = false;
         for (event, source, was) in queue {
             let verdict = well_formed(&event, source)
@@ -545,7 +545,14 @@ impl Session {
                     match plan {
                         Some(plan) => self
                             .run
-                            .check(&plan, folded, event.at_ms, &event.by, event.action.clone())
+                            .check(
+                                &plan,
+                                folded,
+                                Some(finished),
+                                event.at_ms,
+                                &event.by,
+                                event.action.clone(),
+                            )
                             .map(drop),
                         None => self.run.check_loose(folded, &event.by, &event.action),
                     }
@@ -555,6 +562,7 @@ impl Session {
                     if let Some(st) = folded.get_mut() {
                         st.fold(&event);
                     }
+                    finished |= matches!(event.action, Action::Finish { .. });
                     let corrects = event.action.corrects_checklist();
                     if let Action::AdoptGuide { to_hash, .. } = &event.action {
                         // Accepted, so it continues the chain of versions.

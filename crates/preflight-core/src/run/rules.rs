@@ -191,7 +191,7 @@ impl Run {
         // Never before the last event, even if the clock stepped back, so
         // the log's order is the order things were recorded in.
         let mut now_ms = self.events.last().map_or(now_ms, |e| now_ms.max(e.at_ms));
-        let action = self.check(plan, &std::cell::OnceCell::new(), now_ms, by, action)?;
+        let action = self.check(plan, &std::cell::OnceCell::new(), None, now_ms, by, action)?;
         let writer = if self.writer.is_empty() {
             "w"
         } else {
@@ -228,18 +228,20 @@ impl Run {
     /// Whether `action` by `by` at `now_ms` keeps the rules, given the log
     /// as it is (`folded` holds its state, or is filled when a rule needs
     /// it): the action as it is to be recorded, or why not.
+    /// `finished`, when the caller knows it, saves reading the log for it.
     pub(crate) fn check(
         &self,
         plan: &Plan,
         folded: &std::cell::OnceCell<RunState>,
+        finished: Option<bool>,
         now_ms: i64,
         by: &str,
         action: Action,
     ) -> Result<Action, Refusal> {
-        let finished = match folded.get() {
+        let finished = finished.unwrap_or_else(|| match folded.get() {
             Some(st) => st.outcome.is_some(),
             None => self.outcome().is_some(),
-        };
+        });
         if finished {
             return Err(Refusal::Finished);
         }
