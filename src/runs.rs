@@ -621,14 +621,8 @@ impl AppState {
         // Other versions of the guide the run followed, whose text is kept
         // here: changes made under them are checked against their plans.
         let mut versions = BTreeMap::new();
-        let chain =
-            std::iter::once(run.guide_hash.clone()).chain(run.events.iter().filter_map(|e| {
-                match &e.action {
-                    Action::AdoptGuide { to_hash, .. } => Some(to_hash.clone()),
-                    _ => None,
-                }
-            }));
-        for hash in chain.filter(|h| *h != open.hash) {
+        let chain: Vec<String> = run.versions().map(str::to_owned).collect();
+        for hash in chain.into_iter().filter(|h| *h != open.hash) {
             let text = storage::get(&LastGuide::storage_key_for(&hash))
                 .ok()
                 .flatten()

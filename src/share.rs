@@ -411,8 +411,12 @@ fn on_message(state: impl Host, names: &Names, subject: &str, data: &str) {
                 events: vec![event],
             });
             let same = state.run().with_untracked(|r| {
-                r.as_ref()
-                    .is_some_and(|r| r.run.events.iter().any(|e| e.id == id && e.at_ms == at))
+                r.as_ref().is_some_and(|r| {
+                    r.run
+                        .events
+                        .binary_search_by(|e| (e.at_ms, e.id.as_str()).cmp(&(at, id.as_str())))
+                        .is_ok()
+                })
             });
             if !same {
                 return;

@@ -487,7 +487,7 @@ impl Session {
             None => true,
         });
         let mut fresh: Vec<Event> = fresh.into_iter().map(|(e, _)| e).collect();
-        fresh.sort_by_key(key);
+        fresh.sort_by(|a, b| (a.at_ms, &a.id).cmp(&(b.at_ms, &b.id)));
         let mut out = Applied::default();
         let Some(first) = fresh.first().map(key) else {
             if !refused.is_empty() {
@@ -515,7 +515,7 @@ impl Session {
                 .map(|s| (s.event, s.from, Was::Aside)),
         );
         queue.extend(fresh.into_iter().map(|e| (e, from, Was::New)));
-        queue.sort_by_key(|q| key(&q.0));
+        queue.sort_by(|a, b| (a.0.at_ms, &a.0.id).cmp(&(b.0.at_ms, &b.0.id)));
         if corrected_after {
             self.replan();
         }
@@ -617,12 +617,7 @@ impl Session {
     /// The guide versions the run has followed: the one it started with
     /// and every adoption kept.
     fn version_chain(&self) -> BTreeSet<String> {
-        std::iter::once(self.run.guide_hash.clone())
-            .chain(self.run.events.iter().filter_map(|e| match &e.action {
-                Action::AdoptGuide { to_hash, .. } => Some(to_hash.clone()),
-                _ => None,
-            }))
-            .collect()
+        self.run.versions().map(str::to_owned).collect()
     }
 
     /// An adoption from another tab or device names a version whose text

@@ -190,6 +190,18 @@ impl Run {
         self.events.last().map_or(self.started_ms, |e| e.at_ms)
     }
 
+    /// The guide versions the log names: the one the run started with,
+    /// then every adoption's, in log order (the stored log may name
+    /// versions no rule has accepted yet).
+    pub fn versions(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.guide_hash.as_str()).chain(self.events.iter().filter_map(|e| {
+            match &e.action {
+                Action::AdoptGuide { to_hash, .. } => Some(to_hash.as_str()),
+                _ => None,
+            }
+        }))
+    }
+
     /// The hash of the guide text the run follows now: the last adopted
     /// version, else the one it started with.
     pub fn current_guide_hash(&self) -> &str {
