@@ -55,6 +55,11 @@ pub(crate) mod test_fixtures {
     /// The built-in example guide.
     pub const EXAMPLE: &str = include_str!("../../../public/example-guide.md");
 
+    /// A calm guide the end-to-end tests open: "Deployment time: 5
+    /// minutes.", three steps, a rollback, follow-ups on day 1, day 2 and
+    /// in week 1.
+    pub const CALM: &str = include_str!("../../../tests/fixtures/e2e/calm.md");
+
     /// A run of the example started by Ana at `t0` (default window, id
     /// from `seed`), writing as `writer`, with its guide and plan.
     pub fn example_run(

@@ -164,6 +164,9 @@ pub(super) fn build(input: &str) -> Guide {
         options: false,
         lead_s: None,
     };
+    for (key, value, line) in read::front_matter(text) {
+        b.meta(key, value, line, &mut pre);
+    }
     b.blocks(&preamble, &mut pre);
     let mut phases = Vec::new();
     let mut preamble_blocks = preamble;
@@ -177,6 +180,7 @@ pub(super) fn build(input: &str) -> Guide {
             optional: false,
             alternative_group: None,
             estimate_s: pre.estimate,
+            follow_up_s: None,
             line: 1,
             sections: Vec::new(),
             steps: pre.steps,
@@ -190,6 +194,7 @@ pub(super) fn build(input: &str) -> Guide {
         troubleshooting: false,
         role: Role::Plain,
         summary: false,
+        post_deployment: false,
     };
     let mut built: Vec<Phase> = raws.into_iter().map(|r| b.phase(r, inherit)).collect();
     mark_alternatives(&mut built, "guide");

@@ -24,7 +24,18 @@
 //! * Sibling sections named "Option 1 …", "Option 2 …" are alternatives
 //!   (one `alternative_group`); "(Optional)" sections are optional.
 //! * Sections about rollback, troubleshooting, verification, monitoring,
-//!   preparation and post-deployment get that `kind`.
+//!   preparation and post-deployment get that `kind`. Sub-sections of a
+//!   post-deployment section are post-deployment too, unless their own
+//!   title says rollback, troubleshooting or reference.
+//! * A follow-up is a section in a post-deployment context (or whose
+//!   title says "after") whose title names a horizon of at least 12 hours:
+//!   "Day 1", "Week 2-4", "Month 1", "First 24 Hours", "Next day", "48h
+//!   after". It is due that long after the deployment ends
+//!   ([`Phase::follow_up_s`]); the span in its title is no estimate.
+//! * The guide's estimate ([`Guide::estimate_s`]) is read from metadata
+//!   before the steps: `**Duration:** 45 minutes`, a line such as
+//!   "Deployment time: 5 minutes." or "Expected duration: ~1 hour", or
+//!   front matter `duration: 30m`.
 //!
 //! # Stable ids
 //! Phases: `p-` + slug of the title (`-2`, `-3` for repeats). Task steps:
@@ -127,6 +138,12 @@ pub struct Phase {
     /// Shared by sibling sections that are alternatives ("Option 1/2").
     pub alternative_group: Option<String>,
     pub estimate_s: Option<Range>,
+    /// A follow-up: work due this long after the deployment ends ("Day
+    /// 1", "Week 2-4 After Full Rollout", "First 24 Hours" in a
+    /// post-deployment context), not part of the deploy window. Sections
+    /// inside it belong to it too ([`crate::run::PlanPhase::follow_up_s`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up_s: Option<u64>,
     pub line: usize,
     pub sections: Vec<Phase>,
     pub steps: Vec<Step>,

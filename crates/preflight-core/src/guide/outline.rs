@@ -73,6 +73,9 @@ fn phase(out: &mut String, p: &Phase, depth: usize) {
     if let Some(e) = p.estimate_s {
         tags.push(format_range(e));
     }
+    if let Some(s) = p.follow_up_s {
+        tags.push(format!("follow-up after {}", format_range([s, s])));
+    }
     if p.optional {
         tags.push("optional".into());
     }

@@ -202,17 +202,17 @@ fn canary_rollout_guide() {
                   ?  347 gate: Documentation complete
                   ?  348 gate: Runbook updated
               Post-Deployment [post_deployment] line 350: 0 steps, 0 gates
-                Week 1 After Full Rollout [post_deployment, 7 d] line 352: 4 steps, 0 gates
+                Week 1 After Full Rollout [post_deployment, follow-up after 7 d] line 352: 4 steps, 0 gates
                   -  354 task: Monitor all metrics daily
                   -  355 task: Review error logs
                   -  356 task: Collect user feedback
                   -  357 task: Document any issues
-                Week 2-4 After Full Rollout [post_deployment, 21 d] line 359: 4 steps, 0 gates
+                Week 2-4 After Full Rollout [post_deployment, follow-up after 28 d] line 359: 4 steps, 0 gates
                   -  361 task: Continue monitoring
                   -  362 task: Optimize performance
                   -  363 task: Plan legacy code removal
                   -  364 task: Update documentation
-                Month 2 [section, 30 d] line 366: 4 steps, 0 gates
+                Month 2 [post_deployment, follow-up after 60 d] line 366: 4 steps, 0 gates
                   -  368 task: Remove legacy code path
                   -  369 task: Remove feature flags
                   -  370 task: Optimize database queries
@@ -404,7 +404,7 @@ fn sqlite_checklist_guide() {
                   -  285 task: All routes accessible
                   -  286 task: No console errors
               Post-Deployment Verification [post_deployment] line 290: 0 steps, 0 gates
-                Immediate (First Hour) [section, 1 h] line 292: 10 steps, 0 gates
+                Immediate (First Hour) [post_deployment, 1 h] line 292: 10 steps, 0 gates
                   -  294 task: Monitor error logs for issues
                   -  300 task: Check application metrics
                     -  301 task: Response times normal
@@ -415,7 +415,7 @@ fn sqlite_checklist_guide() {
                     -  307 task: Job scraping works
                     -  308 task: Matching works
                     -  309 task: Document generation works
-                Short-term (First 24 Hours) [section, 1 d] line 311: 12 steps, 0 gates
+                Short-term (First 24 Hours) [post_deployment, follow-up after 1 d] line 311: 12 steps, 0 gates
                   -  313 task: Monitor deduplication effectiveness
                     -  314 task: Run test scrapes
                     -  315 task: Verify duplicate detection
@@ -428,7 +428,7 @@ fn sqlite_checklist_guide() {
                     -  324 task: No critical issues reported
                     -  325 task: Performance acceptable
                     -  326 task: Features working as expected
-                Medium-term (First Week) [deployment, 7 d] line 328: 12 steps, 0 gates
+                Medium-term (First Week) [post_deployment, follow-up after 7 d] line 328: 12 steps, 0 gates
                   -  330 task: Analyze deduplication statistics
                     -  331 task: API call savings met targets (≥90%)
                     -  332 task: Page scraping reduction met targets (≥70%)
@@ -517,7 +517,7 @@ fn sqlite_checklist_guide() {
                 ?  517 gate: Monitoring and alerts configured
                 ?  518 gate: Documentation complete and accessible
               Post-Deployment Tasks [post_deployment] line 522: 0 steps, 0 gates
-                Documentation [section] line 524: 4 steps, 0 gates
+                Documentation [post_deployment] line 524: 4 steps, 0 gates
                   -  526 task: Update production wiki with deployment details
                   -  527 task: Document any issues encountered and resolutions
                   -  528 task: Update runbooks with new procedures
@@ -527,7 +527,7 @@ fn sqlite_checklist_guide() {
                   -  534 task: Clean up old backups (automated, but verify)
                   -  535 task: Remove debug/test code (if any)
                   -  536 task: Clean up temporary files
-                Knowledge Transfer [section] line 538: 4 steps, 0 gates
+                Knowledge Transfer [post_deployment] line 538: 4 steps, 0 gates
                   -  540 task: Brief team on new features
                   -  541 task: Document lessons learned
                   -  542 task: Update training materials
@@ -653,17 +653,17 @@ fn threading_update_guide() {
                   ?  270 gate: Reduced maintenance burden
                   ?  271 gate: Foundation for future scalability
               Post-deployment Tasks [post_deployment] line 273: 0 steps, 0 gates
-                1. Documentation Updates [section] line 275: 4 steps, 0 gates
+                1. Documentation Updates [post_deployment] line 275: 4 steps, 0 gates
                   -  278 task: Update API documentation
                   -  279 task: Update deployment guides
                   -  280 task: Update troubleshooting guides
                   -  281 task: Document lessons learned
-                2. Monitoring Setup [monitoring] line 283: 4 steps, 0 gates
+                2. Monitoring Setup [post_deployment] line 283: 4 steps, 0 gates
                   -  286 task: Configure alerts for hanging failures
                   -  287 task: Set up performance dashboards
                   -  288 task: Monitor error rates
                   -  289 task: Track response times
-                3. Team Communication [section] line 291: 4 steps, 0 gates
+                3. Team Communication [post_deployment] line 291: 4 steps, 0 gates
                   -  294 task: Notify team of successful deployment
                   -  295 task: Share performance improvements
                   -  296 task: Document any issues encountered
@@ -1107,6 +1107,186 @@ fn shapes_from_the_wild() {
     let gates = g.all_gates();
     assert_eq!(gates[2].level, Some(Level::Critical));
     assert_eq!(gates[2].metric.as_deref(), Some("Error rate"));
+}
+
+#[test]
+fn follow_ups_are_due_after_the_deployment_not_part_of_it() {
+    // Staged deployment sections keep their span; post-deployment ones
+    // (and titles that say "after") name when they are due, from 12 hours.
+    let g = check(
+        "# Release
+
+## Deployment Steps
+
+### Week 1: Staging Deployment
+
+- [ ] Deploy to staging
+
+### Day 1-2: 25% Traffic
+
+- [ ] Route a quarter of the traffic
+
+## Post-Deployment
+
+### Immediate (First Hour)
+
+- [ ] Watch the error rate
+
+### Short-term (First 24 Hours)
+
+- [ ] Review the dashboards
+
+### Medium-term (First Week)
+
+- [ ] Analyse the savings
+
+### Day 1-2
+
+- [ ] Compare hit rates
+
+#### Checks
+
+- [ ] Check the budget
+
+### Week 2-4
+
+- [ ] Remove the old flag
+
+### Month 1
+
+- [ ] Drop the legacy table
+
+### Next day
+
+- [ ] Close the ticket
+
+### Rollback on day 2
+
+- [ ] Revert if needed
+
+## Week 1 After Full Rollout
+
+- [ ] Collect feedback
+
+## 24 hours after deploy
+
+- [ ] Read the logs
+
+## 48h after
+
+- [ ] Write the retrospective
+
+## First week
+
+- [ ] Celebrate
+",
+        expect![[r#"
+            Release
+            17 phases, 15 steps (15 tasks, 0 checked in the guide), 0 gates, 0 rollback triggers, 0 troubleshooting entries
+              Deployment Steps [deployment] line 3: 0 steps, 0 gates
+                Week 1: Staging Deployment [deployment, 7 d] line 5: 1 steps, 0 gates
+                  -    7 task: Deploy to staging
+                Day 1-2: 25% Traffic [deployment, 2 d] line 9: 1 steps, 0 gates
+                  -   11 task: Route a quarter of the traffic
+              Post-Deployment [post_deployment] line 13: 0 steps, 0 gates
+                Immediate (First Hour) [post_deployment, 1 h] line 15: 1 steps, 0 gates
+                  -   17 task: Watch the error rate
+                Short-term (First 24 Hours) [post_deployment, follow-up after 1 d] line 19: 1 steps, 0 gates
+                  -   21 task: Review the dashboards
+                Medium-term (First Week) [post_deployment, follow-up after 7 d] line 23: 1 steps, 0 gates
+                  -   25 task: Analyse the savings
+                Day 1-2 [post_deployment, follow-up after 2 d] line 27: 1 steps, 0 gates
+                  -   29 task: Compare hit rates
+                  Checks [post_deployment] line 31: 1 steps, 0 gates
+                    -   33 task: Check the budget
+                Week 2-4 [post_deployment, follow-up after 28 d] line 35: 1 steps, 0 gates
+                  -   37 task: Remove the old flag
+                Month 1 [post_deployment, follow-up after 30 d] line 39: 1 steps, 0 gates
+                  -   41 task: Drop the legacy table
+                Next day [post_deployment, follow-up after 1 d] line 43: 1 steps, 0 gates
+                  -   45 task: Close the ticket
+                Rollback on day 2 [rollback, 1 d] line 47: 1 steps, 0 gates
+                  -   49 task: Revert if needed
+              Week 1 After Full Rollout [post_deployment, follow-up after 7 d] line 51: 1 steps, 0 gates
+                -   53 task: Collect feedback
+              24 hours after deploy [post_deployment, follow-up after 1 d] line 55: 1 steps, 0 gates
+                -   57 task: Read the logs
+              48h after [section, follow-up after 2 d] line 59: 1 steps, 0 gates
+                -   61 task: Write the retrospective
+              First week [deployment, 7 d] line 63: 1 steps, 0 gates
+                -   65 task: Celebrate
+            rollback: 1 steps, 0 triggers
+            diagnostics: 0
+        "#]],
+    );
+    assert_eq!(phase(&g, "Day 1-2").follow_up_s, Some(2 * DAY));
+    assert_eq!(phase(&g, "Day 1-2").estimate_s, None);
+    assert_eq!(phase(&g, "Day 1-2: 25% Traffic").follow_up_s, None);
+    assert_eq!(phase(&g, "Checks").follow_up_s, None);
+    let json: serde_json::Value = serde_json::from_str(&g.to_json()).unwrap();
+    assert_eq!(json["phases"][1]["sections"][1]["follow_up_s"], DAY);
+    assert!(json["phases"][0].get("follow_up_s").is_none());
+}
+
+#[test]
+fn the_guide_estimate_is_read_from_the_lines_before_the_steps() {
+    let estimate = |text: &str| Guide::parse(text).estimate_s;
+    assert_eq!(
+        estimate(
+            "# R\n\nDeployment time: 5 minutes. No downtime expected.\n\n## Deploy\n\n1. Go\n"
+        ),
+        Some([5 * MIN, 5 * MIN])
+    );
+    assert_eq!(
+        estimate("# R\n\nEstimated time: 30 min\n\n## Deploy\n\n1. Go\n"),
+        Some([30 * MIN, 30 * MIN])
+    );
+    assert_eq!(
+        estimate("# R\n\nExpected duration: ~1 hour\n\n## Deploy\n\n1. Go\n"),
+        Some([HOUR, HOUR])
+    );
+    assert_eq!(
+        estimate("# R\n\n**Duration:** 45 minutes\n\n## Deploy\n\n1. Go\n"),
+        Some([45 * MIN, 45 * MIN])
+    );
+    assert_eq!(
+        estimate("---\ntitle: R\nduration: 30m\n---\n# R\n\n## Deploy\n\n1. Go\n"),
+        Some([30 * MIN, 30 * MIN])
+    );
+    // Not the deployment's time: a timeout, the rollback's, a step's.
+    assert_eq!(
+        estimate("---\ntimeout: 30s\n---\n# R\n\nRollback time: 5 minutes\n\n## Deploy\n\nEstimated time: 10 min\n\n1. Go\n"),
+        None
+    );
+    // The fixture the end-to-end tests open: 5 minutes, follow-ups out.
+    let g = check(
+        test_fixtures::CALM,
+        expect![[r#"
+            Release 4.2: cache fix deployment
+            7 phases, 10 steps (6 tasks, 0 checked in the guide), 0 gates, 0 rollback triggers, 0 troubleshooting entries
+            estimated time: 5 min
+              What changed [reference] line 5: 0 steps, 0 gates
+              Deployment [deployment] line 13: 3 steps, 0 gates
+                -   15 action: Announce the deployment in #releases
+                -   16 action: Deploy the new build
+                -   22 action: Check the health endpoint returns 200
+              Rollback [rollback] line 28: 1 steps, 0 gates
+                -   30 action: Redeploy the previous build
+              Follow-up [post_deployment] line 36: 0 steps, 0 gates
+                Day 1 [post_deployment, follow-up after 1 d] line 38: 2 steps, 0 gates
+                  -   40 task: Review the eviction latency dashboard
+                  -   41 task: Check the error budget for the cache service
+                Day 2 [post_deployment, follow-up after 2 d] line 43: 2 steps, 0 gates
+                  -   45 task: Compare the cache hit rate with last week
+                  -   46 task: Close the release ticket
+                Week 1 [post_deployment, follow-up after 7 d] line 48: 2 steps, 0 gates
+                  -   50 task: Remove the feature flag for the old key format
+                  -   51 task: Write the release retrospective
+            rollback: 1 steps, 0 triggers
+            diagnostics: 0
+        "#]],
+    );
+    assert_eq!(g.estimate_s, Some([5 * MIN, 5 * MIN]));
 }
 
 #[test]

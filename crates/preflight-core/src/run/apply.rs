@@ -172,6 +172,13 @@ pub enum Effect {
         text: String,
         status: Option<(Kind, String, String)>,
     },
+    /// A follow-up of the run fell due with `open` steps still open; said
+    /// once per follow-up while the session lasts.
+    FollowUpDue {
+        phase_id: String,
+        title: String,
+        open: usize,
+    },
 }
 
 /// What a change did: the events accepted (new in the log, in order) and
@@ -213,6 +220,9 @@ pub struct Session {
     pub statuses: bool,
     /// Waits already announced.
     announced: BTreeSet<String>,
+    /// Follow-ups already announced (phase ids): in memory only, so a
+    /// follow-up still open is said again when the run is next opened.
+    follow_ups_announced: BTreeSet<String>,
     /// Changes from elsewhere dated later than now, held until then.
     held: Vec<(Event, Source)>,
     /// Other versions of the guide whose text is here, by hash.
@@ -257,6 +267,7 @@ impl Session {
             set_aside: Vec::new(),
             statuses: false,
             announced: BTreeSet::new(),
+            follow_ups_announced: BTreeSet::new(),
             held: Vec::new(),
             versions,
         };
@@ -674,16 +685,45 @@ impl Session {
             .min()
     }
 
+    /// Follow-ups with open steps not announced yet, when follow-ups are
+    /// still wanted (the run is not being or was not rolled back or
+    /// abandoned).
+    fn follow_ups_to_announce(&self, state: &RunState) -> Vec<super::FollowUp> {
+        let wanted = state.rollback.is_none()
+            && state
+                .outcome
+                .as_ref()
+                .is_none_or(|(o, ..)| *o == Outcome::Completed);
+        if !wanted {
+            return Vec::new();
+        }
+        self.run
+            .follow_ups(&self.plan, state)
+            .into_iter()
+            .filter(|f| f.open() > 0 && !self.follow_ups_announced.contains(&f.phase_id))
+            .collect()
+    }
+
     /// The next moment something changes by itself: a wait ends, a timed
     /// criterion falls due, the window reaches its warning share or its
-    /// end, the point of no return is reached. `None` when nothing is
-    /// pending.
+    /// end, the point of no return is reached, a follow-up falls due (also
+    /// after the run has finished; one already due, at once). `None` when
+    /// nothing is pending.
     pub fn poll_timeout(&self, state: &RunState, now_ms: i64) -> Option<i64> {
+        let soon = now_ms.saturating_add(1);
+        let follow_up = self
+            .follow_ups_to_announce(state)
+            .iter()
+            .map(|f| f.due_ms.max(soon))
+            .min();
         if state.outcome.is_some() {
-            return None;
+            return follow_up;
         }
         // A held change is decided as soon as its time has come.
-        let mut next: Option<i64> = self.held_due().map(|due| due.max(now_ms.saturating_add(1)));
+        let mut next: Option<i64> = self.held_due().map(|due| due.max(soon));
+        if let Some(due) = follow_up {
+            next = Some(next.map_or(due, |n| n.min(due)));
+        }
         let mut at = |t: i64| {
             if t > now_ms {
                 next = Some(next.map_or(t, |n| n.min(t)));
@@ -721,7 +761,8 @@ impl Session {
     }
 
     /// What fell due by `now_ms`: changes from elsewhere held until their
-    /// time are decided, and each wait that ended is announced once
+    /// time are decided, each follow-up due with open steps is announced
+    /// once ([`Effect::FollowUpDue`]), and each wait that ended is announced once
     /// (with a webhook status when it ended less than five seconds ago,
     /// so a reload does not announce it to the team again).
     pub fn handle_timeout(&mut self, state: &RunState, now_ms: i64) -> Applied {
@@ -745,6 +786,16 @@ impl Session {
             }
         }
         applied.effects.extend(self.announce_waits(state, now_ms));
+        for f in self.follow_ups_to_announce(state) {
+            if f.due_ms <= now_ms {
+                self.follow_ups_announced.insert(f.phase_id.clone());
+                applied.effects.push(Effect::FollowUpDue {
+                    open: f.open(),
+                    phase_id: f.phase_id,
+                    title: f.title,
+                });
+            }
+        }
         applied
     }
 

@@ -41,8 +41,8 @@ pub use gate::{
 pub use index::{RunEntry, RunIndex};
 pub use plan::{AltGroup, Plan, PlanPhase, PlanStep};
 pub use readings::{
-    format_ms, progress_label, secs_ms, wait_status, PhaseTimer, Progress, Summary, WaitStatus,
-    WindowLevel, WindowTimer, WINDOW_WARN_AT,
+    format_ms, progress_label, secs_ms, wait_status, FollowUp, PhaseTimer, Progress, Summary,
+    WaitStatus, WindowLevel, WindowTimer, WINDOW_WARN_AT,
 };
 pub use refusal::Refusal;
 pub use state::{GateStatus, Note, RunState, StepStatus};

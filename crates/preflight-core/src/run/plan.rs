@@ -5,6 +5,11 @@
 //! stored. Rollback, troubleshooting and reference sections are shown but
 //! are not part of the run's checklist: rollback steps run as their own
 //! checklist when a run is rolled back.
+//!
+//! Follow-ups ([`PlanPhase::follow_up_s`]: "Day 1", "Week 2-4" after the
+//! deployment) are part of the checklist but not of the deploy window:
+//! they are due after the run, count in no forecast or main progress, and
+//! may still be checked once the run has finished.
 
 use super::gate::{phase_gates, PlanGate};
 use crate::guide::roles::{phase_role, role_in_text};
@@ -27,6 +32,11 @@ pub struct Plan {
     /// Step id → (phase index, step index), so that finding a step does
     /// not walk the plan: views look up every row's step.
     index: HashMap<String, (usize, usize)>,
+    /// The guide's estimate of the whole deployment: shared by the steps
+    /// that have no estimate of their own or their phase's.
+    pub estimate_s: Option<Range>,
+    /// How many steps share the guide's estimate ([`Plan::planned_ms`]).
+    sharers: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +52,9 @@ pub struct PlanPhase {
     /// Its steps are part of the run's checklist.
     pub runnable: bool,
     pub estimate_s: Option<Range>,
+    /// A follow-up, due this long after the deployment ends: its own
+    /// ([`crate::guide::Phase::follow_up_s`]) or the section's it is in.
+    pub follow_up_s: Option<u64>,
     /// A phase whose title is a wait ("Verify (monitor for 30 minutes)").
     pub wait_s: Option<u64>,
     /// The leaf steps directly in this phase (sub-steps replace their
@@ -95,6 +108,8 @@ impl Plan {
                 .map(|c| (c.line, c.text))
                 .collect(),
             index: HashMap::new(),
+            estimate_s: guide.estimate_s,
+            sharers: 0,
         };
         collect_groups(&guide.phases, &mut plan.groups);
         let chosen: BTreeMap<&str, &str> = plan
@@ -113,13 +128,14 @@ impl Plan {
             chosen: &chosen,
             out: &mut plan.phases,
         };
-        walk.phases(&guide.phases, 0, false, true, None);
+        walk.phases(&guide.phases, 0, false, true, None, None);
         for (p, phase) in plan.phases.iter().enumerate() {
             for (s, step) in phase.steps.iter().enumerate() {
                 // The first occurrence wins, as a walk would find it.
                 plan.index.entry(step.id.clone()).or_insert((p, s));
             }
         }
+        plan.sharers = plan.guide_sharers();
         // Rollback steps as leaves: a command split into parts is its parts.
         for id in &guide.rollback.steps {
             let leaves: Vec<String> = plan
@@ -168,6 +184,67 @@ impl Plan {
     pub fn run_steps(&self) -> impl Iterator<Item = (&PlanPhase, &PlanStep)> {
         self.run_phases()
             .flat_map(|p| p.steps.iter().map(move |s| (p, s)))
+    }
+
+    /// Every leaf step of the deploy window: the checklist without its
+    /// follow-ups.
+    pub fn window_steps(&self) -> impl Iterator<Item = (&PlanPhase, &PlanStep)> {
+        self.run_steps().filter(|(p, _)| p.follow_up_s.is_none())
+    }
+
+    /// Planned time of a step of `phase` in milliseconds, `[lo, hi]`,
+    /// waits excluded: its own estimate, else an equal share of its
+    /// phase's, else an equal share of the guide's among the steps of the
+    /// window with neither, else [`super::forecast::DEFAULT_STEP_MS`].
+    pub fn planned_ms(&self, phase: &PlanPhase, step: &PlanStep) -> [i64; 2] {
+        let ms = |s: u64| super::secs_ms(s);
+        if step.wait_s.is_some() {
+            return [0, 0];
+        }
+        if let Some([lo, hi]) = step.estimate_s {
+            return [ms(lo), ms(hi)];
+        }
+        if let Some([lo, hi]) = phase.estimate_s {
+            let work = phase.steps.iter().filter(|s| s.wait_s.is_none()).count();
+            let work = work.max(1) as i64;
+            return [ms(lo) / work, ms(hi) / work];
+        }
+        match (self.estimate_s, phase.follow_up_s) {
+            (Some([lo, hi]), None) => {
+                let n = self.sharers.max(1) as i64;
+                [ms(lo) / n, ms(hi) / n]
+            }
+            _ => [super::forecast::DEFAULT_STEP_MS; 2],
+        }
+    }
+
+    /// Steps of the window that share the guide's estimate: no wait, no
+    /// estimate of their own or their phase's.
+    fn guide_sharers(&self) -> usize {
+        self.window_steps()
+            .filter(|(p, s)| s.wait_s.is_none() && s.estimate_s.is_none() && p.estimate_s.is_none())
+            .count()
+    }
+
+    /// The work of the deploy window, `[lo, hi]` seconds: every step's
+    /// planned time ([`Plan::planned_ms`]) and every wait, follow-ups,
+    /// rollback and reference sections excluded.
+    pub fn planned_work_s(&self) -> Range {
+        let mut total = [0i64; 2];
+        let mut phase_waits = 0i64;
+        let mut last_phase: Option<&str> = None;
+        for (phase, step) in self.window_steps() {
+            let [lo, hi] = self.planned_ms(phase, step);
+            let wait = step.wait_s.map_or(0, super::secs_ms);
+            total[0] = total[0].saturating_add(lo).saturating_add(wait);
+            total[1] = total[1].saturating_add(hi).saturating_add(wait);
+            if last_phase != Some(phase.id.as_str()) {
+                last_phase = Some(phase.id.as_str());
+                phase_waits = phase_waits.saturating_add(phase.wait_s.map_or(0, super::secs_ms));
+            }
+        }
+        let s = |ms: i64| (ms.saturating_add(phase_waits).max(0) / 1000) as u64;
+        [s(total[0]), s(total[1])]
     }
 
     /// Whether `id` is a command split into parts (its parts are the
@@ -232,8 +309,10 @@ impl Walk<'_> {
         hidden: bool,
         runnable: bool,
         parent_role: Option<&str>,
+        follow_up: Option<u64>,
     ) {
         for p in phases {
+            let follow_up_s = p.follow_up_s.or(follow_up);
             let role = phase_role(&p.title, &p.blocks).or_else(|| parent_role.map(str::to_owned));
             let hidden = hidden
                 || p.alternative_group
@@ -260,12 +339,20 @@ impl Walk<'_> {
                 hidden,
                 runnable,
                 estimate_s: p.estimate_s,
+                follow_up_s,
                 wait_s: duration::wait(&p.title).map(|[lo, _]| lo),
                 steps,
                 gates: phase_gates(p),
                 role: role.clone(),
             });
-            self.phases(&p.sections, depth + 1, hidden, runnable, role.as_deref());
+            self.phases(
+                &p.sections,
+                depth + 1,
+                hidden,
+                runnable,
+                role.as_deref(),
+                follow_up_s,
+            );
         }
     }
 }

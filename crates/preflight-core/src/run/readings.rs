@@ -1,6 +1,6 @@
 //! Readings of a run at a clock reading passed in: the window and phase
-//! timers, progress, the current step, rollback, wait timers and the
-//! end-of-run summary; spans as text.
+//! timers, progress, the current step, follow-ups, rollback, wait timers
+//! and the end-of-run summary; spans as text.
 
 use super::{
     gate, Answer, Decision, GateStatus, Note, Outcome, Plan, PlanPhase, PlanStep, Run, RunState,
@@ -87,6 +87,26 @@ impl Progress {
     }
 }
 
+/// A follow-up of the run ([`PlanPhase::follow_up_s`]): a section due a
+/// while after the deployment ends, with its sub-sections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUp {
+    pub phase_id: String,
+    pub title: String,
+    /// When it is due: the run's end (the window's, until it has
+    /// finished) plus its horizon.
+    pub due_ms: i64,
+    /// Its steps resolved (done or skipped).
+    pub done: usize,
+    pub total: usize,
+}
+
+impl FollowUp {
+    pub fn open(&self) -> usize {
+        self.total - self.done
+    }
+}
+
 /// "1 done · 1 skipped · 5 open".
 pub fn progress_label(done: usize, skipped: usize, open: usize) -> String {
     format!("{done} done · {skipped} skipped · {open} open")
@@ -106,7 +126,7 @@ pub struct Summary {
     pub skipped: Vec<(String, String, String)>,
     /// (step text, who, reason) for waits checked before they elapsed.
     pub overridden: Vec<(String, String, String)>,
-    /// Steps left pending.
+    /// Steps of the window left pending (follow-ups are due later).
     pub open: Vec<String>,
     pub notes: Vec<Note>,
     /// (criterion, who, reason, observed value with its unit) for gate
@@ -191,7 +211,8 @@ impl Run {
     }
 
     /// Steps resolved (done or skipped) out of all in the checklist, for
-    /// one phase or (with `None`) the whole run.
+    /// one phase or (with `None`) the whole run's window: follow-ups
+    /// count in their own phase only ([`Run::follow_ups`]).
     pub fn progress(&self, plan: &Plan, state: &RunState, phase: Option<&str>) -> Progress {
         let mut p = Progress {
             resolved: 0,
@@ -207,13 +228,14 @@ impl Run {
                 .run_phases()
                 .filter(|ph| ph.id == id)
                 .for_each(|ph| ph.steps.iter().for_each(|s| count(ph, s))),
-            None => plan.run_steps().for_each(|(ph, s)| count(ph, s)),
+            None => plan.window_steps().for_each(|(ph, s)| count(ph, s)),
         }
         p
     }
 
     /// The first step of the checklist still pending: of the rollback
-    /// checklist once rolling back.
+    /// checklist once rolling back. A follow-up is the current step only
+    /// once every step of the window is resolved.
     pub fn current_step<'a>(&self, plan: &'a Plan, state: &RunState) -> Option<&'a PlanStep> {
         if state.rollback.is_some() {
             return plan
@@ -221,9 +243,52 @@ impl Run {
                 .find(|(ph, s)| !state.status_in(ph, s).is_resolved())
                 .map(|(_, s)| s);
         }
-        plan.run_steps()
-            .find(|(ph, s)| !state.status_in(ph, s).is_resolved())
+        let open = |(ph, s): &(&PlanPhase, &PlanStep)| !state.status_in(ph, s).is_resolved();
+        plan.window_steps()
+            .find(open)
+            .or_else(|| plan.run_steps().find(open))
             .map(|(_, s)| s)
+    }
+
+    /// The run's follow-ups in guide order: each section that names its
+    /// own horizon, with the steps of its sub-sections that do not.
+    pub fn follow_ups(&self, plan: &Plan, state: &RunState) -> Vec<FollowUp> {
+        let anchor = state
+            .outcome
+            .as_ref()
+            .map_or(self.window.end_ms, |(_, at, ..)| *at);
+        let mut out: Vec<FollowUp> = Vec::new();
+        // (depth, horizon, index in `out`) of the follow-ups around.
+        let mut open: Vec<(usize, u64, usize)> = Vec::new();
+        for phase in plan.run_phases() {
+            while open.last().is_some_and(|(d, ..)| *d >= phase.depth) {
+                open.pop();
+            }
+            let Some(after) = phase.follow_up_s else {
+                continue;
+            };
+            let at = match open.last() {
+                Some(&(_, h, i)) if h == after => i,
+                _ => {
+                    out.push(FollowUp {
+                        phase_id: phase.id.clone(),
+                        title: phase.title.clone(),
+                        due_ms: anchor.saturating_add(secs_ms(after)),
+                        done: 0,
+                        total: 0,
+                    });
+                    out.len() - 1
+                }
+            };
+            open.push((phase.depth, after, at));
+            for s in &phase.steps {
+                out[at].total += 1;
+                if state.status_in(phase, s).is_resolved() {
+                    out[at].done += 1;
+                }
+            }
+        }
+        out
     }
 
     /// Rollback steps resolved out of all of them.
@@ -299,7 +364,8 @@ impl Run {
                 _ => {}
             }
         }
-        for (ph, s) in plan.run_steps() {
+        // Follow-ups are due after the run: not left open by it.
+        for (ph, s) in plan.window_steps() {
             summary.total += 1;
             match state.status_in(ph, s) {
                 StepStatus::Pending => summary.open.push(s.text.clone()),

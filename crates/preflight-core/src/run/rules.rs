@@ -242,7 +242,9 @@ impl Run {
             Some(st) => st.outcome.is_some(),
             None => self.outcome().is_some(),
         });
-        if finished {
+        // Follow-ups fall due after the run: their steps can still be
+        // checked, reopened and noted once it has finished.
+        if finished && !follow_up_work(plan, &action) {
             return Err(Refusal::Finished);
         }
         // The log is folded only when a rule needs it (gates, waits, due
@@ -502,6 +504,20 @@ impl Run {
         }
         added
     }
+}
+
+/// Whether `action` checks, reopens or notes a step of a follow-up: what
+/// a finished run still takes.
+fn follow_up_work(plan: &Plan, action: &Action) -> bool {
+    let step = match action {
+        Action::Check { step, .. } | Action::Uncheck { step } => step,
+        Action::Note {
+            step: Some(step), ..
+        } => step,
+        _ => return false,
+    };
+    plan.step(step)
+        .is_some_and(|(p, _)| p.follow_up_s.is_some() && p.runnable && !p.hidden)
 }
 
 /// The most "Make this a step" / "Not a step" corrections one run holds:

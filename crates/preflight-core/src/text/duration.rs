@@ -127,6 +127,58 @@ pub fn parse(text: &str) -> Option<Range> {
     None
 }
 
+/// When a follow-up is due, from a title that names it, in seconds after
+/// the deployment ends: `Day 3` → 3 days, `Week 2-4` → 4 weeks (a range
+/// is due by its end), `Month 1` → 30 days, `First 24 Hours` and `First
+/// Week` → that span, `Next day` → 1 day, `48h after` and `After 7 days`
+/// → that span. Unlike [`parse`], which gives how long a stage lasts.
+pub fn horizon(text: &str) -> Option<u64> {
+    let toks = tokens(text);
+    let word =
+        |i: usize, w: &str| matches!(toks.get(i), Some(Tok::Word(x)) if x.eq_ignore_ascii_case(w));
+    let unit_at = |i: usize| match toks.get(i) {
+        Some(Tok::Word(u)) => unit_seconds(u),
+        _ => None,
+    };
+    for i in 0..toks.len() {
+        // `Day 3`, `Week 2-4`, `Month 1`: unit first, the range's end.
+        if let Tok::Word(w) = toks[i] {
+            let unit = match w.to_ascii_lowercase().as_str() {
+                "day" => Some(DAY),
+                "week" => Some(WEEK),
+                "month" => Some(MONTH),
+                _ => None,
+            };
+            let preceded_by_number = i > 0 && matches!(toks[i - 1], Tok::Num(_));
+            if let (Some(unit), Some(Tok::Num(a)), false) =
+                (unit, toks.get(i + 1), preceded_by_number)
+            {
+                let end = match (toks.get(i + 2), toks.get(i + 3)) {
+                    (Some(Tok::Dash), Some(Tok::Num(b))) if b >= a => *b,
+                    _ => *a,
+                };
+                return Some(secs(end, unit));
+            }
+        }
+        // `First 24 Hours`, `first week`, `next day`, `within 48 hours`.
+        if word(i, "first") || word(i, "next") || word(i, "within") {
+            if let Some(unit) = unit_at(i + 1) {
+                return Some(unit);
+            }
+            if let (Some(Tok::Num(n)), Some(unit)) = (toks.get(i + 1), unit_at(i + 2)) {
+                return Some(secs(*n, unit));
+            }
+        }
+        // `24 hours after`, `48h after deploy`; `After 7 Days`.
+        if let (Tok::Num(n), Some(unit)) = (&toks[i], unit_at(i + 1)) {
+            if word(i + 2, "after") || (i > 0 && word(i - 1, "after")) {
+                return Some(secs(*n, unit));
+            }
+        }
+    }
+    None
+}
+
 /// Formats seconds for people: `45 s`, `15 min`, `1 h 30 min`, `2 d`.
 pub fn format(seconds: u64) -> String {
     if seconds == 0 {
@@ -223,6 +275,31 @@ mod tests {
         check("Medium-term (First Week)", Some([WEEK, WEEK]));
         check("After 7 Days", Some([WEEK, WEEK]));
         check("Month 2", Some([MONTH, MONTH]));
+    }
+
+    #[test]
+    fn horizons() {
+        let check = |text: &str, expected: Option<u64>| {
+            assert_eq!(horizon(text), expected, "{text:?}");
+        };
+        check("Day 1", Some(DAY));
+        check("Day 1-2", Some(2 * DAY));
+        check("Day 5-6: 75% Traffic", Some(6 * DAY));
+        check("Week 1", Some(WEEK));
+        check("Week 2-4 After Full Rollout", Some(4 * WEEK));
+        check("Month 2", Some(2 * MONTH));
+        check("First 24 hours", Some(DAY));
+        check("First week", Some(WEEK));
+        check("Short-term (First 24 Hours)", Some(DAY));
+        check("Medium-term (First Week)", Some(WEEK));
+        check("Immediate (First Hour)", Some(HOUR));
+        check("24 hours after deploy", Some(DAY));
+        check("48h after", Some(2 * DAY));
+        check("After 7 Days", Some(WEEK));
+        check("Next day", Some(DAY));
+        check("Follow-up", None);
+        check("Monitor for 48 hours", None);
+        check("Step 2: Deploy (5 minutes)", None);
     }
 
     #[test]

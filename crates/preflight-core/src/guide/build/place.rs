@@ -53,6 +53,7 @@ impl Builder<'_> {
                 optional: false,
                 alternative_group: None,
                 estimate_s: None,
+                follow_up_s: None,
                 line: 1,
                 sections: Vec::new(),
                 steps: Vec::new(),

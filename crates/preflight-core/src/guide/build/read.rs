@@ -135,6 +135,14 @@ impl Builder<'_> {
                 self.label(text, ctx);
                 continue;
             }
+            // "Deployment time: 5 minutes." before the steps: the guide's
+            // estimate, as if it were written `**Deployment time:** …`.
+            if ctx.top {
+                if let Some((key, value)) = time_line(text) {
+                    self.meta(key.to_owned(), value.to_owned(), line, ctx);
+                    continue;
+                }
+            }
             ctx.label = None;
             if ctx.rollback && self.rollback.estimate_s.is_none() && text.contains(" in ") {
                 self.rollback.estimate_s = duration::parse(text);
@@ -231,6 +239,50 @@ impl Builder<'_> {
         let text = self.troubles[i].symptom.clone();
         self.trigger(&text, line, TriggerAction::Rollback, None);
     }
+}
+
+/// Whether a metadata key names a span of time: "Duration", "Estimated
+/// time", "Deployment time", "estimated_time", "Downtime" ("Timeout" and
+/// "Rollback time" do not describe the deployment).
+pub(super) fn is_time_key(key: &str) -> bool {
+    let k = key.trim().to_lowercase().replace(['_', '-'], " ");
+    !k.contains("rollback")
+        && k.split_whitespace().count() <= 4
+        && (contains_any(&k, &["duration", "estimate", "downtime"]) || k.ends_with("time"))
+}
+
+/// `Deployment time: 5 minutes.`, `Expected duration: ~1 hour`: a plain
+/// line whose key names a span of time and whose value is one.
+fn time_line(text: &str) -> Option<(&str, &str)> {
+    let (key, value) = text.split_once(':')?;
+    (is_time_key(key) && duration::parse(value).is_some()).then(|| (key.trim(), value.trim()))
+}
+
+/// Spans of time in YAML front matter (`duration: 30m`,
+/// `estimated_time: 45 minutes`), as `(key, value, line)`.
+pub(super) fn front_matter(text: &str) -> Vec<(String, String, usize)> {
+    let mut lines = text.lines();
+    if lines.next().map(str::trim_end) != Some("---") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let t = line.trim_end();
+        if t == "---" || t == "..." {
+            return out;
+        }
+        if line.starts_with(char::is_whitespace) {
+            continue;
+        }
+        if let Some((key, value)) = line.split_once(':') {
+            let value = value.trim().trim_matches(['"', '\'']);
+            if is_time_key(key) && duration::parse(value).is_some() {
+                out.push((key.trim().to_owned(), value.to_owned(), i + 2));
+            }
+        }
+    }
+    // No closing line: not front matter.
+    Vec::new()
 }
 
 /// The role a label or section title gives to the lists under it.

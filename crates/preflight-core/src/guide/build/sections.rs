@@ -22,6 +22,8 @@ pub(super) struct Inherit {
     pub(super) troubleshooting: bool,
     pub(super) role: Role,
     pub(super) summary: bool,
+    /// Inside a post-deployment section: what follows the deployment.
+    pub(super) post_deployment: bool,
 }
 
 impl Builder<'_> {
@@ -104,7 +106,11 @@ impl Builder<'_> {
         self.blocks(&raw.blocks, &mut ctx);
         let holds_criteria =
             self.triggers.len() > triggers_before || self.troubles.len() > troubles_before;
-        let estimate = ctx.estimate.or_else(|| duration::parse(&title));
+        let follow_up_s = follow_up(&title, kind);
+        // "Day 1" says when a follow-up is due, not how long it takes.
+        let estimate = ctx
+            .estimate
+            .or_else(|| duration::parse(&title).filter(|_| follow_up_s.is_none()));
         if ctx.rollback {
             self.rollback.phases.push(id.clone());
             if !matches!(ctx.section_role, Role::Triggers(_)) {
@@ -125,6 +131,7 @@ impl Builder<'_> {
                 _ => Role::Plain,
             },
             summary: ctx.summary,
+            post_deployment: kind == PhaseKind::PostDeployment,
         };
         let mut sections: Vec<Phase> = raw
             .children
@@ -159,6 +166,7 @@ impl Builder<'_> {
             optional,
             alternative_group: None,
             estimate_s: estimate,
+            follow_up_s,
             line: raw.line,
             sections,
             steps: ctx.steps,
@@ -291,8 +299,43 @@ pub(super) fn partition(blocks: Vec<Block>) -> (Option<String>, Vec<Block>, Vec<
     (title, preamble, roots)
 }
 
+/// A follow-up's horizon, in seconds after the deployment ends: a title in
+/// a post-deployment context, or one that says "after", naming a horizon
+/// of at least [`FOLLOW_UP_MIN_S`] ("Day 1", "Week 2-4 After Full
+/// Rollout", "Short-term (First 24 Hours)"). "Immediate (First Hour)" is
+/// still part of the deployment.
+fn follow_up(title: &str, kind: PhaseKind) -> Option<u64> {
+    let lower = title.to_lowercase();
+    let after = Words::new(&lower).contains_any(&["after "]) || lower.ends_with(" after");
+    if kind != PhaseKind::PostDeployment && !(after && kind_may_follow(kind)) {
+        return None;
+    }
+    duration::horizon(title).filter(|s| *s >= FOLLOW_UP_MIN_S)
+}
+
+/// The shortest horizon that makes a section a follow-up.
+const FOLLOW_UP_MIN_S: u64 = 12 * 3600;
+
+/// Kinds a section keeps whatever its context: rollback, troubleshooting
+/// and reference are never follow-ups.
+fn kind_may_follow(kind: PhaseKind) -> bool {
+    !matches!(
+        kind,
+        PhaseKind::Rollback | PhaseKind::Troubleshooting | PhaseKind::Reference
+    )
+}
+
 /// `summary`: [`is_summary_title`] of the title, read once by the caller.
+/// Inside a post-deployment section, every section is post-deployment
+/// unless its own title says rollback, troubleshooting or reference.
 fn classify(title: &str, summary: bool, inherit: Inherit) -> PhaseKind {
+    match classify_title(title, summary, inherit) {
+        kind if inherit.post_deployment && kind_may_follow(kind) => PhaseKind::PostDeployment,
+        kind => kind,
+    }
+}
+
+fn classify_title(title: &str, summary: bool, inherit: Inherit) -> PhaseKind {
     let t = title.to_lowercase();
     let w = Words::new(&t);
     if !inherit.rollback && !inherit.troubleshooting && summary {

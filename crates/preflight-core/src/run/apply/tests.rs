@@ -1777,3 +1777,151 @@ fn an_approver_who_also_performed_the_run_is_no_second_person() {
         "#]],
     );
 }
+
+/// A deployment with follow-ups on day 1 and in week 1.
+const FOLLOW_UPS: &str = "# Release
+
+## Deploy
+
+- [ ] Deploy the build
+- [ ] Check the health endpoint
+
+## Follow-up
+
+### Day 1
+
+- [ ] Review the dashboards
+
+### Week 1
+
+- [ ] Remove the old flag
+";
+
+#[test]
+fn follow_ups_are_never_next_while_the_window_has_work_and_completion_does_not_wait_for_them() {
+    check_run(
+        FOLLOW_UPS,
+        "
+        1 Ana check #3
+        show
+        2 Ana check #1
+        3 Ana check #2
+        show
+        4 Ana finish completed deployed
+        ",
+        expect![[r#"
+            1 Ana check #3: accepted [check “Review the dashboards”]; save 1; publish 1; status PhaseCompleted
+            show:
+              #1 Deploy the build: open
+              #2 Check the health endpoint: open
+              #3 Review the dashboards: done by Ana at 1
+              #4 Remove the old flag: open
+              progress: 0 done · 0 skipped · 2 open; next: #1 Deploy the build
+            2 Ana check #1: accepted [check “Deploy the build”]; save 1; publish 1
+            3 Ana check #2: accepted [check “Check the health endpoint”]; save 1; publish 1; status PhaseCompleted
+            show:
+              #1 Deploy the build: done by Ana at 2
+              #2 Check the health endpoint: done by Ana at 3
+              #3 Review the dashboards: done by Ana at 1
+              #4 Remove the old flag: open
+              progress: 2 done · 0 skipped · 0 open; next: #4 Remove the old flag
+            4 Ana finish completed deployed: accepted [finish as completed]; save 1; publish 1; status RunFinished
+            #1 Deploy the build: done by Ana at 2
+            #2 Check the health endpoint: done by Ana at 3
+            #3 Review the dashboards: done by Ana at 1
+            #4 Remove the old flag: open
+            progress: 2 done · 0 skipped · 0 open; next: #4 Remove the old flag
+            outcome: completed by Ana at 4: deployed
+        "#]],
+    );
+}
+
+#[test]
+fn after_the_end_only_follow_up_steps_are_checked_reopened_or_noted() {
+    check_run(
+        FOLLOW_UPS,
+        "
+        1 Ana check #1
+        2 Ana finish completed deployed
+        3 Ana check #3
+        4 Bob@relay note #4 the flag owners know
+        5 Ana uncheck #3
+        6 Ana check #2
+        7 Ana note the run went fine
+        8 Ana skip #4 no longer needed
+        9 Bob@relay check #4
+        ",
+        expect![[r#"
+            1 Ana check #1: accepted [check “Deploy the build”]; save 1; publish 1
+            2 Ana finish completed deployed: accepted [finish as completed]; save 1; publish 1; status RunFinished
+            3 Ana check #3: accepted [check “Review the dashboards”]; save 1; publish 1; status PhaseCompleted
+            4 Bob@relay note #4 the flag owners know: accepted [a note]; save 1
+            5 Ana uncheck #3: accepted [reopen “Review the dashboards”]; save 1; publish 1
+            6 Ana check #2: refused: this run has ended; start a new run to change it
+            7 Ana note the run went fine: refused: this run has ended; start a new run to change it
+            8 Ana skip #4 no longer needed: refused: this run has ended; start a new run to change it
+            9 Bob@relay check #4: accepted [check “Remove the old flag”]; save 1
+            #1 Deploy the build: done by Ana at 1
+            #2 Check the health endpoint: open
+            #3 Review the dashboards: open
+            #4 Remove the old flag: done by Bob at 9
+            progress: 1 done · 0 skipped · 1 open; next: #2 Check the health endpoint
+            note by Bob at 4 on #4: the flag owners know
+            outcome: completed by Ana at 2: deployed
+        "#]],
+    );
+}
+
+#[test]
+fn a_follow_up_due_with_open_steps_is_announced_once_per_session() {
+    let (mut s, _) = run_script(
+        FOLLOW_UPS,
+        "1 Ana check #1\n2 Ana check #2\n3 Ana finish completed",
+    );
+    let st = s.run.state();
+    let day = 24 * 60 * MIN;
+    // Finished at minute 3: day 1 is due a day later, then week 1.
+    assert_eq!(s.poll_timeout(&st, T0 + 3 * MIN), Some(T0 + 3 * MIN + day));
+    assert_eq!(s.handle_timeout(&st, T0 + 4 * MIN), Applied::default());
+    expect![[r#"
+        [
+            FollowUpDue {
+                phase_id: "p-day-1",
+                title: "Day 1",
+                open: 1,
+            },
+        ]
+    "#]]
+    .assert_debug_eq(&s.handle_timeout(&st, T0 + 3 * MIN + day).effects);
+    assert_eq!(
+        s.handle_timeout(&st, T0 + 3 * MIN + day + 1),
+        Applied::default()
+    );
+    assert_eq!(
+        s.poll_timeout(&st, T0 + 3 * MIN + day),
+        Some(T0 + 3 * MIN + 7 * day)
+    );
+    // A session a month later: week 1 is overdue, and said at once;
+    // day 1's steps done, it is not.
+    let (mut s, _) = run_script(
+        FOLLOW_UPS,
+        "1 Ana check #1\n2 Ana check #2\n3 Ana finish completed\n4 Ana check #3",
+    );
+    let st = s.run.state();
+    let later = T0 + 30 * day;
+    assert_eq!(s.poll_timeout(&st, later), Some(later + 1));
+    expect![[r#"
+        [
+            FollowUpDue {
+                phase_id: "p-week-1",
+                title: "Week 1",
+                open: 1,
+            },
+        ]
+    "#]]
+    .assert_debug_eq(&s.handle_timeout(&st, later).effects);
+    assert_eq!(s.poll_timeout(&st, later), None);
+    // Not for a run that was abandoned.
+    let (s, _) = run_script(FOLLOW_UPS, "1 Ana finish abandoned called off");
+    assert_eq!(s.poll_timeout(&s.run.state(), T0 + 30 * day), None);
+}

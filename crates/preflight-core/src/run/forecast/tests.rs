@@ -238,3 +238,184 @@ fn time_before_the_window_opens_does_not_count_as_slow() {
         .unwrap();
     assert_eq!(f.pace, 1.0);
 }
+
+/// A run of `guide` started at `T0` with the guide's own window.
+fn own_window(guide: &str) -> (Guide, Plan, Run) {
+    let g = Guide::parse(guide);
+    let run = Run::new(
+        [5; 16],
+        &g,
+        "hash",
+        "Ana",
+        BTreeMap::new(),
+        T0,
+        Run::default_window(&g, T0),
+    );
+    let plan = run.plan(&g);
+    (g, plan, run)
+}
+
+#[test]
+fn a_calm_guide_in_its_own_window_stays_quiet_and_its_follow_ups_are_not_work() {
+    let (g, plan, run) = own_window(crate::test_fixtures::CALM);
+    assert_eq!(run.window.end_ms - run.window.start_ms, 5 * MIN);
+    let f = run
+        .forecast(&plan, &run.state(), g.rollback.estimate_s, T0 + 1000)
+        .unwrap();
+    // Three steps share the guide's five minutes; day 1, day 2 and week 1
+    // are not in the window.
+    assert_eq!(f.remaining_ms, 5 * MIN);
+    assert_eq!(f.planned_finish_ms, T0 + 5 * MIN);
+    // Five minutes of work and two of rollback never fit five minutes:
+    // the point of no return passed before the start, which is no news.
+    assert!(matches!(f.no_return, NoReturn::Passed { .. }));
+    assert_eq!(f.alarm, Alarm::Quiet);
+    assert_eq!(f.running_long, None);
+    assert_eq!(plan.planned_work_s(), [5 * 60, 5 * 60]);
+}
+
+#[test]
+fn a_plan_that_fits_but_goes_slowly_is_watched_then_alarms() {
+    let (g, plan, run) = setup();
+    let at = |now| {
+        run.forecast(&plan, &run.state(), g.rollback.estimate_s, now)
+            .unwrap()
+    };
+    assert_eq!(at(T0).alarm, Alarm::Quiet);
+    assert_eq!(at(T0).planned_finish_ms, T0 + 60 * MIN);
+    // Nothing checked for 36 minutes: the first step (5 minutes planned)
+    // runs long, and the point of no return is 9 minutes away.
+    let f = at(T0 + 36 * MIN);
+    assert_eq!(f.alarm, Alarm::Watch);
+    assert_eq!(f.running_long.map(|(_, over)| over), Some(31 * MIN));
+    assert_eq!(at(T0 + 47 * MIN).alarm, Alarm::Alarm);
+}
+
+#[test]
+fn a_step_runs_long_past_twice_its_plan_and_two_minutes() {
+    let (g, plan, mut run) = setup();
+    check(&mut run, &plan, T0 + 5 * MIN, "Announce");
+    let at = |run: &Run, now| {
+        run.forecast(&plan, &run.state(), g.rollback.estimate_s, now)
+            .unwrap()
+    };
+    // "Freeze merges": 5 minutes planned, counted from the last check-off.
+    assert_eq!(at(&run, T0 + 15 * MIN).running_long, None);
+    let f = at(&run, T0 + 17 * MIN);
+    let (id, over) = f.running_long.clone().unwrap();
+    assert_eq!(plan.step(&id).unwrap().1.text, "Freeze merges");
+    assert_eq!(over, 7 * MIN);
+    assert_eq!(f.alarm, Alarm::Watch);
+    // A short step needs two minutes over, not only twice its time.
+    let (g, plan, run) = own_window("# R\n\n## Deploy (1 minute)\n\n- [ ] Flip\n- [ ] Check\n");
+    let f = |now| {
+        run.forecast(&plan, &run.state(), g.rollback.estimate_s, now)
+            .unwrap()
+    };
+    assert_eq!(f(T0 + 2 * MIN).running_long, None);
+    assert!(f(T0 + 3 * MIN).running_long.is_some());
+}
+
+#[test]
+fn a_plan_that_never_fit_alarms_only_when_the_finish_slips() {
+    // Ten steps of two minutes in a 15-minute window.
+    let guide = "# R\n\n**Duration:** 15 minutes\n\n## Deploy (20 minutes)\n\n- [ ] One\n- [ ] Two\n- [ ] Three\n- [ ] Four\n- [ ] Five\n- [ ] Six\n- [ ] Seven\n- [ ] Eight\n- [ ] Nine\n- [ ] Ten\n";
+    let (g, plan, mut run) = own_window(guide);
+    let f = |run: &Run, now| {
+        run.forecast(&plan, &run.state(), g.rollback.estimate_s, now)
+            .unwrap()
+    };
+    assert_eq!(f(&run, T0).alarm, Alarm::Quiet);
+    assert_eq!(f(&run, T0).planned_finish_ms, T0 + 20 * MIN);
+    for (n, step) in ["One", "Two", "Three"].iter().enumerate() {
+        check(&mut run, &plan, T0 + (n as i64 + 1) * 3 * MIN, step);
+        if n == 0 {
+            // A minute behind, past the point of no return: not news.
+            let behind = f(&run, T0 + 3 * MIN);
+            assert!(matches!(behind.no_return, NoReturn::Passed { .. }));
+            assert_eq!(behind.finish_ms - behind.planned_finish_ms, MIN);
+            assert_eq!(behind.alarm, Alarm::Quiet);
+        }
+    }
+    // At pace 1.5 the finish is 10 minutes later than planned: news.
+    let late = f(&run, T0 + 9 * MIN);
+    assert_eq!(late.finish_ms - late.planned_finish_ms, 10 * MIN);
+    assert_eq!(late.alarm, Alarm::Alarm);
+}
+
+#[test]
+fn follow_ups_are_due_after_the_window_or_the_finish() {
+    let (_, plan, mut run) = own_window(crate::test_fixtures::CALM);
+    let show = |run: &Run| {
+        run.follow_ups(&plan, &run.state())
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} due +{} min, {}/{}",
+                    f.title,
+                    (f.due_ms - T0) / MIN,
+                    f.done,
+                    f.total
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    expect_test::expect![[r#"
+        Day 1 due +1445 min, 0/2
+        Day 2 due +2885 min, 0/2
+        Week 1 due +10085 min, 0/2"#]]
+    .assert_eq(&show(&run));
+    run.record(
+        &plan,
+        T0 + 3 * MIN,
+        "Ana",
+        Action::Finish {
+            outcome: super::super::Outcome::Completed,
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    check(&mut run, &plan, T0 + 4 * MIN, "Review the eviction");
+    expect_test::expect![[r#"
+        Day 1 due +1443 min, 1/2
+        Day 2 due +2883 min, 0/2
+        Week 1 due +10083 min, 0/2"#]]
+    .assert_eq(&show(&run));
+}
+
+#[test]
+fn the_start_form_says_when_the_work_does_not_fit() {
+    let check = |work: Range, window_min: i64, expect: expect_test::Expect| {
+        expect.assert_eq(&format!("{:?}", window_fit(work, window_min * MIN)));
+    };
+    check(
+        [90 * 60, 90 * 60],
+        5,
+        expect_test::expect![[
+            r#"Some("The steps take about 1 h 30 min; the window is 5 min — widen it?")"#
+        ]],
+    );
+    check(
+        [20 * 60, 40 * 60],
+        20,
+        expect_test::expect![[
+            r#"Some("The steps take about 20–40 min; the window is 20 min — widen it?")"#
+        ]],
+    );
+    check([20 * 60, 40 * 60], 30, expect_test::expect!["None"]);
+    check([5 * 60, 5 * 60], 5, expect_test::expect!["None"]);
+    check([0, 0], 0, expect_test::expect!["None"]);
+    // The work of a plan: steps, waits, shares; never its follow-ups.
+    let work = |guide: &str| Plan::new(&Guide::parse(guide), &BTreeMap::new()).planned_work_s();
+    assert_eq!(work(GUIDE), [60 * 60, 60 * 60]);
+    assert_eq!(work(crate::test_fixtures::CALM), [5 * 60, 5 * 60]);
+    assert_eq!(
+        work("# R\n\nEstimated time: 20-40 min\n\n## Prepare (5 min)\n\n- [ ] b\n\n## Deploy\n\n- [ ] a\n- [ ] c\n"),
+        [5 * 60 + 2 * 10 * 60, 5 * 60 + 2 * 20 * 60]
+    );
+    assert_eq!(
+        work("# R\n\n## Deploy\n\n- [ ] a\n- [ ] b\n"),
+        [4 * 60, 4 * 60]
+    );
+}
