@@ -61,9 +61,9 @@ ensure_npm_deps() {
   # wasm-opt comes from the npm package binaryen@132.0.0: Debian's binaryen
   # is too old and produces a module that fails to load.
   if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] ||
-     [ ! -d node_modules/@nats-io/jetstream ] ||
+     [ ! -d node_modules/@nats-io/jetstream ] || [ ! -f node_modules/axe-core/axe.min.js ] ||
      [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    say "installing npm packages (binaryen, playwright-core, esbuild, NATS clients)"
+    say "installing npm packages (binaryen, playwright-core, esbuild, NATS clients, axe-core)"
     npm ci --no-audit --no-fund --loglevel=error
   fi
 }

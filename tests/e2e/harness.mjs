@@ -138,3 +138,60 @@ export const status = (page, text) => step(page, text).getAttribute('data-status
 
 /** The id of the run the page shows (its address is `#run=<id>`). */
 export const runId = async (page) => (await page.evaluate(() => location.hash)).replace('#run=', '');
+
+// axe-core's source, read once. The page's Content-Security-Policy blocks
+// inline and injected <script> tags, so the source is evaluated through the
+// DevTools protocol (page.evaluate), which the policy does not govern. axe
+// waits on timers between its checks: on a page whose clock a test controls
+// (openRunPage) it gets the browser's own timers, so that it finishes while
+// the page's time stands still.
+let axeSource = null;
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+
+/**
+ * Runs axe-core on the page as it is now (WCAG 2.1 A and AA plus best
+ * practices) and returns its violations; `label` names the view in errors.
+ */
+export async function axe(page, label = page.url()) {
+  axeSource ??= readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.evaluate(
+      `(function (setTimeout, clearTimeout) {\n${axeSource}\n}).call(window,` +
+        ' (globalThis.__pwClock?.builtins ?? window).setTimeout.bind(window),' +
+        ' (globalThis.__pwClock?.builtins ?? window).clearTimeout.bind(window))',
+    );
+    if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+      throw new Error(`axe-core did not load into ${label}`);
+    }
+  }
+  try {
+    return await page.evaluate(
+      (values) => window.axe.run(document, { runOnly: { type: 'tag', values } }).then((r) => r.violations),
+      AXE_TAGS,
+    );
+  } catch (err) {
+    throw new Error(`axe could not check ${label}: ${err.message}`);
+  }
+}
+
+/** Formats axe violations: rule, impact, help, and the first few nodes. */
+export function formatViolations(violations, label, nodes = 4) {
+  const lines = [`${label}: ${violations.length} accessibility violation(s)`];
+  for (const v of violations) {
+    lines.push(`- ${v.id} [${v.impact}] ${v.help} (${v.nodes.length} node(s)) ${v.helpUrl}`);
+    for (const n of v.nodes.slice(0, nodes)) {
+      const html = n.html.replace(/\s+/g, ' ').slice(0, 160);
+      lines.push(`    ${n.target.join(' ')}  ${html}`);
+      const why = (n.failureSummary ?? '').split('\n').filter((l) => l && !/^Fix (any|all)/.test(l))[0];
+      if (why) lines.push(`      ${why.trim()}`);
+    }
+    if (v.nodes.length > nodes) lines.push(`    … and ${v.nodes.length - nodes} more`);
+  }
+  return lines.join('\n');
+}
+
+/** Fails with a readable list when axe finds any violation on the page. */
+export async function assertNoViolations(page, label = page.url()) {
+  const violations = await axe(page, label);
+  if (violations.length > 0) throw new Error(formatViolations(violations, label));
+}
