@@ -92,6 +92,15 @@ pub fn App() -> impl IntoView {
         })
     });
 
+    let in_run = move || open_run.with(Option::is_some);
+    // The start page: no run, review or settings open.
+    let on_home = move || {
+        !in_run()
+            && !state.reviewing.get()
+            && !state.settings.get()
+            && !state.sharing.joining.with(Option::is_some)
+    };
+
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         let file = ev
@@ -105,24 +114,52 @@ pub fn App() -> impl IntoView {
 
     view! {
         <div class="app" on:dragover=|ev: web_sys::DragEvent| ev.prevent_default() on:drop=on_drop>
-            <header class="topbar">
+            <header class="topbar" class:in-run=in_run>
                 <a class="brand" href="./">"Preflight"</a>
-                <button
-                    type="button"
-                    class="review-toggle"
-                    aria-pressed=move || state.reviewing.get().to_string()
-                    on:click=move |_| {
-                        let on = !state.reviewing.get_untracked();
-                        if on {
-                            state.close_run();
+                <nav class="topnav" aria-label="Pages">
+                    <Show when=in_run>
+                        <button type="button" on:click=move |_| state.close_run()>"All runs"</button>
+                    </Show>
+                    <button
+                        type="button"
+                        class="review-toggle"
+                        aria-pressed=move || state.reviewing.get().to_string()
+                        on:click=move |_| {
+                            let on = !state.reviewing.get_untracked();
+                            if on {
+                                state.close_run();
+                                state.settings.set(false);
+                            }
+                            state.reviewing.set(on);
+                            location::set_fragment(on.then_some("review"));
                         }
-                        state.reviewing.set(on);
-                        location::set_fragment(on.then_some("review"));
-                    }
-                >
-                    "Review"
-                </button>
-                <ui::open::OpenControls />
+                    >
+                        "Review"
+                    </button>
+                    <button
+                        type="button"
+                        class="settings-toggle"
+                        aria-pressed=move || state.settings.get().to_string()
+                        on:click=move |_| {
+                            let on = !state.settings.get_untracked();
+                            if on {
+                                state.close_run();
+                                if state.reviewing.get_untracked() {
+                                    state.reviewing.set(false);
+                                    location::set_fragment(None);
+                                }
+                            }
+                            state.settings.set(on);
+                        }
+                    >
+                        "Settings"
+                    </button>
+                </nav>
+                // Away from the start page, the ways to open a guide fold
+                // into one disclosure.
+                <Show when=move || !on_home()>
+                    <ui::open::OpenMenu />
+                </Show>
             </header>
             <ui::notices::Notices />
             <main id="main">
@@ -136,10 +173,17 @@ pub fn App() -> impl IntoView {
                     if state.reviewing.get() {
                         return Some(view! { <ui::review::Review /> }.into_any());
                     }
+                    if state.settings.get() {
+                        return Some(view! { <ui::home::Settings /> }.into_any());
+                    }
                     if state.sharing.joining.with(Option::is_some) {
                         return Some(view! { <ui::share::JoinPanel /> }.into_any());
                     }
-                    let guide = state.guide.get()?;
+                    let Some(guide) = state.guide.get() else {
+                        // Nothing open yet: what Preflight does and the
+                        // ways to open a guide.
+                        return Some(view! { <ui::home::Intro /> }.into_any());
+                    };
                     // Rebuilt when another run opens, not on every change.
                     Some(if open_run.get().is_some() {
                         view! { <ui::run::RunView guide /> }.into_any()
@@ -147,6 +191,7 @@ pub fn App() -> impl IntoView {
                         // Rebuilt when the preview's corrections change.
                         state.preview.track();
                         view! {
+                            <ui::home::Intro />
                             <ui::home::Home />
                             <ui::guide::GuideView guide />
                             <ui::review::TreeOutline />

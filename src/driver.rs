@@ -49,6 +49,14 @@ pub fn carry_out(state: AppState, applied: &Applied) {
             Effect::Replanned => {}
             Effect::FollowGuide(_) => follow = true,
             Effect::AskToNotify => notify::request_permission(),
+            Effect::FollowUpDue { title, open, .. } => {
+                let text = format!(
+                    "Follow-up due: “{title}” ({open} step{} open).",
+                    if *open == 1 { "" } else { "s" }
+                );
+                notify::show("Preflight", &text);
+                state.notify(NoticeKind::Warning, text);
+            }
             Effect::Announce { text, status } => {
                 notify::show("Preflight", text);
                 state.notify(NoticeKind::Info, text.clone());

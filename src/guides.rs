@@ -170,6 +170,7 @@ impl AppState {
             hash,
             text,
         }));
+        self.settings.set(false);
         true
     }
 

@@ -180,6 +180,7 @@ impl AppState {
         }
         location::set_run_hash(Some(&run.id));
         self.reviewing.set(false);
+        self.settings.set(false);
         self.cursor.set(None);
         self.pending.set(Vec::new());
         persist::compact_soon(&run.id);

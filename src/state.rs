@@ -142,6 +142,8 @@ pub struct AppState {
     pub only_mine: RwSignal<bool>,
     /// The managers' review is shown instead of the guide.
     pub reviewing: RwSignal<bool>,
+    /// The settings page (webhook, storage and import) is shown.
+    pub settings: RwSignal<bool>,
     pub notices: RwSignal<Vec<Notice>>,
     /// Messages from start-up (a run that could not be opened by its
     /// address, storage that could not be read) that the guide opened
@@ -194,6 +196,7 @@ impl AppState {
             sharing: crate::share::Sharing::new(),
             read_only: RwSignal::new(false),
             reviewing: RwSignal::new(false),
+            settings: RwSignal::new(false),
             only_mine: RwSignal::new(false),
             notices: RwSignal::new(Vec::new()),
             held: StoredValue::new(Vec::new()),

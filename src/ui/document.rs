@@ -422,7 +422,8 @@ pub fn code_block(text: &str, lang: Option<&str>, shown: String) -> AnyView {
         .collect_view();
     view! {
         <div class="code-wrap">
-            <pre class=class data-lang=lang.map(str::to_owned)><code>{tokens}</code></pre>
+            // Focusable, so that a long line can be scrolled with the keys.
+            <pre class=class data-lang=lang.map(str::to_owned) tabindex="0"><code>{tokens}</code></pre>
             {run::copy_button(text.to_owned())}
         </div>
     }

@@ -8,6 +8,22 @@ use preflight_core::run::{format_ms, Plan};
 use preflight_core::{LastGuide, Run};
 use std::collections::BTreeMap;
 
+/// What Preflight does, and the ways to open a guide.
+#[component]
+pub fn Intro() -> impl IntoView {
+    view! {
+        <section class="intro" aria-labelledby="intro-title">
+            <h2 id="intro-title">"Run a deployment guide as a live checklist"</h2>
+            <p>
+                "Preflight turns a deployment guide written in Markdown into a checklist for the deploy window: steps to check, commands to copy, timers, gates and a rollback plan, kept in this browser."
+            </p>
+            <crate::ui::open::OpenControls />
+        </section>
+    }
+}
+
+/// The start page under the intro: start a run of the open guide (shown
+/// below as a preview), reopen a recent run or guide.
 #[component]
 pub fn Home() -> impl IntoView {
     view! {
@@ -15,6 +31,14 @@ pub fn Home() -> impl IntoView {
         <StartRun />
         <RecentRuns />
         <RecentGuidesList />
+    }
+}
+
+/// The settings page: storage and import, the webhook.
+#[component]
+pub fn Settings() -> impl IntoView {
+    view! {
+        <h1 class="page-title">"Settings"</h1>
         <StoragePanel />
         <crate::ui::webhook::WebhookPanel />
     }
@@ -91,6 +115,19 @@ fn StartRun() -> impl IntoView {
             )
         })
         .unwrap_or_else(|| "The guide gives no estimate; the window defaults to one hour.".into());
+    // The window's work for the chosen alternatives, against the window:
+    // said here, while it can still be changed, not as an alarm later.
+    let guide = open.guide.clone();
+    let work = Memo::new(move |_| choices.with(|c| Plan::new(&guide, c).planned_work_s()));
+    let fit = move || {
+        let (from, to) = (
+            clock::from_input(&start.get())?,
+            clock::from_input(&end.get())?,
+        );
+        (to > from)
+            .then(|| preflight_core::run::forecast::window_fit(work.get(), to - from))
+            .flatten()
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (Some(start_ms), Some(end_ms)) = (
@@ -154,6 +191,7 @@ fn StartRun() -> impl IntoView {
                 </label>
             </div>
             <p class="hint">{estimate}</p>
+            {move || fit().map(|text| view! { <p class="window-fit" role="status">{text}</p> })}
             {move || {
                 let n = state.preview.with(|o| o.len());
                 (n > 0)

@@ -77,3 +77,28 @@ pub fn OpenControls() -> impl IntoView {
         </Show>
     }
 }
+
+/// The ways to open a guide folded into one disclosure, for the top bar
+/// away from the start page (during a run, they would take the phone's
+/// screen from the run's status).
+#[component]
+pub fn OpenMenu() -> impl IntoView {
+    let open = RwSignal::new(false);
+    view! {
+        <div class="open-menu">
+            <button
+                type="button"
+                aria-expanded=move || open.get().to_string()
+                aria-controls="open-panel"
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                "Open a guide…"
+            </button>
+            <div id="open-panel" class="open-panel" hidden=move || !open.get()>
+                <Show when=move || open.get()>
+                    <OpenControls />
+                </Show>
+            </div>
+        </div>
+    }
+}

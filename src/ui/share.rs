@@ -9,26 +9,11 @@ use crate::effects::clipboard;
 use crate::share;
 use crate::state::{AppState, NoticeKind};
 
-/// The run header's live-sharing buttons, badge and who else is here.
+/// Once the run is shared: the connection, unsent changes and who else
+/// is here.
 #[component]
-pub fn ShareControls() -> impl IntoView {
+pub fn ShareBadge() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let open = state.sharing.form_open;
-    let copy = move |_| {
-        let Some(link) = share::link(state) else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            match clipboard::copy(&link).await {
-                Ok(()) => state.notify(
-                    NoticeKind::Info,
-                    "The live link was copied. It names the run, team and relay; whoever opens it needs the team's password.".into(),
-                ),
-                Err(why) => state.notify(NoticeKind::Warning, format!("Not copied: {why}. The link: {link}")),
-            }
-        });
-    };
-    let shared = move || state.sharing.settings.with(Option::is_some);
     let badge = move || {
         let status = state.sharing.status.get()?;
         let unsent = share::unsent_count(state);
@@ -65,29 +50,66 @@ pub fn ShareControls() -> impl IntoView {
         })
     };
     view! {
-        <Show when=move || !state.read_only.get()>
-            <Show
-                when=shared
-                fallback=move || {
-                    view! {
-                        <button
-                            type="button"
-                            aria-expanded=move || open.get().to_string()
-                            on:click=move |_| open.update(|o| *o = !*o)
-                        >
-                            "Share live…"
-                        </button>
-                    }
-                }
-            >
-                {badge}
-                <button type="button" on:click=copy>"Copy live link"</button>
-                <button type="button" class="small" on:click=move |_| share::stop(state)>
-                    "Stop sharing here"
-                </button>
-                {others}
-            </Show>
+        <Show when=move || state.sharing.settings.with(Option::is_some)>
+            {badge}
+            {others}
         </Show>
+    }
+}
+
+/// The sharing actions, as items of the run's "Share and export" menu:
+/// share live, or once shared, copy the live link and stop sharing.
+#[component]
+pub fn ShareMenuItems() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let open = state.sharing.form_open;
+    let copy = move |_| {
+        let Some(link) = share::link(state) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match clipboard::copy(&link).await {
+                Ok(()) => state.notify(
+                    NoticeKind::Info,
+                    "The live link was copied. It names the run, team and relay; whoever opens it needs the team's password.".into(),
+                ),
+                Err(why) => state.notify(NoticeKind::Warning, format!("Not copied: {why}. The link: {link}")),
+            }
+        });
+    };
+    let shared = move || state.sharing.settings.with(Option::is_some);
+    let writable = move || !state.read_only.get();
+    view! {
+        <button
+            type="button"
+            role="menuitem"
+            tabindex="-1"
+            hidden=move || !writable() || shared()
+            on:click=move |_| {
+                open.set(true);
+                crate::ui::reveal(".share-form");
+            }
+        >
+            "Share live…"
+        </button>
+        <button
+            type="button"
+            role="menuitem"
+            tabindex="-1"
+            hidden=move || !writable() || !shared()
+            on:click=copy
+        >
+            "Copy live link"
+        </button>
+        <button
+            type="button"
+            role="menuitem"
+            tabindex="-1"
+            hidden=move || !writable() || !shared()
+            on:click=move |_| share::stop(state)
+        >
+            "Stop sharing here"
+        </button>
     }
 }
 

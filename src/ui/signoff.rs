@@ -27,6 +27,20 @@ pub fn SignOffForm(on_done: Callback<()>) -> impl IntoView {
             })
             .unwrap_or_default()
     });
+    // What a signature covers: the log as it stands.
+    let log_head = move || {
+        state.run.with(|r| {
+            r.as_ref()
+                .map(|r| {
+                    format!(
+                        "Signs the log as it stands: {} entries, head {}",
+                        r.run.events.len(),
+                        chain::head(&r.run.events)
+                    )
+                })
+                .unwrap_or_default()
+        })
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let phase = Some(scope.get_untracked()).filter(|s| !s.is_empty());
@@ -95,6 +109,7 @@ pub fn SignOffForm(on_done: Callback<()>) -> impl IntoView {
                 <legend>"Meaning"</legend>
                 {meanings}
             </fieldset>
+            <p class="log-head">{log_head}</p>
             <button type="submit" class="primary">"Sign"</button>
         </form>
     }
@@ -116,6 +131,7 @@ pub fn Signatures() -> impl IntoView {
                 .collect();
             Some((sigs, chain::head(&r.run.events), r.run.events.len(), phases))
         })?;
+        let sigs_empty = sigs.is_empty();
         let rows = sigs
             .into_iter()
             .map(|s| {
@@ -137,8 +153,11 @@ pub fn Signatures() -> impl IntoView {
                 }
             })
             .collect_view();
+        let none = sigs_empty;
         Some(view! {
-            <section class="signatures" aria-label="Sign-offs">
+            // Without signatures, the section is printed (its log head)
+            // but not shown on screen, where the sign-off form has it.
+            <section class="signatures" class:empty=none aria-label="Sign-offs">
                 <h3>"Sign-offs"</h3>
                 <ul>{rows}</ul>
                 <p class="log-head">
@@ -296,7 +315,7 @@ pub fn Timeline() -> impl IntoView {
             )
         })?;
         Some(view! {
-            <details class="timeline recent">
+            <details class="timeline recent" id="run-log">
                 <summary>"Timeline"</summary>
                 <ol>{rows}</ol>
             </details>

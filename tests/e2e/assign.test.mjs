@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ARTIFACTS, openRunPage, startRun, step } from './harness.mjs';
+import { ARTIFACTS, openRunPage, startRun, step, act } from './harness.mjs';
 
 const badge = (page, text) => step(page, text).locator('.badge.assignee');
 
@@ -17,7 +17,7 @@ test('steps are assigned by role, phase or one by one, filtered to mine, and sho
   assert.equal(await badge(page, 'Roll out').count(), 0);
 
   // Every DBA step in one action, due four hours after the start.
-  await page.getByRole('button', { name: 'Assign…' }).click();
+  await act(page, 'Assign…');
   const form = page.getByRole('form', { name: 'Assign' });
   await form.getByLabel('What').selectOption({ label: 'Every step of role: DBA' });
   await form.getByLabel('Who').fill('Dana');
@@ -31,7 +31,7 @@ test('steps are assigned by role, phase or one by one, filtered to mine, and sho
   assert.equal(await badge(page, 'Run the migration').textContent(), '→ Dana · due 13:00');
 
   // A whole phase, then one step of it to someone else.
-  await page.getByRole('button', { name: 'Assign…' }).click();
+  await act(page, 'Assign…');
   await form.getByLabel('What').selectOption({ label: 'Phase: Deploy' });
   await form.getByLabel('Who').fill('Ben');
   await form.getByLabel('Due (optional)').fill('12:30');
@@ -45,12 +45,12 @@ test('steps are assigned by role, phase or one by one, filtered to mine, and sho
   assert.equal(await badge(page, 'Smoke test').textContent(), '→ Ben · due 12:30');
 
   // My steps: only Ana's stay visible.
-  await page.getByRole('button', { name: 'My steps' }).click();
+  await act(page, 'My steps');
   assert.equal(await step(page, 'Roll out').isVisible(), true);
   for (const other of ['Take a backup', 'Smoke test', 'Announce the release']) {
     assert.equal(await step(page, other).isVisible(), false, other);
   }
-  await page.getByRole('button', { name: 'My steps' }).click();
+  await act(page, 'My steps');
   assert.equal(await step(page, 'Smoke test').isVisible(), true);
 
   // In print.

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ARTIFACTS, env, openRunPage, startRun, step } from './harness.mjs';
+import { ARTIFACTS, env, openRunPage, startRun, step, act } from './harness.mjs';
 
 test('the audit pack of a finished run opens from disk and shows every step and the hash', async () => {
   const { page, context, errors } = await openRunPage();
@@ -22,7 +22,7 @@ test('the audit pack of a finished run opens from disk and shows every step and 
   const save = async (name) => {
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByRole('button', { name }).click(),
+      act(page, name),
     ]);
     const path = join(ARTIFACTS, download.suggestedFilename());
     await download.saveAs(path);

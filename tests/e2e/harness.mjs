@@ -116,13 +116,31 @@ export async function openRunPage(path = '/', { viewport, colorScheme, route } =
  * tests/e2e/artifacts as `<prefix>-<suggested name>` and returns its text.
  */
 export async function downloadText(page, name, prefix) {
-  const [file] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name }).click(),
-  ]);
+  const [file] = await Promise.all([page.waitForEvent('download'), act(page, name)]);
   const path = join(ARTIFACTS, `${prefix}-${file.suggestedFilename()}`);
   await file.saveAs(path);
   return readFileSync(path, 'utf8');
+}
+
+/**
+ * Clicks the control named `name`: a visible button, else the item of
+ * one of the page's menus, opening the menu first as a person would.
+ */
+export async function act(page, name) {
+  const button = page.getByRole('button', { name, exact: true });
+  if ((await button.count()) > 0 && (await button.first().isVisible())) {
+    return button.first().click();
+  }
+  // Menu items are found closed too: by their text, a check mark aside.
+  const items = page.locator('[role=menu] > [role^=menuitem]');
+  const texts = await items.evaluateAll((all) => all.map((el) => el.textContent.replace('✓', '').trim()));
+  const index = texts.indexOf(name);
+  if (index < 0) throw new Error(`no button or menu item named “${name}”`);
+  const item = items.nth(index);
+  const menu = await item.evaluate((el) => el.closest('[role=menu]').getAttribute('aria-labelledby'));
+  const opener = page.locator(`#${menu}`);
+  if ((await opener.getAttribute('aria-expanded')) !== 'true') await opener.click();
+  await item.click();
 }
 
 /** Starts a run from the start form, as `name`, with an optional option. */

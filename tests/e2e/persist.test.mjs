@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, appReady, env, openRunPage, startRun, status, step, runId } from './harness.mjs';
+import { ARTIFACTS, appReady, env, openRunPage, startRun, status, step, runId, act } from './harness.mjs';
 
 
 test('two tabs check different steps at the same time and both survive a reload', async () => {
@@ -144,7 +144,7 @@ test('an exported run imports identically elsewhere; a tampered file changes not
   await page.getByRole('button', { name: 'Skip step' }).click();
   const [download] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Export run' }).click(),
+    act(page, 'Export run'),
   ]);
   assert.match(download.suggestedFilename(), /^preflight-run-orders-api-v2-4-production-deployment-2026-11-25-09-00\.json$/);
   const file = join(ARTIFACTS, 'exported-run.json');
@@ -158,6 +158,7 @@ test('an exported run imports identically elsewhere; a tampered file changes not
   const second = await openRunPage();
   const tampered = join(ARTIFACTS, 'tampered-run.json');
   writeFileSync(tampered, exported.replace('on the bridge', 'no reason'));
+  await second.page.getByRole('button', { name: 'Settings' }).click();
   await second.page.locator('.storage-panel summary').click();
   await second.page.locator('.storage-panel input[type="file"]').setInputFiles(tampered);
   await second.page.waitForSelector('.notice-error');

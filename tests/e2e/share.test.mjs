@@ -4,7 +4,7 @@
 // timers (pings, reconnects) must run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appReady, env, startRun, status, step, runId } from './harness.mjs';
+import { appReady, env, startRun, status, step, runId, act } from './harness.mjs';
 import { PASSWORDS, startCluster, startRelay } from './nats.mjs';
 
 async function device(name) {
@@ -32,7 +32,7 @@ async function shareRun(a, servers, { fourEyes = false } = {}) {
   await appReady(a.page);
   if (fourEyes) await a.page.getByLabel("Require a second person's").check();
   await startRun(a.page, { name: a.name });
-  await a.page.getByRole('button', { name: 'Share live…' }).click();
+  await act(a.page, 'Share live…');
   const form = a.page.getByRole('form', { name: 'Share this run live' });
   await form.getByLabel('Relay address(es)').fill(servers.join(', '));
   await form.getByLabel('Team').fill('ops');
@@ -275,7 +275,7 @@ test('nothing of sharing is loaded until a run is shared', async () => {
     await a.page.goto(env.server.url + '/');
     await appReady(a.page);
     await startRun(a.page, { name: 'Ana' });
-    await a.page.getByRole('button', { name: 'Share live…' }).click();
+    await act(a.page, 'Share live…');
     assert.ok(!requested.includes('/relay.js'), `loaded: ${requested}`);
     assert.equal(await a.page.locator('.live').count(), 0);
     const form = a.page.getByRole('form', { name: 'Share this run live' });
@@ -319,7 +319,7 @@ test('a new guide version adopted on one device reaches the others', () =>
     await appReady(a.page);
     await paste(a.page, V1);
     await startRun(a.page, { name: 'Ana' });
-    await a.page.getByRole('button', { name: 'Share live…' }).click();
+    await act(a.page, 'Share live…');
     const form = a.page.getByRole('form', { name: 'Share this run live' });
     await form.getByLabel('Relay address(es)').fill(relay.ws);
     await form.getByLabel('Team').fill('ops');

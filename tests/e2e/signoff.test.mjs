@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, ROOT, appReady, env, openRunPage, startRun, status, step } from './harness.mjs';
+import { ARTIFACTS, ROOT, appReady, env, openRunPage, startRun, status, step, act } from './harness.mjs';
 
 const squash = (s) => s.replace(/\s+/g, ' ').trim();
 
@@ -24,7 +24,7 @@ async function printToText(page, name) {
 async function sign(page, { name, role, meaning, scope }) {
   const form = page.getByRole('form', { name: 'Sign off' });
   // A refused signature leaves the form open with what was typed.
-  if ((await form.count()) === 0) await page.getByRole('button', { name: 'Sign off…' }).click();
+  if ((await form.count()) === 0) await act(page, 'Sign off…');
   await form.getByLabel("Signer's name").fill(name);
   await form.getByLabel('Role').fill(role);
   if (scope) await form.getByLabel('Signs for').selectOption({ label: scope });
@@ -124,7 +124,7 @@ test('an exported signed run re-imports on a fresh profile; one changed value sh
   await completeSignedRun(page);
   const [download] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Export run' }).click(),
+    act(page, 'Export run'),
   ]);
   const file = join(ARTIFACTS, 'signed-run.json');
   await download.saveAs(file);
@@ -135,6 +135,7 @@ test('an exported signed run re-imports on a fresh profile; one changed value sh
   const exported = readFileSync(file, 'utf8');
   const edited = join(ARTIFACTS, 'signed-run-edited.json');
   writeFileSync(edited, exported.replace('"role": "change manager"', '"role": "CEO"'));
+  await fresh.page.getByRole('button', { name: 'Settings' }).click();
   await fresh.page.locator('.storage-panel summary').click();
   await fresh.page.locator('.storage-panel input[type="file"]').setInputFiles(edited);
   await fresh.page.waitForSelector('.notice-error');
@@ -151,7 +152,7 @@ test('a share link opens the run read-only elsewhere, and can be saved', async (
   const { page, context } = await openRunPage();
   await startRun(page);
   await step(page, 'Release notes reviewed').getByRole('checkbox').click();
-  await page.getByRole('button', { name: 'Share link' }).click();
+  await act(page, 'Share link');
   await page.waitForSelector('.notice >> text=A read-only link to this run was copied');
   const link = await page.evaluate(() => navigator.clipboard.readText());
   assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/#view=[A-Za-z0-9_-]+$/);

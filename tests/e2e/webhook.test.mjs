@@ -13,11 +13,19 @@ after(async () => {
   await hook.close();
 });
 
+/** Saves the webhook on the settings page, which stays open. */
 async function configure(page, { url = hook.url, format = 'Generic JSON' } = {}) {
+  await page.getByRole('button', { name: 'Settings' }).click();
   await page.locator('.webhook-panel summary').click();
   await page.getByLabel('Webhook URL').fill(url);
   await page.getByLabel('Format').selectOption({ label: format });
   await page.getByRole('button', { name: 'Save webhook' }).click();
+}
+
+/** Leaves the settings page for the guide's start page. */
+async function back(page) {
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.waitForSelector('.start-run');
 }
 
 /** Lets the page's clock and the network run until `done()` or a limit. */
@@ -43,6 +51,7 @@ test('statuses arrive once each, in order, through 500, 429, a dropped connectio
   await configure(page);
   assert.match(await page.locator('.webhook-panel .hint').first().textContent(), /Sending to http:\/\/127\.0\.0\.1:\d+\/…hook as Generic JSON\./);
   hook.state.plan.push('500', '429:2', 'close');
+  await back(page);
   await startRun(page);
   for (const text of ['Release notes reviewed', 'On-call engineer', 'Database backup', 'Dashboards open', 'Status page message']) {
     await step(page, text).getByRole('checkbox').click();
@@ -115,6 +124,7 @@ test('a slow endpoint never freezes the page', async () => {
   hook.state.delayMs = 4000;
   const { page, context, errors } = await openRunPage();
   await configure(page);
+  await back(page);
   await startRun(page);
   await page.clock.runFor(1000);
   // The run-started message is in flight for 4 s; the page keeps working.

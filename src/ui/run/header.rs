@@ -4,28 +4,43 @@
 use super::AssignForm;
 use crate::effects::{clipboard, clock};
 use crate::state::{AppState, NoticeKind};
+use crate::ui::menu::Menu;
 use leptos::prelude::*;
 use preflight_core::run::{format_ms, WindowLevel};
 use preflight_core::text::duration::format_range;
 use preflight_core::{Action, Outcome};
 
 /// The forecast finish against the window, and the point of no return:
-/// a line, then a warning as it nears and once it has passed.
+/// one quiet line until it matters ([`Alarm`]); a warning as the point of
+/// no return nears or a step runs long; an alert once it has passed. A
+/// plan that never fit its window was said on the start form, so it stays
+/// quiet unless the finish slips.
 fn forecast_view(
     state: AppState,
     f: preflight_core::run::forecast::Forecast,
     window_end: i64,
+    step_text: impl Fn(&str) -> String,
 ) -> impl IntoView {
-    use preflight_core::run::forecast::NoReturn;
+    use preflight_core::run::forecast::{Alarm, NoReturn};
     let pace = (f.pace != 1.0).then(|| format!(" · pace {:.1}× the estimates", f.pace));
-    let line = format!(
-        "Forecast finish {} (window ends {}){} · point of no return {}",
-        clock::local_hm(f.finish_ms),
-        clock::local_hm(window_end),
-        pace.unwrap_or_default(),
-        clock::local_hm(f.no_return_ms),
-    );
     let rollback = format_ms(f.rollback_ms);
+    let line = match (&f.no_return, f.alarm) {
+        // Passed before anything happened: the plan was longer than the
+        // window from the start.
+        (NoReturn::Passed { knowingly: None, .. }, Alarm::Quiet) => format!(
+            "Forecast finish {} (window ends {}){} · no room left to roll back ({rollback}) inside the window",
+            clock::local_hm(f.finish_ms),
+            clock::local_hm(window_end),
+            pace.clone().unwrap_or_default(),
+        ),
+        _ => format!(
+            "Forecast finish {} (window ends {}){} · point of no return {}",
+            clock::local_hm(f.finish_ms),
+            clock::local_hm(window_end),
+            pace.clone().unwrap_or_default(),
+            clock::local_hm(f.no_return_ms),
+        ),
+    };
     let record = move |_| {
         let result = state.record(Action::PassNoReturn {
             no_return_ms: f.no_return_ms,
@@ -33,10 +48,17 @@ fn forecast_view(
         });
         state.report(result);
     };
-    let warning = match f.no_return {
-        NoReturn::Ahead { .. } => None,
-        NoReturn::Soon { in_ms } => Some(view! {
-            <p class="no-return soon" role="alert">
+    let long = f.running_long.as_ref().map(|(id, over)| {
+        format!(
+            "“{}” is running long: {} over its plan.",
+            step_text(id),
+            format_ms(*over)
+        )
+    });
+    let warning = match (f.no_return.clone(), f.alarm) {
+        (_, Alarm::Quiet) => None,
+        (NoReturn::Soon { in_ms }, _) => Some(view! {
+            <p class="no-return soon" role="status">
                 {format!(
                     "Point of no return in {} (at {}): after it, finishing the remaining steps and rolling back ({rollback}) no longer fit in the window.",
                     format_ms(in_ms),
@@ -44,7 +66,7 @@ fn forecast_view(
                 )}
             </p>
         }.into_any()),
-        NoReturn::Passed { knowingly: None, .. } => Some(view! {
+        (NoReturn::Passed { knowingly: None, .. }, Alarm::Alarm) => Some(view! {
             <p class="no-return passed" role="alert">
                 {format!(
                     "Past the point of no return since {}: finishing the remaining steps and rolling back ({rollback}) no longer fit in the window. ",
@@ -57,7 +79,7 @@ fn forecast_view(
                 </Show>
             </p>
         }.into_any()),
-        NoReturn::Passed { knowingly: Some((at, by)), .. } => Some(view! {
+        (NoReturn::Passed { knowingly: Some((at, by)), .. }, _) => Some(view! {
             <p class="no-return passed known" role="status">
                 {format!(
                     "Past the point of no return ({}); {by} recorded going on at {}.",
@@ -66,10 +88,72 @@ fn forecast_view(
                 )}
             </p>
         }.into_any()),
+        _ => None,
     };
+    let long = (f.alarm != Alarm::Quiet)
+        .then_some(long)
+        .flatten()
+        .map(|text| view! { <p class="running-long" role="status">{text}</p> });
     view! {
-        <p class="forecast" class:late=f.late data-no-return=f.no_return_ms.to_string()>{line}</p>
+        <p
+            class="forecast"
+            class:late=f.late && f.alarm != Alarm::Quiet
+            data-alarm=format!("{:?}", f.alarm).to_lowercase()
+            data-no-return=f.no_return_ms.to_string()
+        >
+            {line}
+        </p>
         {warning}
+        {long}
+    }
+}
+
+/// The follow-ups of the run, apart from the window's work: each with
+/// when it is due and how much of it is done.
+#[component]
+fn FollowUps() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let now = state.now.get();
+        let list = state.run.with(|r| {
+            let r = r.as_ref()?;
+            Some(state.run_state.with(|st| r.run.follow_ups(&r.plan, st)))
+        })?;
+        if list.is_empty() {
+            return None;
+        }
+        let rows = list
+            .into_iter()
+            .map(|f| {
+                let id = f.phase_id.clone();
+                let overdue = f.open() > 0 && f.due_ms <= now;
+                let due = if f.open() == 0 {
+                    "done".to_owned()
+                } else if f.due_ms <= now {
+                    format!("due since {}", clock::local_datetime(f.due_ms))
+                } else {
+                    format!("due {}", clock::local_datetime(f.due_ms))
+                };
+                view! {
+                    <li class:overdue=overdue>
+                        <button
+                            type="button"
+                            class="link"
+                            on:click=move |_| crate::ui::run::scroll_to(&id)
+                        >
+                            {f.title.clone()}
+                        </button>
+                        {format!(" — {due} · {} of {} done", f.done, f.total)}
+                    </li>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <section class="follow-ups" aria-labelledby="follow-ups-title">
+                <h2 id="follow-ups-title">"Follow-ups after the window"</h2>
+                <ul>{rows}</ul>
+            </section>
+        })
     }
 }
 
@@ -128,9 +212,8 @@ pub(super) fn RunHeader() -> impl IntoView {
             Some(view! {
                 <span class=class data-level=format!("{:?}", t.level).to_lowercase() role="timer">
                     <span class="window-span">{span}</span>
-                    " · "
-                    <span class="elapsed">{format!("elapsed {}", format_ms(t.elapsed_ms))}</span>
-                    {(!finished).then(|| view! { " · " <strong class="left">{left}</strong> })}
+                    <span class="elapsed">{format!(" · elapsed {}", format_ms(t.elapsed_ms))}</span>
+                    {(!finished).then(|| view! { <span class="sep">" · "</span> <strong class="left">{left}</strong> })}
                 </span>
             })
         })
@@ -195,11 +278,29 @@ pub(super) fn RunHeader() -> impl IntoView {
                     .map(|f| (f, r.run.window.end_ms))
             })
         })?;
-        Some(forecast_view(state, f, end))
+        let step_text = move |id: &str| {
+            state.run.with_untracked(|r| {
+                r.as_ref()
+                    .and_then(|r| r.plan.step(id).map(|(_, s)| s.text.clone()))
+                    .unwrap_or_default()
+            })
+        };
+        Some(forecast_view(state, f, end, step_text))
     };
 
+    let menu_item = |label: &'static str, act: Box<dyn Fn()>| {
+        view! {
+            <button type="button" role="menuitem" tabindex="-1" on:click=move |_| act()>
+                {label}
+            </button>
+        }
+    };
+    let writable = move || !state.read_only.get() && !finished();
+
     view! {
-        <section class="run-header" aria-label="Run">
+        // The run's status stays in view (sticky); its tools and forms
+        // follow and scroll with the page.
+        <section class="run-header run-status" aria-label="Run status">
             <div class="run-title">
                 <strong>{title}</strong>
                 <span class="run-who">{who}</span>
@@ -212,44 +313,40 @@ pub(super) fn RunHeader() -> impl IntoView {
                 <progress
                     max=move || progress.get().map_or(1, |(_, t, _)| t.max(1))
                     value=move || progress.get().map_or(0, |(d, _, _)| d)
+                    aria-label="Steps resolved"
                 ></progress>
             </div>
+            <NowStep />
             <div class="run-actions">
-                <button type="button" on:click=move |_| state.close_run()>"All runs"</button>
-                <button type="button" on:click=move |_| crate::ui::keys::toggle_help(state)>
-                    "Shortcuts (?)"
-                </button>
-                <button type="button" on:click=move |_| state.export_run()>"Export run"</button>
-                <button type="button" on:click=move |_| state.audit_pack(false)>"Audit pack (Markdown)"</button>
-                <button type="button" on:click=move |_| state.audit_pack(true)>"Audit pack (HTML)"</button>
-                <button type="button" on:click=share>"Share link"</button>
-                <crate::ui::share::ShareControls />
-                <button type="button" on:click=move |_| crate::effects::print::print()>"Print record"</button>
-                <Show when=move || !state.read_only.get() && !finished()>
+                <Show when=writable>
                     <button
                         type="button"
-                        aria-expanded=move || assigning.get().to_string()
-                        on:click=move |_| assigning.update(|a| *a = !*a)
+                        class="danger"
+                        aria-expanded=move || state.deciding.get().to_string()
+                        on:click=move |_| {
+                            state.deciding.update(|d| *d = !*d);
+                            if state.deciding.get_untracked() {
+                                crate::ui::reveal(".decide");
+                            }
+                        }
                     >
-                        "Assign…"
+                        "Something wrong?"
                     </button>
-                </Show>
-                <button
-                    type="button"
-                    aria-pressed=move || state.only_mine.get().to_string()
-                    on:click=move |_| state.only_mine.update(|m| *m = !*m)
-                >
-                    "My steps"
-                </button>
-                <Show when=move || !state.read_only.get()>
                     <button
                         type="button"
-                        aria-expanded=move || signing.get().to_string()
-                        on:click=move |_| signing.update(|s| *s = !*s)
+                        class="primary"
+                        aria-expanded=move || finishing.get().to_string()
+                        on:click=move |_| {
+                            finishing.update(|f| *f = !*f);
+                            if finishing.get_untracked() {
+                                crate::ui::reveal(".finish-form:not(.signoff-form)");
+                            }
+                        }
                     >
-                        "Sign off…"
+                        "Finish run…"
                     </button>
                 </Show>
+                <crate::ui::share::ShareBadge />
                 {move || {
                     let n = state
                         .hooks
@@ -275,24 +372,69 @@ pub(super) fn RunHeader() -> impl IntoView {
                             }
                         })
                 }}
-                <Show when=move || !finished() && !state.read_only.get()>
+            </div>
+        </section>
+        <section class="run-tools" aria-label="Run tools">
+            <div class="run-menus">
+                <Menu label="Share and export" id="run-share">
+                    {menu_item("Export run", Box::new(move || state.export_run()))}
+                    {menu_item("Audit pack (Markdown)", Box::new(move || state.audit_pack(false)))}
+                    {menu_item("Audit pack (HTML)", Box::new(move || state.audit_pack(true)))}
+                    {menu_item("Share link", Box::new(move || share(())))}
+                    <crate::ui::share::ShareMenuItems />
+                </Menu>
+                <Menu label="Sign-offs and record" id="run-record">
                     <button
                         type="button"
-                        class="danger"
-                        aria-expanded=move || state.deciding.get().to_string()
-                        on:click=move |_| state.deciding.update(|d| *d = !*d)
+                        role="menuitem"
+                        tabindex="-1"
+                        hidden=move || state.read_only.get()
+                        on:click=move |_| {
+                            signing.set(true);
+                            crate::ui::reveal(".signoff-form");
+                        }
                     >
-                        "Something wrong?"
+                        "Sign off…"
+                    </button>
+                    {menu_item("Print record", Box::new(crate::effects::print::print))}
+                    {menu_item(
+                        "Go to the log",
+                        Box::new(|| crate::ui::run::scroll_to("run-log")),
+                    )}
+                </Menu>
+                <Menu label="Team" id="run-team">
+                    <button
+                        type="button"
+                        role="menuitem"
+                        tabindex="-1"
+                        hidden=move || !writable()
+                        on:click=move |_| {
+                            assigning.set(true);
+                            crate::ui::reveal(".assign-form");
+                        }
+                    >
+                        "Assign…"
                     </button>
                     <button
                         type="button"
-                        class="primary"
-                        aria-expanded=move || finishing.get().to_string()
-                        on:click=move |_| finishing.update(|f| *f = !*f)
+                        role="menuitemcheckbox"
+                        tabindex="-1"
+                        aria-checked=move || state.only_mine.get().to_string()
+                        on:click=move |_| state.only_mine.update(|m| *m = !*m)
                     >
-                        "Finish run…"
+                        <span class="check-mark" aria-hidden="true">
+                            {move || if state.only_mine.get() { "✓" } else { "" }}
+                        </span>
+                        "My steps"
                     </button>
-                </Show>
+                    {menu_item(
+                        "Keyboard shortcuts",
+                        Box::new(move || {
+                            crate::ui::keys::toggle_help(state);
+                            crate::ui::reveal(".shortcuts");
+                        }),
+                    )}
+                </Menu>
             </div>
             <crate::ui::share::ShareForm />
             <Show when=move || assigning.get()>
@@ -314,9 +456,89 @@ pub(super) fn RunHeader() -> impl IntoView {
             </Show>
             {rollback_bar}
             {forecast}
+            <FollowUps />
             <crate::ui::keys::Help />
             <crate::ui::decide::DecisionPanel />
         </section>
+    }
+}
+
+/// The step to do now, with its Copy and Check; the next action once
+/// every step is resolved.
+#[component]
+fn NowStep() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let step = Memo::new(move |_| {
+        let id = state.current.get()?;
+        state.run.with(|r| {
+            let r = r.as_ref()?;
+            let (phase, step) = r.plan.step(&id)?;
+            // Follow-ups are for after the window: the next action is
+            // finishing the run.
+            if phase.follow_up_s.is_some() {
+                return None;
+            }
+            let text = if step.text.trim().is_empty() {
+                step.code
+                    .as_deref()
+                    .and_then(|c| c.lines().find(|l| !l.trim().is_empty()))
+                    .unwrap_or("Run the command")
+                    .trim()
+                    .to_owned()
+            } else {
+                step.text.clone()
+            };
+            Some((id, phase.title.clone(), text, step.code.clone()))
+        })
+    });
+    let active = move || !state.read_only.get() && !state.finished.get();
+    // One set of elements whose text follows the current step, so that
+    // the Check button keeps the keyboard's focus from step to step.
+    let go = move |_| {
+        if let Some((id, ..)) = step.get_untracked() {
+            crate::ui::run::focus_step(&id);
+        }
+    };
+    let check = move |_| {
+        if let Some((id, ..)) = step.get_untracked() {
+            crate::ui::run::toggle(state, &id);
+        }
+    };
+    view! {
+        <Show when=active>
+            <p class="now-step all-done" role="status" hidden=move || step.with(Option::is_some)>
+                <strong>"The window's steps are resolved."</strong>
+                " Next: sign off if needed, then Finish run…"
+            </p>
+            <div
+                class="now-step"
+                role="group"
+                aria-label="Current step"
+                hidden=move || step.with(Option::is_none)
+            >
+                <span class="now-label">"Now"</span>
+                <button
+                    type="button"
+                    class="link now-text"
+                    title=move || {
+                        step.with(|s| {
+                            s.as_ref()
+                                .map(|(_, phase, ..)| format!("Go to the step in “{phase}”"))
+                                .unwrap_or_default()
+                        })
+                    }
+                    on:click=go
+                >
+                    {move || step.with(|s| s.as_ref().map(|(_, _, text, _)| text.clone()))}
+                </button>
+                <span class="now-actions">
+                    {move || step.get().and_then(|(_, _, _, code)| code).map(crate::ui::run::copy_button)}
+                    <button type="button" class="small primary now-check" on:click=check>
+                        "Check"
+                    </button>
+                </span>
+            </div>
+        </Show>
     }
 }
 

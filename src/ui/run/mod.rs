@@ -56,3 +56,23 @@ pub fn RunView(guide: OpenGuide) -> impl IntoView {
         </div>
     }
 }
+
+/// Brings the element `id` into view and gives it focus; a closed
+/// `<details>` opens first.
+pub fn scroll_to(id: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    else {
+        return;
+    };
+    if el.tag_name().eq_ignore_ascii_case("details") {
+        let _ = el.set_attribute("open", "");
+    }
+    el.scroll_into_view();
+    let target = el.query_selector("summary").ok().flatten().unwrap_or(el);
+    if let Ok(target) = target.dyn_into::<web_sys::HtmlElement>() {
+        let _ = target.focus();
+    }
+}

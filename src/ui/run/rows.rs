@@ -29,6 +29,7 @@ pub(super) struct Row {
     pub(super) status: RwSignal<StepStatus>,
     pub(super) notes: RwSignal<Vec<Note>>,
     pub(super) locked: RwSignal<bool>,
+    /// The run has ended and the step is not a follow-up: no more changes.
     pub(super) finished: RwSignal<bool>,
     pub(super) current: RwSignal<bool>,
     pub(super) cursor: RwSignal<bool>,
@@ -111,7 +112,8 @@ impl Rows {
                                 row.locked,
                                 locked_by_id.get(phase.id.as_str()) == Some(&true),
                             );
-                            set_if(row.finished, finished);
+                            // Follow-ups stay open after the run.
+                            set_if(row.finished, finished && phase.follow_up_s.is_none());
                             set_if(row.assignee, assignees.remove(id.as_str()));
                         }
                     });
@@ -210,7 +212,9 @@ impl Rows {
                         status: RwSignal::new(st.status_in(phase, step)),
                         notes: RwSignal::new(st.notes_for(id).cloned().collect()),
                         locked: RwSignal::new(locked),
-                        finished: RwSignal::new(st.outcome.is_some()),
+                        finished: RwSignal::new(
+                            st.outcome.is_some() && phase.follow_up_s.is_none(),
+                        ),
                         current: RwSignal::new(
                             state.current.with_untracked(|c| c.as_deref() == Some(id)),
                         ),
