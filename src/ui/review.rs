@@ -209,7 +209,7 @@ pub fn Review() -> impl IntoView {
     };
     view! {
         <section class="review" aria-label="Review">
-            <h2>"Review of runs"</h2>
+            <h1 class="page-title">"Review of runs"</h1>
             <div class="start-fields review-filters">
                 <label>
                     "Outcome"

@@ -107,7 +107,7 @@ test('a wait blocks its step until it elapses, survives a reload, and can be ove
   assert.match(await step(page, keep).locator('.form-hint').textContent(), /start the wait first/);
   assert.equal(await status(page, keep), 'pending');
   await step(page, keep).getByRole('button', { name: 'Cancel' }).click();
-  await step(page, keep).getByRole('button', { name: /Start the 15 min wait/ }).click();
+  await step(page, keep).getByRole('button', { name: /Start 15 min wait/ }).click();
   await page.clock.runFor(60_000);
   assert.match(await step(page, keep).locator('.wait').textContent(), /14:00 left \(until 09:15\)/);
   // The countdown comes from the recorded start: a reload does not reset it.

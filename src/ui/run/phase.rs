@@ -131,10 +131,11 @@ pub(super) fn wait_control(target: String, seconds: u64, label: String) -> impl 
                 <button
                     type="button"
                     class="small wait-start"
-                    aria-label=format!("Start the {} wait: {label}", format(seconds))
+                    aria-label=format!("Start {} wait: {label}", format(seconds))
                     on:click=start.clone()
                 >
-                    {format!("⏳ Start {} wait", format(seconds))}
+                    <span aria-hidden="true">"⏳ "</span>
+                    {format!("Start {} wait", format(seconds))}
                 </button>
             }
             .into_any(),
