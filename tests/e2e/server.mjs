@@ -4,6 +4,7 @@
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
+import { brotliCompressSync, constants } from 'node:zlib';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -20,7 +21,10 @@ const TYPES = {
 /** Starts the server; resolves to { url, close }. */
 // `headers` are added to every response (the benchmarks use them to make
 // the page cross-origin isolated, which memory measurement needs).
-export async function startServer({ dist, fixtures, more = [], headers = {} }) {
+// `compress` serves brotli to clients that accept it, as a production
+// server would (Lighthouse measures the page that way).
+export async function startServer({ dist, fixtures, more = [], headers = {}, compress = false }) {
+  const packed = new Map();
   const roots = [
     ...more.map(([prefix, dir]) => [prefix, resolve(dir)]),
     ['/fixtures/', resolve(fixtures)],
@@ -33,10 +37,19 @@ export async function startServer({ dist, fixtures, more = [], headers = {} }) {
       let file = normalize(join(root, path.slice(prefix.length)));
       if (!file.startsWith(root)) throw Object.assign(new Error('outside'), { code: 'ENOENT' });
       if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
-      const body = await readFile(file);
+      let body = await readFile(file);
+      const extra = {};
+      if (compress && /\bbr\b/.test(req.headers['accept-encoding'] ?? '')) {
+        if (!packed.has(file)) {
+          packed.set(file, brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+        }
+        body = packed.get(file);
+        extra['content-encoding'] = 'br';
+      }
       res.writeHead(200, {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'cache-control': 'no-store',
+        ...extra,
         ...headers,
       });
       res.end(body);
