@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ARTIFACTS, ROOT, appReady, openPage, openRunPage, startRun } from './harness.mjs';
+import { ARTIFACTS, appReady, openPage, openRunPage, startRun } from './harness.mjs';
 
 const PHONE = { width: 390, height: 844 };
 const CALM = '/?guide=fixtures/e2e/calm.md';
@@ -159,9 +159,6 @@ for (const colorScheme of ['light', 'dark']) {
     assert.equal(await bar.getByRole('button', { name: 'Check' }).isVisible(), true);
     assert.equal(await bar.getByRole('button', { name: 'Something wrong?' }).isVisible(), true);
     await page.screenshot({ path: join(ARTIFACTS, `phone-run-${colorScheme}.png`) });
-    if (process.env.UPDATE_SCREENSHOTS && colorScheme === 'dark') {
-      await page.screenshot({ path: join(ROOT, 'docs', 'run-phone.png') });
-    }
     // Every control on the page is at least 44 px high.
     await page.evaluate(() => window.scrollTo(0, 0));
     const small = await page.evaluate(() =>
