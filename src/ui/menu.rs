@@ -188,3 +188,17 @@ pub fn Menu(
         </div>
     }
 }
+
+/// One action of a [`Menu`], left out of the keyboard's way and hidden
+/// while `hidden` holds (not available here, or not now).
+pub fn item(
+    label: &'static str,
+    hidden: impl Fn() -> bool + Send + Sync + 'static,
+    act: impl Fn() + 'static,
+) -> impl IntoView {
+    view! {
+        <button type="button" role="menuitem" tabindex="-1" hidden=hidden on:click=move |_| act()>
+            {label}
+        </button>
+    }
+}

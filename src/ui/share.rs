@@ -8,6 +8,7 @@ use preflight_core::share::{peers, Connection};
 use crate::effects::clipboard;
 use crate::share;
 use crate::state::{AppState, NoticeKind};
+use crate::ui::menu::item;
 
 /// Once the run is shared: the connection, unsent changes and who else
 /// is here.
@@ -63,7 +64,7 @@ pub fn ShareBadge() -> impl IntoView {
 pub fn ShareMenuItems() -> impl IntoView {
     let state = expect_context::<AppState>();
     let open = state.sharing.form_open;
-    let copy = move |_| {
+    let copy = move || {
         let Some(link) = share::link(state) else {
             return;
         };
@@ -80,36 +81,16 @@ pub fn ShareMenuItems() -> impl IntoView {
     let shared = move || state.sharing.settings.with(Option::is_some);
     let writable = move || !state.read_only.get();
     view! {
-        <button
-            type="button"
-            role="menuitem"
-            tabindex="-1"
-            hidden=move || !writable() || shared()
-            on:click=move |_| {
+        {item(
+            "Share live…",
+            move || !writable() || shared(),
+            move || {
                 open.set(true);
                 crate::ui::reveal(".share-form");
-            }
-        >
-            "Share live…"
-        </button>
-        <button
-            type="button"
-            role="menuitem"
-            tabindex="-1"
-            hidden=move || !writable() || !shared()
-            on:click=copy
-        >
-            "Copy live link"
-        </button>
-        <button
-            type="button"
-            role="menuitem"
-            tabindex="-1"
-            hidden=move || !writable() || !shared()
-            on:click=move |_| share::stop(state)
-        >
-            "Stop sharing here"
-        </button>
+            },
+        )}
+        {item("Copy live link", move || !writable() || !shared(), copy)}
+        {item("Stop sharing here", move || !writable() || !shared(), move || share::stop(state))}
     }
 }
 

@@ -4,7 +4,7 @@
 use super::AssignForm;
 use crate::effects::{clipboard, clock};
 use crate::state::{AppState, NoticeKind};
-use crate::ui::menu::Menu;
+use crate::ui::menu::{item, Menu};
 use leptos::prelude::*;
 use preflight_core::run::{format_ms, WindowLevel};
 use preflight_core::text::duration::format_range;
@@ -288,13 +288,6 @@ pub(super) fn RunHeader() -> impl IntoView {
         Some(forecast_view(state, f, end, step_text))
     };
 
-    let menu_item = |label: &'static str, act: Box<dyn Fn()>| {
-        view! {
-            <button type="button" role="menuitem" tabindex="-1" on:click=move |_| act()>
-                {label}
-            </button>
-        }
-    };
     let writable = move || !state.read_only.get() && !finished();
 
     view! {
@@ -377,44 +370,33 @@ pub(super) fn RunHeader() -> impl IntoView {
         <section class="run-tools" aria-label="Run tools">
             <div class="run-menus">
                 <Menu label="Share and export" id="run-share">
-                    {menu_item("Export run", Box::new(move || state.export_run()))}
-                    {menu_item("Audit pack (Markdown)", Box::new(move || state.audit_pack(false)))}
-                    {menu_item("Audit pack (HTML)", Box::new(move || state.audit_pack(true)))}
-                    {menu_item("Share link", Box::new(move || share(())))}
+                    {item("Export run", || false, move || state.export_run())}
+                    {item("Audit pack (Markdown)", || false, move || state.audit_pack(false))}
+                    {item("Audit pack (HTML)", || false, move || state.audit_pack(true))}
+                    {item("Share link", || false, move || share(()))}
                     <crate::ui::share::ShareMenuItems />
                 </Menu>
                 <Menu label="Sign-offs and record" id="run-record">
-                    <button
-                        type="button"
-                        role="menuitem"
-                        tabindex="-1"
-                        hidden=move || state.read_only.get()
-                        on:click=move |_| {
+                    {item(
+                        "Sign off…",
+                        move || state.read_only.get(),
+                        move || {
                             signing.set(true);
                             crate::ui::reveal(".signoff-form");
-                        }
-                    >
-                        "Sign off…"
-                    </button>
-                    {menu_item("Print record", Box::new(crate::effects::print::print))}
-                    {menu_item(
-                        "Go to the log",
-                        Box::new(|| crate::ui::run::scroll_to("run-log")),
+                        },
                     )}
+                    {item("Print record", || false, crate::effects::print::print)}
+                    {item("Go to the log", || false, || crate::ui::run::scroll_to("run-log"))}
                 </Menu>
                 <Menu label="Team" id="run-team">
-                    <button
-                        type="button"
-                        role="menuitem"
-                        tabindex="-1"
-                        hidden=move || !writable()
-                        on:click=move |_| {
+                    {item(
+                        "Assign…",
+                        move || !writable(),
+                        move || {
                             assigning.set(true);
                             crate::ui::reveal(".assign-form");
-                        }
-                    >
-                        "Assign…"
-                    </button>
+                        },
+                    )}
                     <button
                         type="button"
                         role="menuitemcheckbox"
@@ -427,12 +409,13 @@ pub(super) fn RunHeader() -> impl IntoView {
                         </span>
                         "My steps"
                     </button>
-                    {menu_item(
+                    {item(
                         "Keyboard shortcuts",
-                        Box::new(move || {
+                        || false,
+                        move || {
                             crate::ui::keys::toggle_help(state);
                             crate::ui::reveal(".shortcuts");
-                        }),
+                        },
                     )}
                 </Menu>
             </div>
