@@ -40,7 +40,7 @@ async function shareRun(a, servers, { fourEyes = false } = {}) {
   await form.getByLabel('Password').fill(PASSWORDS.ops);
   await form.getByRole('button', { name: 'Share' }).click();
   await a.page.waitForSelector('.live.connected', { timeout: 30_000 });
-  await a.page.getByRole('button', { name: 'Copy live link' }).click();
+  await act(a.page, 'Copy live link');
   const link = await a.page.evaluate(() => navigator.clipboard.readText());
   assert.match(link, /#join=[0-9a-f-]+&team=ops&relay=ws/);
   assert.ok(!link.includes(PASSWORDS.ops), 'the link carries no password');
@@ -293,7 +293,7 @@ test('nothing of sharing is loaded until a run is shared', async () => {
     assert.ok(requested.includes('/relay.js'));
     // Stopping here keeps the run and its progress.
     await step(a.page, 'Release notes reviewed').getByRole('checkbox').click();
-    await a.page.getByRole('button', { name: 'Stop sharing here' }).click();
+    await act(a.page, 'Stop sharing here');
     assert.equal(await a.page.locator('.live').count(), 0);
     await a.page.reload();
     await a.page.waitForSelector('.run-header');
@@ -329,7 +329,7 @@ test('a new guide version adopted on one device reaches the others', () =>
     await a.page.waitForSelector('.live.connected');
     await step(a.page, 'Announce the release').getByRole('checkbox').click();
     await step(a.page, 'Take a database backup').getByRole('checkbox').click();
-    await a.page.getByRole('button', { name: 'Copy live link' }).click();
+    await act(a.page, 'Copy live link');
     const link = await a.page.evaluate(() => navigator.clipboard.readText());
     await join(b, link);
     await b.page.waitForSelector('.live.connected');
