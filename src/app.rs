@@ -3,7 +3,7 @@
 //! the browser listeners, and chooses the view. The state's actions live
 //! in [`crate::guides`] and [`crate::runs`]; views only read the signals.
 
-use crate::effects::{location, marks};
+use crate::effects::marks;
 use crate::state::{AppState, NoticeKind};
 use crate::ui;
 use leptos::prelude::*;
@@ -93,6 +93,24 @@ pub fn App() -> impl IntoView {
     });
 
     let in_run = move || open_run.with(Option::is_some);
+    // The review (`true`) or the settings page: pressed while shown.
+    let page_button = move |label: &'static str, class: &'static str, review: bool| {
+        let shown = if review {
+            state.reviewing
+        } else {
+            state.settings
+        };
+        view! {
+            <button
+                type="button"
+                class=class
+                aria-pressed=move || shown.get().to_string()
+                on:click=move |_| state.toggle_page(review)
+            >
+                {label}
+            </button>
+        }
+    };
     // The start page: no run, review or settings open.
     let on_home = move || {
         !in_run()
@@ -120,40 +138,8 @@ pub fn App() -> impl IntoView {
                     <Show when=in_run>
                         <button type="button" on:click=move |_| state.close_run()>"All runs"</button>
                     </Show>
-                    <button
-                        type="button"
-                        class="review-toggle"
-                        aria-pressed=move || state.reviewing.get().to_string()
-                        on:click=move |_| {
-                            let on = !state.reviewing.get_untracked();
-                            if on {
-                                state.close_run();
-                                state.settings.set(false);
-                            }
-                            state.reviewing.set(on);
-                            location::set_fragment(on.then_some("review"));
-                        }
-                    >
-                        "Review"
-                    </button>
-                    <button
-                        type="button"
-                        class="settings-toggle"
-                        aria-pressed=move || state.settings.get().to_string()
-                        on:click=move |_| {
-                            let on = !state.settings.get_untracked();
-                            if on {
-                                state.close_run();
-                                if state.reviewing.get_untracked() {
-                                    state.reviewing.set(false);
-                                    location::set_fragment(None);
-                                }
-                            }
-                            state.settings.set(on);
-                        }
-                    >
-                        "Settings"
-                    </button>
+                    {page_button("Review", "review-toggle", true)}
+                    {page_button("Settings", "settings-toggle", false)}
                 </nav>
                 // Away from the start page, the ways to open a guide fold
                 // into one disclosure.

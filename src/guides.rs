@@ -174,6 +174,24 @@ impl AppState {
         true
     }
 
+    /// Shows or leaves the review (`review`) or the settings page.
+    /// Showing one closes the open run and leaves the other; the review
+    /// keeps its address (`#review`).
+    pub fn toggle_page(&self, review: bool) {
+        let (this, other) = if review {
+            (self.reviewing, self.settings)
+        } else {
+            (self.settings, self.reviewing)
+        };
+        let on = !this.get_untracked();
+        if on {
+            self.close_run();
+            other.set(false);
+        }
+        this.set(on);
+        location::set_fragment((on && review).then_some("review"));
+    }
+
     pub(crate) fn load_indexes(&self) {
         if let Ok(Some(raw)) = storage::get(RunIndex::STORAGE_KEY) {
             match RunIndex::decode(&raw) {

@@ -113,23 +113,37 @@ fn forecast_view(
 #[component]
 fn FollowUps() -> impl IntoView {
     let state = expect_context::<AppState>();
-    move || {
+    let list = Memo::new(move |_| {
+        state.run.with(|r| {
+            r.as_ref()
+                .map(|r| state.run_state.with(|st| r.run.follow_ups(&r.plan, st)))
+                .unwrap_or_default()
+        })
+    });
+    // Which are overdue: the clock is read here, so a tick rebuilds the
+    // list only when one falls due.
+    let overdue = Memo::new(move |_| {
         let now = state.now.get();
-        let list = state.run.with(|r| {
-            let r = r.as_ref()?;
-            Some(state.run_state.with(|st| r.run.follow_ups(&r.plan, st)))
-        })?;
+        list.with(|l| {
+            l.iter()
+                .map(|f| f.open() > 0 && f.due_ms <= now)
+                .collect::<Vec<_>>()
+        })
+    });
+    move || {
+        let list = list.get();
         if list.is_empty() {
             return None;
         }
+        let overdue = overdue.get();
         let rows = list
             .into_iter()
-            .map(|f| {
+            .zip(overdue)
+            .map(|(f, overdue)| {
                 let id = f.phase_id.clone();
-                let overdue = f.open() > 0 && f.due_ms <= now;
                 let due = if f.open() == 0 {
                     "done".to_owned()
-                } else if f.due_ms <= now {
+                } else if overdue {
                     format!("due since {}", clock::local_datetime(f.due_ms))
                 } else {
                     format!("due {}", clock::local_datetime(f.due_ms))
