@@ -9,31 +9,39 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
-const LAZY = ['relay.js'];
+// Fetched only when used, so not on the critical path: the relay client
+// (when a run is shared) and the wasm modules of the views the first
+// screen does not need (scripts/split.mjs), fetched when first opened or
+// when the browser is idle.
+const LAZY = /^(relay\.js|split_.*\.wasm|chunk_.*\.wasm)$/;
 const kb = (n) => (n / 1024).toFixed(1).padStart(7) + ' KB';
 
+function sizes(bytes) {
+  return {
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+}
+
 function measure(dir, print) {
-  // relay.js (live shared runs) is imported only when a run is shared.
-  const files = readdirSync(dir).filter((f) => /\.(wasm|js|css)$/.test(f) && !LAZY.includes(f)).sort();
+  const all = readdirSync(dir).filter((f) => /\.(wasm|js|css)$/.test(f)).sort();
+  const row = (label, s) => console.log(`${label.padEnd(44)}${kb(s.raw)}${kb(s.gzip)}${kb(s.brotli)}`);
   const total = { raw: 0, gzip: 0, brotli: 0 };
+  const lazy = { raw: 0, gzip: 0, brotli: 0 };
   if (print) console.log(`${'file'.padEnd(44)}${'raw'.padStart(10)}${'gzip'.padStart(10)}${'brotli'.padStart(10)}`);
-  for (const f of files) {
-    const bytes = readFileSync(join(dir, f));
-    const gz = gzipSync(bytes, { level: 9 }).length;
-    const br = brotliCompressSync(bytes, {
-      params: { [constants.BROTLI_PARAM_QUALITY]: 11 },
-    }).length;
-    total.raw += bytes.length; total.gzip += gz; total.brotli += br;
-    if (print) console.log(`${f.padEnd(44)}${kb(bytes.length)}${kb(gz)}${kb(br)}`);
+  for (const f of all.filter((f) => !LAZY.test(f))) {
+    const s = sizes(readFileSync(join(dir, f)));
+    for (const k in total) total[k] += s[k];
+    if (print) row(f, s);
   }
-  if (print) console.log(`${'critical path total'.padEnd(44)}${kb(total.raw)}${kb(total.gzip)}${kb(total.brotli)}`);
-  for (const f of LAZY) {
-    let bytes;
-    try { bytes = readFileSync(join(dir, f)); } catch { continue; }
-    const gz = gzipSync(bytes, { level: 9 }).length;
-    const br = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-    if (print) console.log(`${(f + ' (loaded when a run is shared)').padEnd(44)}${kb(bytes.length)}${kb(gz)}${kb(br)}`);
+  if (print) row('critical path total', total);
+  for (const f of all.filter((f) => LAZY.test(f))) {
+    const s = sizes(readFileSync(join(dir, f)));
+    for (const k in lazy) lazy[k] += s[k];
+    if (print) row(`${f} (when used)`, s);
   }
+  if (print && lazy.raw) row('loaded when used, total', lazy);
   return total;
 }
 

@@ -23,6 +23,18 @@ pub fn mount() {
         None => leptos::mount::mount_to_body(App),
     }
     marks::mark("preflight:mount-end");
+    prefetch_when_idle();
+}
+
+/// Once the first screen is up and the browser has nothing else to do,
+/// fetches the modules of the views not on it ([`ui::lazy::prefetch`]).
+fn prefetch_when_idle() {
+    use wasm_bindgen::closure::Closure;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let callback = Closure::once_into_js(ui::lazy::prefetch);
+    let _ = window.request_idle_callback(callback.unchecked_ref());
 }
 
 #[component]
@@ -157,13 +169,13 @@ pub fn App() -> impl IntoView {
                 }}
                 {move || {
                     if state.reviewing.get() {
-                        return Some(view! { <ui::review::Review /> }.into_any());
+                        return Some(ui::lazy::review().into_any());
                     }
                     if state.settings.get() {
-                        return Some(view! { <ui::home::Settings /> }.into_any());
+                        return Some(ui::lazy::settings().into_any());
                     }
                     if state.sharing.joining.with(Option::is_some) {
-                        return Some(view! { <ui::share::JoinPanel /> }.into_any());
+                        return Some(ui::lazy::join().into_any());
                     }
                     let Some(guide) = state.guide.get() else {
                         // Nothing open yet: what Preflight does and the

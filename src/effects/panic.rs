@@ -1,6 +1,6 @@
 //! A Rust panic must never leave a dead page behind.
 //!
-//! The hook logs the panic to the console and puts a notice at the top of
+//! The hook logs the panic's message and place to the console and puts a notice at the top of
 //! the page. It writes with `set_text_content` only: the message is fixed
 //! text and nothing from the panic or the guide reaches HTML.
 
@@ -10,7 +10,7 @@ pub const NOTICE_ID: &str = "panic-notice";
 
 pub fn install() {
     std::panic::set_hook(Box::new(|info| {
-        console_error_panic_hook::hook(info);
+        web_sys::console::error_1(&info.to_string().into());
         show_notice();
     }));
 }

@@ -27,7 +27,7 @@ pub fn Intro() -> impl IntoView {
 #[component]
 pub fn Home() -> impl IntoView {
     view! {
-        <crate::ui::changes::GuideChanges />
+        {crate::ui::lazy::guide_changes()}
         <StartRun />
         <RecentRuns />
         <RecentGuidesList />

@@ -8,6 +8,7 @@ pub mod gates;
 pub mod guide;
 pub mod home;
 pub mod keys;
+pub mod lazy;
 pub mod menu;
 pub mod notices;
 pub mod open;

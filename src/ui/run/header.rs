@@ -4,6 +4,7 @@
 use super::AssignForm;
 use crate::effects::{clipboard, clock};
 use crate::state::{AppState, NoticeKind};
+use crate::ui::lazy::{self, Record};
 use crate::ui::menu::{item, Menu};
 use leptos::prelude::*;
 use preflight_core::run::{format_ms, WindowLevel};
@@ -236,10 +237,10 @@ pub(super) fn RunHeader() -> impl IntoView {
     let signing = RwSignal::new(false);
     let assigning = RwSignal::new(false);
     let share = move |_| {
-        let Some(link) = state.share_link() else {
-            return;
-        };
         leptos::task::spawn_local(async move {
+            let Some(link) = lazy::share_link(state).await else {
+                return;
+            };
             match clipboard::copy(&link).await {
                 Ok(()) => state.notify(
                     NoticeKind::Info,
@@ -384,9 +385,9 @@ pub(super) fn RunHeader() -> impl IntoView {
         <section class="run-tools" aria-label="Run tools">
             <div class="run-menus">
                 <Menu label="Share and export" id="run-share">
-                    {item("Export run", || false, move || state.export_run())}
-                    {item("Audit pack (Markdown)", || false, move || state.audit_pack(false))}
-                    {item("Audit pack (HTML)", || false, move || state.audit_pack(true))}
+                    {item("Export run", || false, move || lazy::record(state, Record::Export))}
+                    {item("Audit pack (Markdown)", || false, move || lazy::record(state, Record::AuditMarkdown))}
+                    {item("Audit pack (HTML)", || false, move || lazy::record(state, Record::AuditHtml))}
                     {item("Share link", || false, move || share(()))}
                     <crate::ui::share::ShareMenuItems />
                 </Menu>
@@ -433,7 +434,7 @@ pub(super) fn RunHeader() -> impl IntoView {
                     )}
                 </Menu>
             </div>
-            <crate::ui::share::ShareForm />
+            {lazy::share_form()}
             <Show when=move || assigning.get()>
                 <AssignForm on_done=Callback::new(move |_| assigning.set(false)) />
             </Show>
@@ -441,12 +442,12 @@ pub(super) fn RunHeader() -> impl IntoView {
                 <FinishForm on_done=Callback::new(move |_| finishing.set(false)) />
             </Show>
             <Show when=move || signing.get()>
-                <crate::ui::signoff::SignOffForm on_done=Callback::new(move |_| signing.set(false)) />
+                {lazy::sign_off(Callback::new(move |_| signing.set(false)))}
             </Show>
             <Show when=move || state.read_only.get()>
                 <p class="shared-banner" role="status">
                     "A shared copy of this run, read-only. "
-                    <button type="button" class="small" on:click=move |_| state.save_shared()>
+                    <button type="button" class="small" on:click=move |_| lazy::record(state, Record::SaveShared)>
                         "Save to this browser"
                     </button>
                 </p>
@@ -455,7 +456,7 @@ pub(super) fn RunHeader() -> impl IntoView {
             {forecast}
             <FollowUps />
             <crate::ui::keys::Help />
-            <crate::ui::decide::DecisionPanel />
+            {lazy::decide()}
         </section>
     }
 }

@@ -1,0 +1,206 @@
+//! Views that the first screen does not need, loaded when first used.
+//!
+//! Each function here is a split point: the release build
+//! (`scripts/split.mjs`, a Trunk hook) moves the code only it reaches
+//! into a module of its own, fetched the first time the view opens, or
+//! earlier when the browser is idle ([`prefetch`]). Outside a browser
+//! (native builds and tests) the functions are plain calls.
+//!
+//! A module that cannot be fetched (offline, a deploy that replaced the
+//! files) leaves a message in place of the view; the next attempt
+//! fetches again. Nothing is lost: the run's state lives in the main
+//! module.
+
+use crate::state::{AppState, NoticeKind};
+use leptos::prelude::*;
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
+use send_wrapper::SendWrapper;
+use std::future::Future;
+
+/// A module that did not load.
+pub struct Unloaded;
+
+impl From<SplitLoaderError> for Unloaded {
+    fn from(_: SplitLoaderError) -> Self {
+        Unloaded
+    }
+}
+
+type Loaded = Result<AnyView, Unloaded>;
+
+/// Renders `load`'s view once its module is in; until then nothing, and
+/// a message if the module cannot be fetched.
+fn deferred(what: &'static str, load: impl Future<Output = Loaded> + 'static) -> impl IntoView {
+    Suspend::new(SendWrapper::new(async move {
+        match load.await {
+            Ok(view) => view,
+            Err(Unloaded) => view! {
+                <p class="loading" role="alert">
+                    {format!(
+                        "The {what} could not be loaded. Check the connection and open it again."
+                    )}
+                </p>
+            }
+            .into_any(),
+        }
+    }))
+}
+
+// Each split point names its module. A view is built inside the module;
+// the main module only holds the call.
+
+#[wasm_split(review, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_review))]
+fn review_page() -> Loaded {
+    Ok(view! { <crate::ui::review::Review /> }.into_any())
+}
+
+#[wasm_split(settings, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_settings))]
+fn settings_page() -> Loaded {
+    Ok(view! { <crate::ui::home::Settings /> }.into_any())
+}
+
+#[wasm_split(join, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_join))]
+fn join_panel() -> Loaded {
+    Ok(view! { <crate::ui::share::JoinPanel /> }.into_any())
+}
+
+#[wasm_split(share_form, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_share_form))]
+fn share_form_view() -> Loaded {
+    Ok(view! { <crate::ui::share::ShareForm /> }.into_any())
+}
+
+#[wasm_split(sign_off, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_sign_off))]
+fn sign_off_form(on_done: Callback<()>) -> Loaded {
+    Ok(view! { <crate::ui::signoff::SignOffForm on_done /> }.into_any())
+}
+
+#[wasm_split(decide, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_decide))]
+fn decision_panel() -> Loaded {
+    Ok(view! { <crate::ui::decide::DecisionPanel /> }.into_any())
+}
+
+#[wasm_split(record, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_record))]
+fn record_action(state: AppState, action: Record) -> Result<(), Unloaded> {
+    match action {
+        Record::Export => state.export_run(),
+        Record::AuditMarkdown => state.audit_pack(false),
+        Record::AuditHtml => state.audit_pack(true),
+        Record::SaveShared => state.save_shared(),
+    }
+    Ok(())
+}
+
+#[wasm_split(record, fallible, wasm_split_path = ::leptos::wasm_split)]
+fn record_link(state: AppState) -> Result<Option<String>, Unloaded> {
+    Ok(state.share_link())
+}
+
+#[wasm_split(changes, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_changes))]
+fn changes_view() -> Loaded {
+    Ok(view! { <crate::ui::changes::GuideChanges /> }.into_any())
+}
+
+/// What changed in the open guide since its last run, when it did.
+pub fn guide_changes() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    state
+        .changed_since()
+        .is_some()
+        .then(|| deferred("list of changes", changes_view()))
+}
+
+/// The managers' review of finished runs.
+pub fn review() -> impl IntoView {
+    deferred("review", review_page())
+}
+
+/// The settings page: the webhook, its outbox, storage and import.
+pub fn settings() -> impl IntoView {
+    deferred("settings page", settings_page())
+}
+
+/// Joining a shared run from its link.
+pub fn join() -> impl IntoView {
+    deferred("form to join the shared run", join_panel())
+}
+
+/// The form that shares the open run, while it is open.
+pub fn share_form() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        state
+            .sharing
+            .form_open
+            .get()
+            .then(|| deferred("sharing form", share_form_view()))
+    }
+}
+
+/// The sign-off form.
+pub fn sign_off(on_done: Callback<()>) -> impl IntoView {
+    deferred("sign-off form", sign_off_form(on_done))
+}
+
+/// "Something wrong?": the decision panel, while it is open.
+pub fn decide() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        state
+            .deciding
+            .get()
+            .then(|| deferred("decision panel", decision_panel()))
+    }
+}
+
+/// What is done with the open run's record.
+#[derive(Clone, Copy)]
+pub enum Record {
+    /// Downloads the run and its guide, to import elsewhere.
+    Export,
+    /// Downloads the audit pack as Markdown.
+    AuditMarkdown,
+    /// Downloads the audit pack as one HTML page.
+    AuditHtml,
+    /// Keeps a shared, read-only copy in this browser.
+    SaveShared,
+}
+
+const UNLOADED: &str = "Not done: part of Preflight could not be loaded. \
+                        Check the connection and try again.";
+
+/// Does `action` with the open run's record.
+pub fn record(state: AppState, action: Record) {
+    leptos::task::spawn_local(async move {
+        if record_action(state, action).await.is_err() {
+            state.notify(NoticeKind::Error, UNLOADED.into());
+        }
+    });
+}
+
+/// A link that opens the open run read-only (see `AppState::share_link`).
+pub async fn share_link(state: AppState) -> Option<String> {
+    match record_link(state).await {
+        Ok(link) => link,
+        Err(Unloaded) => {
+            state.notify(NoticeKind::Error, UNLOADED.into());
+            None
+        }
+    }
+}
+
+/// Fetches the modules of the views not on the first screen, so that they
+/// open at once later (the decision panel first: it is wanted in a bad
+/// moment). Called once the first screen is up and the browser is idle;
+/// a module that fails here is fetched again when used.
+pub fn prefetch() {
+    leptos::task::spawn_local(async {
+        let _ = preload_decide().await;
+        let _ = preload_sign_off().await;
+        let _ = preload_record().await;
+        let _ = preload_share_form().await;
+        let _ = preload_review().await;
+        let _ = preload_settings().await;
+        let _ = preload_join().await;
+        let _ = preload_changes().await;
+    });
+}
