@@ -16,6 +16,8 @@ use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use send_wrapper::SendWrapper;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// A module that did not load.
 pub struct Unloaded;
@@ -29,11 +31,23 @@ impl From<SplitLoaderError> for Unloaded {
 type Loaded = Result<AnyView, Unloaded>;
 
 /// Renders `load`'s view once its module is in; until then nothing, and
-/// a message if the module cannot be fetched.
-fn deferred(what: &'static str, load: impl Future<Output = Loaded> + 'static) -> impl IntoView {
+/// a message if the module cannot be fetched. A view that had to wait for
+/// its module is brought into view with focus on its first control
+/// (`reveal`), as the control that opened it would have done.
+fn deferred(
+    what: &'static str,
+    reveal: Option<&'static str>,
+    load: impl Future<Output = Loaded> + 'static,
+) -> impl IntoView {
     Suspend::new(SendWrapper::new(async move {
-        match load.await {
-            Ok(view) => view,
+        let (loaded, waited) = Waited::new(load).await;
+        match loaded {
+            Ok(view) => {
+                if let (true, Some(selector)) = (waited, reveal) {
+                    crate::ui::reveal(selector);
+                }
+                view
+            }
             Err(Unloaded) => view! {
                 <p class="loading" role="alert">
                     {format!(
@@ -44,6 +58,35 @@ fn deferred(what: &'static str, load: impl Future<Output = Loaded> + 'static) ->
             .into_any(),
         }
     }))
+}
+
+/// A future's output, and whether it had to wait for it.
+struct Waited<F> {
+    inner: Pin<Box<F>>,
+    waited: bool,
+}
+
+impl<F: Future> Waited<F> {
+    fn new(inner: F) -> Self {
+        Waited {
+            inner: Box::pin(inner),
+            waited: false,
+        }
+    }
+}
+
+impl<F: Future> Future for Waited<F> {
+    type Output = (F::Output, bool);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.inner.as_mut().poll(cx) {
+            Poll::Ready(out) => Poll::Ready((out, self.waited)),
+            Poll::Pending => {
+                self.waited = true;
+                Poll::Pending
+            }
+        }
+    }
 }
 
 // Each split point names its module. A view is built inside the module;
@@ -106,22 +149,22 @@ pub fn guide_changes() -> impl IntoView {
     state
         .changed_since()
         .is_some()
-        .then(|| deferred("list of changes", changes_view()))
+        .then(|| deferred("list of changes", None, changes_view()))
 }
 
 /// The managers' review of finished runs.
 pub fn review() -> impl IntoView {
-    deferred("review", review_page())
+    deferred("review", None, review_page())
 }
 
 /// The settings page: the webhook, its outbox, storage and import.
 pub fn settings() -> impl IntoView {
-    deferred("settings page", settings_page())
+    deferred("settings page", None, settings_page())
 }
 
 /// Joining a shared run from its link.
 pub fn join() -> impl IntoView {
-    deferred("form to join the shared run", join_panel())
+    deferred("form to join the shared run", None, join_panel())
 }
 
 /// The form that shares the open run, while it is open.
@@ -132,13 +175,17 @@ pub fn share_form() -> impl IntoView {
             .sharing
             .form_open
             .get()
-            .then(|| deferred("sharing form", share_form_view()))
+            .then(|| deferred("sharing form", Some(".share-form"), share_form_view()))
     }
 }
 
 /// The sign-off form.
 pub fn sign_off(on_done: Callback<()>) -> impl IntoView {
-    deferred("sign-off form", sign_off_form(on_done))
+    deferred(
+        "sign-off form",
+        Some(".signoff-form"),
+        sign_off_form(on_done),
+    )
 }
 
 /// "Something wrong?": the decision panel, while it is open.
@@ -148,7 +195,7 @@ pub fn decide() -> impl IntoView {
         state
             .deciding
             .get()
-            .then(|| deferred("decision panel", decision_panel()))
+            .then(|| deferred("decision panel", Some(".decide"), decision_panel()))
     }
 }
 

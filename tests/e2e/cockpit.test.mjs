@@ -219,7 +219,8 @@ test('the first visit says what Preflight does, offers the ways to open a guide 
   // Settings are on their own page, not between the start form and the guide.
   assert.equal(await page.locator('.webhook-panel, .storage-panel').count(), 0);
   await page.getByRole('button', { name: 'Settings' }).click();
-  assert.equal(await page.getByRole('heading', { name: 'Settings' }).isVisible(), true);
+  // Its module is fetched on first use, if the idle browser has not yet.
+  await page.getByRole('heading', { name: 'Settings' }).waitFor();
   assert.equal(await page.locator('.webhook-panel').count(), 1);
   assert.equal(await page.locator('.storage-panel').count(), 1);
   assert.equal(await page.locator('.start-run').count(), 0);
