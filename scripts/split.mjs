@@ -63,6 +63,16 @@ for (const f of [`${name}.js`, `${name}_bg.wasm`]) {
   if (!re.test(html)) throw new Error(`split.mjs: no integrity attribute for ${f} in index.html`);
   html = html.replace(re, `$1sha384-${digest}$2`);
 }
+// The glue imports the loader of the split modules: preloaded with it,
+// so that it is not fetched only once the glue has been read.
+if (parts.includes('__wasm_split.js')) {
+  const digest = createHash('sha384').update(readFileSync(join(staging, '__wasm_split.js'))).digest('base64');
+  const glueLink = new RegExp(`<link rel="modulepreload" href="([^"]*/)${name}\\.js"[^>]*>`);
+  const match = html.match(glueLink);
+  if (!match) throw new Error(`split.mjs: no modulepreload of ${name}.js in index.html`);
+  html = html.replace(match[0], `${match[0]}<link rel="modulepreload" href="${match[1]}__wasm_split.js" ` +
+    `crossorigin="anonymous" integrity="sha384-${digest}">`);
+}
 writeFileSync(index, html);
 const modules = parts.filter((p) => p.endsWith('.wasm'));
 console.log(`split.mjs: ${name}_bg.wasm and ${modules.length} module(s) loaded when used: ${modules.join(', ')}`);
