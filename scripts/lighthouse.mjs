@@ -18,7 +18,8 @@ const PAGES = [
   ["a guide's preview", '/?guide=fixtures/guides/phase3-canary-rollout.md'],
   ['review', '/#review'],
 ];
-const server = await startServer({ dist: join(ROOT, 'dist'), fixtures: join(ROOT, 'tests', 'fixtures'), compress: true });
+// LH_DIST measures another build (a baseline) the same way.
+const server = await startServer({ dist: process.env.LH_DIST ?? join(ROOT, 'dist'), fixtures: join(ROOT, 'tests', 'fixtures'), compress: true });
 const out = mkdtempSync(join(tmpdir(), 'preflight-lighthouse-'));
 let failed = false;
 try {
@@ -32,8 +33,10 @@ try {
     ], { env: { ...process.env, CHROME_PATH: process.env.CHROME_PATH ?? '/usr/bin/chromium' } });
     const report = JSON.parse(readFileSync(file, 'utf8'));
     const score = (c) => Math.round(report.categories[c].score * 100);
-    const lcp = report.audits['largest-contentful-paint'].displayValue;
-    console.log(`${name}: accessibility ${score('accessibility')}, performance ${score('performance')} (LCP ${lcp})`);
+    const shown = (id) => report.audits[id].displayValue.replace(/\s+/g, ' ');
+    console.log(`${name}: accessibility ${score('accessibility')}, performance ${score('performance')} ` +
+      `(FCP ${shown('first-contentful-paint')}, LCP ${shown('largest-contentful-paint')}, ` +
+      `TBT ${shown('total-blocking-time')}, TTI ${shown('interactive')})`);
     for (const ref of report.categories.accessibility.auditRefs) {
       const audit = report.audits[ref.id];
       if (audit.score !== null && audit.score < 1 && ref.weight > 0) {

@@ -1,13 +1,42 @@
-// End-to-end: the views the first screen does not need are wasm modules of
-// their own (src/ui/lazy.rs, scripts/split.mjs). The first screen and a
-// whole run work without them; they are fetched when the browser is idle;
-// one that cannot be fetched leaves a message, not a dead page, and opens
-// once it can.
+// End-to-end: loading light. Until the app's module is in, the page shows
+// the start page's intro. The views the first screen does not need are wasm
+// modules of their own (src/ui/lazy.rs, scripts/split.mjs): the first
+// screen and a whole run work without them; they are fetched when the
+// browser is idle; one that cannot be fetched leaves a message, not a dead
+// page, and opens once it can.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { act, appReady, openPage, openRunPage, startRun } from './harness.mjs';
+import { act, appReady, env, openPage, openRunPage, startRun } from './harness.mjs';
 
 const LAZY = /\/(split|chunk)_[^/]*\.wasm$/;
+
+test('until the app has loaded, the page shows the start page’s intro, the same as the app’s', async () => {
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(String(err)));
+  await page.route(/_bg\.wasm$/, async (route) => { await held; await route.continue(); });
+  await page.goto(env.server.url + '/');
+  const shell = await page.evaluate(() => ({
+    title: document.querySelector('.intro h2')?.textContent,
+    text: document.querySelector('.intro p')?.textContent,
+    status: document.querySelector('[role=status]')?.textContent,
+  }));
+  assert.equal(shell.status, 'Loading Preflight…');
+  release();
+  await appReady(page);
+  await page.waitForSelector('.intro .open-controls');
+  const app = await page.evaluate(() => ({
+    title: document.querySelector('.intro h2')?.textContent,
+    text: document.querySelector('.intro p')?.textContent,
+  }));
+  assert.deepEqual({ title: shell.title, text: shell.text }, app);
+  assert.equal(await page.getByText('Loading Preflight…').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
 
 test('the first screen and a run work without the modules loaded when used; one that cannot be fetched says so, then opens', async () => {
   const blocked = [];
