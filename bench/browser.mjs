@@ -136,15 +136,22 @@ async function newPage() {
   return { context, page, errors };
 }
 
+// Polls `expression` from here until it is true: polling inside the page
+// would evaluate a string, which its Content-Security-Policy forbids.
+async function until(page, expression, timeout = 120_000) {
+  const end = Date.now() + timeout;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 // The app renders a long guide's first screenful while it mounts and the
 // rest in slices after it ("complete": the whole guide in the page).
 async function loadTimes(page, url, { app = false } = {}) {
   await page.goto(url);
-  await page.waitForFunction('window.__painted !== null', null, { timeout: 120_000 });
-  if (app) {
-    await page.waitForFunction(`performance.getEntriesByName('preflight:render-complete').length > 0`,
-      null, { timeout: 120_000 });
-  }
+  await until(page, 'window.__painted != null');
+  if (app) await until(page, `performance.getEntriesByName('preflight:render-complete').length > 0`);
   const t = await page.evaluate(TIMES);
   return {
     render: t.mountEnd - t.mountStart - t.parse,

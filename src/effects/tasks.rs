@@ -33,6 +33,26 @@ pub fn next_task(f: impl FnOnce() + 'static) {
     }
 }
 
+/// Completes in a task of its own ([`next_task`]): awaited, lets input
+/// and frames in.
+pub async fn yield_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        next_task(move || {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        });
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// The page's monotonic clock in milliseconds (`performance.now`), to
+/// measure how long work takes; 0 where it is missing.
+pub fn monotonic_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
 /// Calls `f` each time the page is about to be printed (`beforeprint`)
 /// and each time print media starts or stops applying (a print preview,
 /// a PDF made from the page), for the page's lifetime.

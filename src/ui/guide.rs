@@ -55,7 +55,11 @@ pub fn GuideView(
     };
     // Before a run, the steps of the default path still get rows, blank,
     // so that the guide prints as a runbook to fill in by hand.
-    let preview_plan = Arc::new(Plan::new(&model, &Default::default()));
+    // (In a run, the run's plan serves instead.)
+    let preview_plan = match &plan {
+        Some(plan) => plan.clone(),
+        None => Arc::new(Plan::new(&model, &Default::default())),
+    };
     if plan.is_none() {
         provide_context(run::PreviewPlan(preview_plan.clone()));
         if let Some(previewed) = previewed {

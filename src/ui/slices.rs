@@ -19,8 +19,11 @@ use std::collections::HashMap;
 /// How much of the guide renders while the page mounts, in list items and
 /// blocks: a screenful and more.
 const FIRST: usize = 300;
-/// How much each later slice renders.
-const SLICE: usize = 200;
+/// How much each later slice holds (a section at least).
+const SLICE: usize = 100;
+/// How long each task renders slices before the browser gets the main
+/// thread back.
+const TASK_MS: f64 = 40.0;
 
 /// One rendering of a guide: which sections it put off, in which slice.
 pub struct Budget {
@@ -37,6 +40,8 @@ struct Later {
     doc: u64,
     slices: Vec<RwSignal<bool>>,
     ids: HashMap<String, usize>,
+    /// The whole guide is in the page.
+    complete: bool,
 }
 
 thread_local! {
@@ -122,6 +127,7 @@ impl Budget {
                 doc,
                 slices,
                 ids: self.ids.into_inner(),
+                complete: false,
             })
         });
         if !PRINT.with(|p| p.replace(true)) {
@@ -132,49 +138,58 @@ impl Budget {
         if any {
             pump(doc);
         } else {
-            marks::mark("preflight:render-complete");
+            complete(doc);
         }
     }
 }
 
-/// Renders the next slice not rendered yet in a task of its own, then the
-/// one after it in the next, until none is left: input and frames come in
-/// between.
+/// Renders the slices not rendered yet, in order, in tasks of their own:
+/// each task renders slices for about [`TASK_MS`], then input and frames
+/// come in before the next.
 fn pump(doc: u64) {
-    tasks::next_task(move || {
-        let next = LATER.with(|l| {
-            let l = l.borrow();
-            let l = l.as_ref().filter(|l| l.doc == doc)?;
-            let pending: Vec<RwSignal<bool>> = l
-                .slices
-                .iter()
-                .copied()
-                .filter(|s| s.try_get_untracked() == Some(false))
-                .take(2)
-                .collect();
-            Some(pending)
-        });
-        let Some(pending) = next else {
-            return;
-        };
-        if let Some(slice) = pending.first() {
-            slice.try_set(true);
-            if pending.len() > 1 {
-                pump(doc);
-            } else {
-                complete();
+    leptos::task::spawn_local(async move {
+        loop {
+            tasks::yield_task().await;
+            let start = tasks::monotonic_ms();
+            loop {
+                let Some(slice) = next_pending(doc) else {
+                    complete(doc);
+                    return;
+                };
+                slice.try_set(true);
+                // The slice's view is built in the executor's next tick.
+                leptos::task::tick().await;
+                if tasks::monotonic_ms() - start >= TASK_MS {
+                    break;
+                }
             }
         }
     });
 }
 
-/// Marks the moment the whole guide is in the page, once the last slice
-/// has rendered.
-fn complete() {
-    leptos::task::spawn_local(async {
-        leptos::task::tick().await;
-        marks::mark("preflight:render-complete");
+/// The first slice of guide `doc` not rendered yet, while it is the
+/// guide on the page.
+fn next_pending(doc: u64) -> Option<RwSignal<bool>> {
+    LATER.with(|l| {
+        let l = l.borrow();
+        let l = l.as_ref().filter(|l| l.doc == doc)?;
+        l.slices
+            .iter()
+            .copied()
+            .find(|s| s.try_get_untracked() == Some(false))
+    })
+}
+
+/// Marks the moment the whole guide `doc` is in the page, once.
+fn complete(doc: u64) {
+    let first = LATER.with(|l| {
+        let mut l = l.borrow_mut();
+        let l = l.as_mut().filter(|l| l.doc == doc)?;
+        Some(!std::mem::replace(&mut l.complete, true))
     });
+    if first == Some(true) {
+        marks::mark("preflight:render-complete");
+    }
 }
 
 /// Renders every slice not rendered yet; whether there was any.
@@ -193,9 +208,6 @@ pub fn reveal_all() -> bool {
     });
     for slice in &pending {
         slice.try_set(true);
-    }
-    if !pending.is_empty() {
-        complete();
     }
     !pending.is_empty()
 }
