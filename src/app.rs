@@ -182,20 +182,9 @@ pub fn App() -> impl IntoView {
                         // ways to open a guide.
                         return Some(view! { <ui::home::Intro /> }.into_any());
                     };
-                    // Rebuilt when another run opens, not on every change.
-                    Some(if open_run.get().is_some() {
-                        view! { <ui::run::RunView guide /> }.into_any()
-                    } else {
-                        // Rebuilt when the preview's corrections change.
-                        state.preview.track();
-                        view! {
-                            <ui::home::Intro />
-                            <ui::home::Home />
-                            <ui::guide::GuideView guide />
-                            <ui::review::TreeOutline />
-                        }
-                            .into_any()
-                    })
+                    // The preview or the run: starting a run of the
+                    // checklist just previewed keeps the document.
+                    Some(view! { <ui::run::GuidePage guide /> }.into_any())
                 }}
             </main>
         </div>

@@ -16,3 +16,4 @@ pub mod print;
 pub mod random;
 pub mod relay;
 pub mod storage;
+pub mod tasks;

@@ -4,6 +4,7 @@
 
 use crate::state::{AppState, OpenGuide};
 use crate::ui::document::{self, Marks, RenderCtx, StepMap};
+use crate::ui::slices::Budget;
 use crate::ui::{gates, run};
 use leptos::prelude::*;
 use preflight_core::guide::{Guide, Phase, PhaseKind};
@@ -12,8 +13,28 @@ use preflight_core::text::duration::format_range;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+/// How the document was rendered: for a run, or before one, and then
+/// whether it becomes the run's document in place.
+#[derive(Clone, Copy)]
+struct Doc {
+    /// The run's plan, when rendered for a run.
+    plan: StoredValue<Option<Arc<Plan>>>,
+    /// The plan before a run (the default choices).
+    preview: StoredValue<Arc<Plan>>,
+    /// Before a run: turns true when a run of this very checklist starts,
+    /// and the document then shows the run's controls in place.
+    live: Option<Signal<bool>>,
+}
+
+/// The guide's document. Before a run, `live` (when given) turns it into
+/// the run's document once a run with the same checklist starts, and
+/// `previewed` receives the plan the preview was rendered with.
 #[component]
-pub fn GuideView(guide: OpenGuide) -> impl IntoView {
+pub fn GuideView(
+    guide: OpenGuide,
+    #[prop(optional)] live: Option<Signal<bool>>,
+    #[prop(optional)] previewed: Option<StoredValue<Option<Arc<Plan>>>>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     // The guide as the run uses it (its corrections applied), or before
     // a run with the corrections made in the preview.
@@ -34,9 +55,16 @@ pub fn GuideView(guide: OpenGuide) -> impl IntoView {
     };
     // Before a run, the steps of the default path still get rows, blank,
     // so that the guide prints as a runbook to fill in by hand.
-    let preview_plan = Arc::new(Plan::new(&model, &Default::default()));
+    // (In a run, the run's plan serves instead.)
+    let preview_plan = match &plan {
+        Some(plan) => plan.clone(),
+        None => Arc::new(Plan::new(&model, &Default::default())),
+    };
     if plan.is_none() {
         provide_context(run::PreviewPlan(preview_plan.clone()));
+        if let Some(previewed) = previewed {
+            previewed.set_value(Some(preview_plan.clone()));
+        }
     }
     // Blocks that could be made steps get "Make this a step"; not in a
     // shared copy, which is read-only.
@@ -76,7 +104,13 @@ pub fn GuideView(guide: OpenGuide) -> impl IntoView {
         };
         crate::effects::print::set_header(&format!("{title}{version}{what}"));
     });
+    let live = if plan.is_none() { live } else { None };
     let plan = StoredValue::new(plan);
+    let doc = Doc {
+        plan,
+        preview: StoredValue::new(preview_plan.clone()),
+        live,
+    };
 
     let facts = [
         model
@@ -133,6 +167,19 @@ pub fn GuideView(guide: OpenGuide) -> impl IntoView {
     let diagnostic_count = model.diagnostics.len();
 
     let in_run = plan.with_value(Option::is_some);
+    // Long guides render their first screenful now and the rest in idle
+    // slices (`ui::slices`).
+    let budget = Budget::new();
+    budget.spend(&model.preamble);
+    let preamble = document::blocks(&model.preamble, ctx);
+    let phases = model
+        .phases
+        .iter()
+        .map(|p| phase(p, ctx, doc, Some(&budget)))
+        .collect_view();
+    let long = budget.deferred();
+    budget.finish();
+    let in_run = move || in_run || live.is_some_and(|live| live.get());
     view! {
         <section class="guide-status" aria-label="Guide">
             <span class="origin" title=guide.origin.label()>{guide.origin.label()}</span>
@@ -140,10 +187,15 @@ pub fn GuideView(guide: OpenGuide) -> impl IntoView {
             <div class="facts">{facts}</div>
         </section>
         {repaired}
-        <article class="guide" class:in-run=in_run data-guide-hash=guide.hash.clone()>
+        <article
+            class="guide"
+            class:in-run=in_run
+            class:long=long
+            data-guide-hash=guide.hash.clone()
+        >
             {title_heading}
-            {document::blocks(&model.preamble, ctx)}
-            {model.phases.iter().map(|p| phase(p, ctx, plan)).collect_view()}
+            {preamble}
+            {phases}
         </article>
         {(diagnostic_count > 0)
             .then(|| {
@@ -170,18 +222,39 @@ fn kind_label(kind: PhaseKind) -> Option<&'static str> {
 }
 
 /// A phase or section: its heading with what the model knows about it,
-/// its own content, then its sub-sections.
-fn phase(p: &Phase, ctx: RenderCtx, plan: StoredValue<Option<Arc<Plan>>>) -> AnyView {
-    let in_run = plan.with_value(Option::is_some);
-    let planned = plan.with_value(|plan| plan.as_ref().and_then(|plan| plan.phase(&p.id).cloned()));
+/// its own content, then its sub-sections. With a `budget`, a section past
+/// the first screenful renders in a later slice.
+fn phase(p: &Phase, ctx: RenderCtx, doc: Doc, budget: Option<&Budget>) -> AnyView {
+    if let Some(ready) = budget.and_then(|b| b.defer(p)) {
+        let id = p.id.clone();
+        return (move || ready.get().then(|| later(&id, ctx, doc))).into_any();
+    }
+    let in_run = doc.plan.with_value(Option::is_some);
+    let planned = doc
+        .plan
+        .with_value(|plan| plan.as_ref().and_then(|plan| plan.phase(&p.id).cloned()));
     if let Some(planned) = planned.as_ref().filter(|pp| pp.hidden) {
-        // An alternative not chosen for this run: named, not shown.
-        return view! {
-            <section class="phase hidden-alternative" id=p.id.clone() data-line=p.line>
-                <p class="not-chosen">{format!("{} — not chosen for this run", planned.title)}</p>
-            </section>
+        return not_chosen(p.id.clone(), p.line, planned.title.clone());
+    }
+    if let Some(live) = doc.live {
+        let previewed = doc.preview.with_value(|plan| plan.phase(&p.id).cloned());
+        if let Some(previewed) = previewed.filter(|pp| pp.hidden) {
+            // An alternative the run leaves out: the whole section until
+            // the run starts, then its name.
+            let id = p.id.clone();
+            let line = p.line;
+            let fixed = Doc { live: None, ..doc };
+            return (move || {
+                if live.get() {
+                    Some(not_chosen(id.clone(), line, previewed.title.clone()))
+                } else {
+                    let guide = ctx.guide.get_value();
+                    let p = guide.all_phases().into_iter().find(|q| q.id == id)?;
+                    Some(phase(p, ctx, fixed, None))
+                }
+            })
+            .into_any();
         }
-        .into_any();
     }
     let heading = document::heading(p.level, document::inlines(&p.heading, ctx));
     let runnable = planned.filter(|pp| pp.runnable);
@@ -213,19 +286,95 @@ fn phase(p: &Phase, ctx: RenderCtx, plan: StoredValue<Option<Arc<Plan>>>) -> Any
             ""
         }
     );
+    // The run's bar, lock and gate for the phase, or the blank gate to
+    // fill in by hand; before a run that may start in place, both, one
+    // at a time.
+    let (bar, banner, gate) = match doc.live {
+        None => (
+            runnable.clone().map(|pp| run::phase_bar(pp).into_any()),
+            runnable
+                .as_ref()
+                .map(|pp| gates::lock_banner(pp.id.clone()).into_any()),
+            if in_run {
+                runnable.as_ref().and_then(gates::gate_panel)
+            } else {
+                gates::blank_gates(p)
+            },
+        ),
+        Some(live) => {
+            let runnable = doc
+                .preview
+                .with_value(|plan| plan.phase(&p.id).cloned())
+                .filter(|pp| pp.runnable);
+            let bar = runnable
+                .clone()
+                .map(|pp| (move || live.get().then(|| run::phase_bar(pp.clone()))).into_any());
+            let banner = runnable.as_ref().map(|pp| {
+                let id = pp.id.clone();
+                (move || live.get().then(|| gates::lock_banner(id.clone()))).into_any()
+            });
+            let has_blank = !preflight_core::run::phase_gates(p).is_empty();
+            let has_gate = runnable.as_ref().is_some_and(|pp| !pp.gates.is_empty());
+            let gate = (has_blank || has_gate).then(|| {
+                let id = p.id.clone();
+                (move || {
+                    if live.get() {
+                        runnable.as_ref().and_then(gates::gate_panel)
+                    } else {
+                        let guide = ctx.guide.get_value();
+                        let p = guide.all_phases().into_iter().find(|q| q.id == id)?;
+                        gates::blank_gates(p)
+                    }
+                })
+                .into_any()
+            });
+            (bar, banner, gate)
+        }
+    };
     view! {
         <section class=class id=p.id.clone() data-line=p.line>
             <header class="phase-header">
                 {heading}
                 <div class="badges">{badges}</div>
-                {runnable.clone().map(run::phase_bar)}
+                {bar}
             </header>
-            {runnable.as_ref().map(|pp| gates::lock_banner(pp.id.clone()))}
+            {banner}
             {document::blocks(&p.blocks, ctx)}
-            {runnable.as_ref().and_then(gates::gate_panel)}
-            {(!in_run).then(|| gates::blank_gates(p))}
-            {p.sections.iter().map(|s| phase(s, ctx, plan)).collect_view()}
+            {gate}
+            {p.sections.iter().map(|s| phase(s, ctx, doc, budget)).collect_view()}
         </section>
     }
     .into_any()
+}
+
+/// An alternative not chosen for this run: named, not shown.
+fn not_chosen(id: String, line: usize, title: String) -> AnyView {
+    view! {
+        <section class="phase hidden-alternative" id=id data-line=line>
+            <p class="not-chosen">{format!("{title} — not chosen for this run")}</p>
+        </section>
+    }
+    .into_any()
+}
+
+/// A section put off by the budget, rendered now: for the run when the
+/// preview has become the run's document meanwhile.
+fn later(id: &str, ctx: RenderCtx, doc: Doc) -> Option<AnyView> {
+    let doc = match doc.live {
+        Some(live) if live.get_untracked() => {
+            let state = expect_context::<AppState>();
+            let plan = state
+                .run
+                .with_untracked(|r| r.as_ref().map(|r| r.plan.clone()));
+            Doc {
+                plan: StoredValue::new(plan),
+                live: None,
+                ..doc
+            }
+        }
+        _ => doc,
+    };
+    let guide = ctx.guide.get_value();
+    let p = guide.all_phases().into_iter().find(|q| q.id == id)?;
+    Some(phase(p, ctx, doc, None))
 }

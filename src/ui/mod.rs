@@ -16,6 +16,7 @@ pub mod review;
 pub mod run;
 pub mod share;
 pub mod signoff;
+pub mod slices;
 pub mod webhook;
 
 /// Once the page has been rendered again, brings the first element matching `selector`

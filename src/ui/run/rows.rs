@@ -5,6 +5,7 @@ use crate::state::{AppState, Edit};
 use leptos::prelude::*;
 use preflight_core::run::assign::Assignee;
 use preflight_core::run::{Note, PlanPhase, PlanStep, StepStatus};
+use preflight_core::Action;
 use std::collections::HashMap;
 
 /// What each row of the run shows that changes as the run goes: one
@@ -22,6 +23,9 @@ pub struct Rows {
     /// The run view's owner: row signals live as long as the view, even
     /// when a part of the document re-renders its rows.
     owner: StoredValue<Owner>,
+    /// Blank rows of the preview, each waiting for the run that makes it
+    /// a row of its own ([`Rows::go_live`]).
+    waiting: StoredValue<Vec<(String, RwSignal<Option<Row>>)>>,
 }
 
 #[derive(Clone, Copy)]
@@ -46,6 +50,18 @@ type Seen = (
     HashMap<String, (String, Option<i64>)>,
 );
 
+/// The step an action names, for the actions that change only that
+/// step's row.
+fn step_named(action: &Action) -> Option<&str> {
+    match action {
+        Action::Check { step, .. }
+        | Action::Uncheck { step }
+        | Action::Skip { step, .. }
+        | Action::Acknowledge { step, .. } => Some(step),
+        _ => None,
+    }
+}
+
 /// Sets `signal` to `value` only if it differs, so readers of an
 /// unchanged row do not run.
 fn set_if<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
@@ -60,14 +76,34 @@ impl Rows {
         let rows = Rows {
             rows: StoredValue::new(HashMap::new()),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
+            waiting: StoredValue::new(Vec::new()),
         };
         // What the rows were last set from: notes, locks and the end of
         // the run change rarely, so rows are only compared for them when
         // they changed.
         let last: StoredValue<Option<Seen>> = StoredValue::new(None);
+        // The log the rows were last set from: its length and last event.
+        let seen_log: StoredValue<Option<(usize, String)>> = StoredValue::new(None);
         Effect::new(move |_| {
             state.run.with(|r| {
                 let Some(r) = r else { return };
+                // The common change: events added at the end of the log,
+                // each naming its step (a check-off). Only their rows can
+                // have changed status.
+                let events = &r.run.events;
+                let appended = seen_log.with_value(|seen| {
+                    let (len, last_id) = seen.as_ref()?;
+                    let new = events
+                        .get(*len..)
+                        .filter(|new| (1..=8).contains(&new.len()))?;
+                    if last_id.is_empty() || events.get(len.checked_sub(1)?)?.id != *last_id {
+                        return None;
+                    }
+                    new.iter()
+                        .map(|e| step_named(&e.action).map(str::to_owned))
+                        .collect::<Option<Vec<String>>>()
+                });
+                seen_log.set_value(events.last().map(|e| (events.len(), e.id.clone())));
                 state.run_state.with(|st| {
                     let finished = st.outcome.is_some();
                     let locked: Vec<bool> = r
@@ -97,6 +133,15 @@ impl Rows {
                                 notes.entry(step).or_default().push(n.clone());
                             }
                         }
+                    }
+                    if let Some(steps) = appended.filter(|_| same) {
+                        for id in steps {
+                            let Some((phase, step)) = r.plan.step(&id) else {
+                                continue;
+                            };
+                            rows.with_row(&id, |row| set_if(row.status, st.status_in(phase, step)));
+                        }
+                        return;
                     }
                     rows.rows.with_value(|all| {
                         for (id, row) in all {
@@ -179,6 +224,31 @@ impl Rows {
                 rows.with_row(new, |row| set_if(flag(row), true));
             }
             last.set_value(now);
+        });
+    }
+
+    /// A signal that receives the row's signals when a run of the
+    /// preview's checklist starts.
+    pub(super) fn waiting(&self, id: &str) -> RwSignal<Option<Row>> {
+        let slot = RwSignal::new(None);
+        self.waiting.update_value(|w| w.push((id.to_owned(), slot)));
+        slot
+    }
+
+    /// The run started on the previewed checklist: each blank row gets
+    /// its signals, with the values of now, and shows the run's controls.
+    pub(super) fn go_live(&self, state: AppState) {
+        let waiting = self
+            .waiting
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        state.run.with_untracked(|r| {
+            let Some(r) = r else { return };
+            for (id, slot) in waiting {
+                if let Some((phase, step)) = r.plan.step(&id) {
+                    slot.try_set(Some(self.row(state, phase, step)));
+                }
+            }
         });
     }
 
