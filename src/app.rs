@@ -88,23 +88,10 @@ pub fn App() -> impl IntoView {
     // Listeners for the page's lifetime.
     std::mem::forget((storage_listener, hide_listener, visibility_listener));
     ui::keys::install(state);
-    // The run view is rebuilt when another run opens, a run starts
-    // rolling back or its checklist is corrected (its rows change), not
-    // on every change.
-    let open_run = Memo::new(move |_| {
-        state.run.with(|r| {
-            r.as_ref().map(|r| {
-                (
-                    r.run.id.clone(),
-                    state.run_state.with(|st| st.rollback.is_some()),
-                    // Corrections of the checklist change its rows.
-                    state.run_state.with(|st| st.corrections),
-                )
-            })
-        })
-    });
-
-    let in_run = move || open_run.with(Option::is_some);
+    // Whether a run is open (the guide's page itself decides when its
+    // document is rendered again: `ui::run::GuidePage`).
+    let open_run = Memo::new(move |_| state.run.with(Option::is_some));
+    let in_run = move || open_run.get();
     // The review (`true`) or the settings page: pressed while shown.
     let page_button = move |label: &'static str, class: &'static str, review: bool| {
         let shown = if review {
