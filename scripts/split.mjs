@@ -41,10 +41,32 @@ run('wasm-bindgen', [
   '--keep-lld-exports', '--no-demangle', join(work, 'split', `${name}.wasm`),
 ]);
 
-const parts = readdirSync(join(work, 'split')).filter((f) => f !== `${name}.wasm`);
-copyFileSync(join(work, 'bindgen', `${name}.js`), join(staging, `${name}.js`));
+// The modules carry the build's hash in their names, as the main module
+// does: a page loaded before a new version is served never links a module
+// of the new build into its own (it fails to fetch one instead, which the
+// app says).
+const hash = name.slice('preflight-web-'.length);
+let loader = readFileSync(join(work, 'split', '__wasm_split.js'), 'utf8');
+const parts = [];
+for (const f of readdirSync(join(work, 'split'))) {
+  if (f === `${name}.wasm` || !f.endsWith('.wasm')) continue;
+  const hashed = f.replace(/\.wasm$/, `-${hash}.wasm`);
+  if (!loader.includes(`"./${f}"`)) throw new Error(`split.mjs: the loader does not name ${f}`);
+  loader = loader.replaceAll(`"./${f}"`, `"./${hashed}"`);
+  copyFileSync(join(work, 'split', f), join(staging, hashed));
+  parts.push(hashed);
+}
+// The loader too, named in the glue that imports it.
+const loaderName = `__wasm_split-${hash}.js`;
+writeFileSync(join(staging, loaderName), loader);
+parts.push(loaderName);
+const glueText = readFileSync(join(work, 'bindgen', `${name}.js`), 'utf8');
+// Only its `import … from`: the module's own imports keep the name the
+// wasm was linked with.
+const loaderImport = /(\bfrom\s*)(["'])\.\/__wasm_split\.js\2/g;
+if (!loaderImport.test(glueText)) throw new Error('split.mjs: the glue does not import ./__wasm_split.js');
+writeFileSync(join(staging, `${name}.js`), glueText.replace(loaderImport, `$1"./${loaderName}"`));
 copyFileSync(join(work, 'bindgen', `${name}_bg.wasm`), join(staging, `${name}_bg.wasm`));
-for (const f of parts) copyFileSync(join(work, 'split', f), join(staging, f));
 
 // 3. Optimise every module the browser fetches.
 if (profile === 'release') {
@@ -65,12 +87,12 @@ for (const f of [`${name}.js`, `${name}_bg.wasm`]) {
 }
 // The glue imports the loader of the split modules: preloaded with it,
 // so that it is not fetched only once the glue has been read.
-if (parts.includes('__wasm_split.js')) {
-  const digest = createHash('sha384').update(readFileSync(join(staging, '__wasm_split.js'))).digest('base64');
+{
+  const digest = createHash('sha384').update(readFileSync(join(staging, loaderName))).digest('base64');
   const glueLink = new RegExp(`<link rel="modulepreload" href="([^"]*/)${name}\\.js"[^>]*>`);
   const match = html.match(glueLink);
   if (!match) throw new Error(`split.mjs: no modulepreload of ${name}.js in index.html`);
-  html = html.replace(match[0], `${match[0]}<link rel="modulepreload" href="${match[1]}__wasm_split.js" ` +
+  html = html.replace(match[0], `${match[0]}<link rel="modulepreload" href="${match[1]}${loaderName}" ` +
     `crossorigin="anonymous" integrity="sha384-${digest}">`);
 }
 writeFileSync(index, html);

@@ -34,7 +34,14 @@ fn prefetch_when_idle() {
         return;
     };
     let callback = Closure::once_into_js(ui::lazy::prefetch);
-    let _ = window.request_idle_callback(callback.unchecked_ref());
+    // Browsers without idle callbacks fetch them a few seconds after.
+    if window
+        .request_idle_callback(callback.unchecked_ref())
+        .is_err()
+    {
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), 3_000);
+    }
 }
 
 #[component]

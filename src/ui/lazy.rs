@@ -51,7 +51,8 @@ fn deferred(
             Err(Unloaded) => view! {
                 <p class="loading" role="alert">
                     {format!(
-                        "The {what} could not be loaded. Check the connection and open it again."
+                        "The {what} could not be loaded. Check the connection and open it \
+                         again; if Preflight was updated since this page was opened, reload it."
                     )}
                 </p>
             }
@@ -212,8 +213,9 @@ pub enum Record {
     SaveShared,
 }
 
-const UNLOADED: &str = "Not done: part of Preflight could not be loaded. \
-                        Check the connection and try again.";
+const UNLOADED: &str = "Not done: part of Preflight could not be loaded. Check the \
+                        connection and try again; if Preflight was updated since this page \
+                        was opened, reload it.";
 
 /// Does `action` with the open run's record.
 pub fn record(state: AppState, action: Record) {

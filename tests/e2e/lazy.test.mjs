@@ -65,7 +65,7 @@ test('the first screen and a run work without the modules loaded when used; one 
   const alert = page.getByRole('alert').filter({ hasText: 'decision panel could not be loaded' });
   await alert.waitFor();
   assert.equal(await page.locator('#panic-notice').count(), 0);
-  assert.ok(blocked.some((p) => p.endsWith('/split_decide.wasm')), blocked.join(', '));
+  assert.ok(blocked.some((p) => /\/split_decide-[0-9a-f]+\.wasm$/.test(p)), blocked.join(', '));
 
   // Once the module can be fetched, the same button opens the panel.
   block = false;
@@ -90,7 +90,7 @@ test('the modules of the views not on the first screen are fetched when the brow
     .map((e) => new URL(e.name).pathname).filter((p) => /\/(split|chunk)_/.test(p)));
   // Every module, once the page is idle.
   await page.waitForFunction(() => ['split_decide', 'split_review', 'split_settings', 'split_changes']
-    .every((m) => performance.getEntriesByType('resource').some((e) => e.name.includes(`/${m}.wasm`))),
+    .every((m) => performance.getEntriesByType('resource').some((e) => e.name.includes(`/${m}-`))),
   null, { timeout: 15_000 });
   // Opened afterwards, the review needs nothing more from the network.
   const before = (await fetched()).length;
