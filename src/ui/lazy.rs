@@ -13,7 +13,9 @@
 
 use crate::state::{AppState, NoticeKind};
 use leptos::prelude::*;
-use leptos::wasm_split::{wasm_split, SplitLoaderError};
+#[cfg(feature = "split")]
+use leptos::wasm_split::wasm_split;
+use leptos::wasm_split::SplitLoaderError;
 use send_wrapper::SendWrapper;
 use std::future::Future;
 use std::pin::Pin;
@@ -90,58 +92,90 @@ impl<F: Future> Future for Waited<F> {
     }
 }
 
+/// A split point: in the split build (feature `split`, which Trunk's
+/// build turns on), `wasm_split` moves the function into module `$module`
+/// and makes it `async`, loading the module first; elsewhere (browser
+/// unit tests, native builds) it is a plain `async` call and its module is
+/// always there.
+macro_rules! split {
+    ($module:ident $(, $preload:ident)?; fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {
+        #[cfg(feature = "split")]
+        #[wasm_split($module, fallible, wasm_split_path = ::leptos::wasm_split $(, preload($preload))?)]
+        fn $name($($arg: $ty),*) -> $ret $body
+
+        #[cfg(not(feature = "split"))]
+        async fn $name($($arg: $ty),*) -> $ret $body
+
+        $(
+            #[cfg(not(feature = "split"))]
+            async fn $preload() -> Result<(), SplitLoaderError> {
+                Ok(())
+            }
+        )?
+    };
+}
+
 // Each split point names its module. A view is built inside the module;
 // the main module only holds the call.
 
-#[wasm_split(review, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_review))]
-fn review_page() -> Loaded {
-    Ok(view! { <crate::ui::review::Review /> }.into_any())
-}
-
-#[wasm_split(settings, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_settings))]
-fn settings_page() -> Loaded {
-    Ok(view! { <crate::ui::home::Settings /> }.into_any())
-}
-
-#[wasm_split(join, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_join))]
-fn join_panel() -> Loaded {
-    Ok(view! { <crate::ui::share::JoinPanel /> }.into_any())
-}
-
-#[wasm_split(share_form, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_share_form))]
-fn share_form_view() -> Loaded {
-    Ok(view! { <crate::ui::share::ShareForm /> }.into_any())
-}
-
-#[wasm_split(sign_off, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_sign_off))]
-fn sign_off_form(on_done: Callback<()>) -> Loaded {
-    Ok(view! { <crate::ui::signoff::SignOffForm on_done /> }.into_any())
-}
-
-#[wasm_split(decide, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_decide))]
-fn decision_panel() -> Loaded {
-    Ok(view! { <crate::ui::decide::DecisionPanel /> }.into_any())
-}
-
-#[wasm_split(record, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_record))]
-fn record_action(state: AppState, action: Record) -> Result<(), Unloaded> {
-    match action {
-        Record::Export => state.export_run(),
-        Record::AuditMarkdown => state.audit_pack(false),
-        Record::AuditHtml => state.audit_pack(true),
-        Record::SaveShared => state.save_shared(),
+split! { review, preload_review;
+    fn review_page() -> Loaded {
+        Ok(view! { <crate::ui::review::Review /> }.into_any())
     }
-    Ok(())
 }
 
-#[wasm_split(record, fallible, wasm_split_path = ::leptos::wasm_split)]
-fn record_link(state: AppState) -> Result<Option<String>, Unloaded> {
-    Ok(state.share_link())
+split! { settings, preload_settings;
+    fn settings_page() -> Loaded {
+        Ok(view! { <crate::ui::home::Settings /> }.into_any())
+    }
 }
 
-#[wasm_split(changes, fallible, wasm_split_path = ::leptos::wasm_split, preload(preload_changes))]
-fn changes_view() -> Loaded {
-    Ok(view! { <crate::ui::changes::GuideChanges /> }.into_any())
+split! { join, preload_join;
+    fn join_panel() -> Loaded {
+        Ok(view! { <crate::ui::share::JoinPanel /> }.into_any())
+    }
+}
+
+split! { share_form, preload_share_form;
+    fn share_form_view() -> Loaded {
+        Ok(view! { <crate::ui::share::ShareForm /> }.into_any())
+    }
+}
+
+split! { sign_off, preload_sign_off;
+    fn sign_off_form(on_done: Callback<()>) -> Loaded {
+        Ok(view! { <crate::ui::signoff::SignOffForm on_done /> }.into_any())
+    }
+}
+
+split! { decide, preload_decide;
+    fn decision_panel() -> Loaded {
+        Ok(view! { <crate::ui::decide::DecisionPanel /> }.into_any())
+    }
+}
+
+split! { record, preload_record;
+    fn record_action(state: AppState, action: Record) -> Result<(), Unloaded> {
+        match action {
+            Record::Export => state.export_run(),
+            Record::AuditMarkdown => state.audit_pack(false),
+            Record::AuditHtml => state.audit_pack(true),
+            Record::SaveShared => state.save_shared(),
+        }
+        Ok(())
+    }
+}
+
+split! { record;
+    fn record_link(state: AppState) -> Result<Option<String>, Unloaded> {
+        Ok(state.share_link())
+    }
+}
+
+split! { changes, preload_changes;
+    fn changes_view() -> Loaded {
+        Ok(view! { <crate::ui::changes::GuideChanges /> }.into_any())
+    }
 }
 
 /// What changed in the open guide since its last run, when it did.
