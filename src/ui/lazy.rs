@@ -1,10 +1,10 @@
 //! Views that the first screen does not need, loaded when first used.
 //!
-//! Each function here is a split point: the release build
-//! (`scripts/split.mjs`, a Trunk hook) moves the code only it reaches
-//! into a module of its own, fetched the first time the view opens, or
-//! earlier when the browser is idle ([`prefetch`]). Outside a browser
-//! (native builds and tests) the functions are plain calls.
+//! Each function here is a split point: Trunk's build (feature `split`,
+//! then `scripts/split.mjs`) moves the code only it reaches into a module
+//! of its own, fetched the first time the view opens, or earlier when the
+//! browser is idle ([`prefetch`]). Without the feature (browser unit
+//! tests, native builds) the functions are plain calls.
 //!
 //! A module that cannot be fetched (offline, a deploy that replaced the
 //! files) leaves a message in place of the view; the next attempt
