@@ -17,8 +17,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 /// How much of the guide renders while the page mounts, in list items and
-/// blocks: a screenful and more.
-const FIRST: usize = 300;
+/// blocks (whole sections): several screenfuls, even on a tall screen.
+const FIRST: usize = 100;
 /// How much each later slice holds (a section at least).
 const SLICE: usize = 100;
 /// How long each task renders slices before the browser gets the main
