@@ -212,9 +212,23 @@ pub fn reveal_all() -> bool {
     !pending.is_empty()
 }
 
+/// Does `act` with the section or step `id` once it is in the page: at
+/// once, or, when its slice was not rendered yet, after rendering it.
+pub fn when_rendered(id: &str, act: fn(&str)) {
+    if reveal(id) {
+        let id = id.to_owned();
+        leptos::task::spawn_local(async move {
+            leptos::task::tick().await;
+            act(&id);
+        });
+    } else {
+        act(id);
+    }
+}
+
 /// Renders the slice holding the section or step `id`; whether it was
 /// not rendered yet (it is in the page after the next tick).
-pub fn reveal(id: &str) -> bool {
+fn reveal(id: &str) -> bool {
     let slice = LATER.with(|l| {
         let l = l.borrow();
         let l = l.as_ref()?;

@@ -188,15 +188,7 @@ fn Page(
 /// `<details>` opens first, and a section of a long guide not rendered
 /// yet renders first.
 pub fn scroll_to(id: &str) {
-    if crate::ui::slices::reveal(id) {
-        let id = id.to_owned();
-        leptos::task::spawn_local(async move {
-            leptos::task::tick().await;
-            scroll_now(&id);
-        });
-        return;
-    }
-    scroll_now(id);
+    crate::ui::slices::when_rendered(id, scroll_now);
 }
 
 fn scroll_now(id: &str) {

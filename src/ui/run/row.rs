@@ -523,15 +523,7 @@ fn kind_name(kind: preflight_core::guide::StepKind) -> &'static str {
 /// Moves keyboard focus to a step's row, rendering it first when its
 /// part of a long guide is not in the page yet.
 pub fn focus_step(id: &str) {
-    if crate::ui::slices::reveal(id) {
-        let id = id.to_owned();
-        leptos::task::spawn_local(async move {
-            leptos::task::tick().await;
-            focus_now(&id);
-        });
-        return;
-    }
-    focus_now(id);
+    crate::ui::slices::when_rendered(id, focus_now);
 }
 
 fn focus_now(id: &str) {
