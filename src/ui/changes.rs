@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 use preflight_core::run::diff::{diff, DiffStep};
+use preflight_core::run::Plan;
+use preflight_core::Run;
 
 use crate::effects::clock;
 use crate::state::AppState;
@@ -23,10 +25,14 @@ fn named(s: &DiffStep) -> String {
     format!("{} — {}", s.text, s.phase)
 }
 
+/// The latest run of the open guide's title and the two plans to compare,
+/// as `AppState::changed_since` finds them.
+pub type Since = (Run, String, Plan, Plan);
+
 #[component]
-pub fn GuideChanges() -> impl IntoView {
+pub fn GuideChanges(since: Since) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let (run, _, old, new) = state.changed_since()?;
+    let (run, _, old, new) = since;
     let d = diff(&old, &new);
     if d.is_empty() {
         return None;

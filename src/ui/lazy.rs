@@ -173,8 +173,8 @@ split! { record;
 }
 
 split! { changes, preload_changes;
-    fn changes_view() -> Loaded {
-        Ok(view! { <crate::ui::changes::GuideChanges /> }.into_any())
+    fn changes_view(since: crate::ui::changes::Since) -> Loaded {
+        Ok(view! { <crate::ui::changes::GuideChanges since /> }.into_any())
     }
 }
 
@@ -183,8 +183,7 @@ pub fn guide_changes() -> impl IntoView {
     let state = expect_context::<AppState>();
     state
         .changed_since()
-        .is_some()
-        .then(|| deferred("list of changes", None, changes_view()))
+        .map(|since| deferred("list of changes", None, changes_view(since)))
 }
 
 /// The managers' review of finished runs.
