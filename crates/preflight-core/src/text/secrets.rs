@@ -1,6 +1,18 @@
 //! Spots credentials written into a guide, so they can be flagged and
 //! masked. Placeholders (`$TOKEN`, `<password>`, `YOUR_TOKEN_HERE`,
 //! `xxxx`) are not secrets.
+//!
+//! [`scan_line`] reads one line: `key: value` pairs whose key names a
+//! secret, well-known token shapes (AWS, Google, GitHub, GitLab, Slack,
+//! Stripe, npm, JWTs) and passwords in URLs. [`mask_text`] reads a whole
+//! text once: every line through [`scan_line`], and PEM private key blocks
+//! whole, from their `BEGIN` line to their `END` line. The masked text has
+//! the same lines and line breaks, and masking it again changes nothing.
+
+use std::borrow::Cow;
+
+/// What a masked value is replaced with.
+pub const MASK: &str = "••••••";
 
 /// A secret found on one line: byte range of the secret value in the line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,19 +22,39 @@ pub struct Secret {
     pub end: usize,
 }
 
-const KEY_WORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "pwd",
-    "secret",
-    "token",
-    "api_key",
-    "apikey",
-    "api-key",
-    "access_key",
-    "secret_key",
-    "client_secret",
-    "private_key",
+/// A line of a text that held a secret (1-based), with what it seems to
+/// be. A private key block is one finding, on its `BEGIN` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finding {
+    pub line: usize,
+    pub kind: &'static str,
+}
+
+/// A text with its secrets masked, and where they were.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Masked<'a> {
+    /// Borrowed when nothing was found.
+    pub text: Cow<'a, str>,
+    /// In line order, at most one per line.
+    pub findings: Vec<Finding>,
+}
+
+/// Key words naming a secret value after them (matched at the end of the
+/// key, in any case), with the kind of secret.
+const KEY_WORDS: &[(&str, &str)] = &[
+    ("password", "password"),
+    ("passwd", "password"),
+    ("pwd", "password"),
+    ("secret_access_key", "AWS secret key"),
+    ("secret", "credential"),
+    ("token", "token"),
+    ("api_key", "API key"),
+    ("apikey", "API key"),
+    ("api-key", "API key"),
+    ("access_key", "credential"),
+    ("secret_key", "credential"),
+    ("client_secret", "credential"),
+    ("private_key", "private key"),
 ];
 
 fn is_placeholder(value: &str) -> bool {
@@ -30,6 +62,7 @@ fn is_placeholder(value: &str) -> bool {
     let lower = v.to_ascii_lowercase();
     v.len() < 6
         || v.starts_with(['$', '<', '{', '[', '%', '*'])
+        || v.contains(MASK)
         || lower.contains("your")
         || lower.contains("xxx")
         || lower.contains("example")
@@ -65,39 +98,115 @@ fn token_end(line: &str, start: usize) -> usize {
         )
 }
 
-/// Whether `needle` occurs in `hay`. Every line of a guide is searched,
+/// Where `needle` occurs in `hay`. Every line of a guide is searched,
 /// and a plain loop over the needle's first byte costs less per short line
 /// than setting up a substring searcher.
-fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
+fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let Some((&first, rest)) = needle.split_first() else {
-        return true;
+        return Some(0);
     };
     hay.iter()
         .enumerate()
-        .any(|(i, &b)| b == first && hay[i + 1..].starts_with(rest))
+        .position(|(i, &b)| b == first && hay[i + 1..].starts_with(rest))
 }
 
-/// Secrets on one line of a guide.
+/// How a token of a well-known shape is told from a word.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// At least this many bytes.
+    Min(usize),
+    /// Exactly 20 upper-case letters and digits (AWS key ids).
+    AwsId,
+    /// Three dot-separated base64url parts, the first two JSON (`eyJ`).
+    Jwt,
+}
+
+/// Well-known token shapes: prefix, kind, shape. The value starts at the
+/// prefix, except after `Bearer ` and a Slack webhook's `services/`.
+const PREFIXES: &[(&str, &str, Shape)] = &[
+    ("Bearer ", "bearer token", Shape::Min(20)),
+    ("AKIA", "AWS access key", Shape::AwsId),
+    ("ASIA", "AWS access key", Shape::AwsId),
+    ("AIza", "Google API key", Shape::Min(39)),
+    ("ghp_", "GitHub token", Shape::Min(30)),
+    ("gho_", "GitHub token", Shape::Min(30)),
+    ("ghu_", "GitHub token", Shape::Min(30)),
+    ("ghs_", "GitHub token", Shape::Min(30)),
+    ("ghr_", "GitHub token", Shape::Min(30)),
+    ("github_pat_", "GitHub token", Shape::Min(30)),
+    ("glpat-", "GitLab token", Shape::Min(26)),
+    ("xoxa-", "Slack token", Shape::Min(20)),
+    ("xoxb-", "Slack token", Shape::Min(20)),
+    ("xoxp-", "Slack token", Shape::Min(20)),
+    ("xoxr-", "Slack token", Shape::Min(20)),
+    ("xoxs-", "Slack token", Shape::Min(20)),
+    ("sk_live_", "Stripe key", Shape::Min(20)),
+    ("rk_live_", "Stripe key", Shape::Min(20)),
+    ("npm_", "npm token", Shape::Min(40)),
+    ("eyJ", "JWT", Shape::Jwt),
+    ("hooks.slack.com/services/", "Slack webhook", Shape::Min(20)),
+];
+
+fn fits(value: &str, shape: Shape) -> bool {
+    match shape {
+        Shape::Min(n) => value.len() >= n,
+        Shape::AwsId => {
+            value.len() == 20
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        }
+        Shape::Jwt => {
+            let b64 = |p: &str| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            };
+            let mut parts = value.split('.');
+            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                (Some(head), Some(body), Some(sig), None) => {
+                    body.starts_with("eyJ")
+                        && b64(head)
+                        && b64(body)
+                        && b64(sig)
+                        && head.len() >= 10
+                        && body.len() >= 10
+                        && sig.len() >= 8
+                }
+                _ => false,
+            }
+        }
+    }
+}
+
+/// Secrets on one line of a guide (a private key's body is found by
+/// [`mask_text`], which reads the lines around it).
 pub fn scan_line(line: &str) -> Vec<Secret> {
     let mut found = Vec::new();
-    if contains_bytes(line.as_bytes(), b"PRIVATE KEY-----") {
-        found.push(Secret {
-            kind: "private key",
-            start: 0,
-            end: line.len(),
-        });
-        return found;
-    }
-    // Every other finding needs a `:` or `=` on the line (`key: value`,
-    // `Authorization: Bearer …`, `https://user:pass@`, `KEY=AKIA…`): most
-    // lines end here without a search.
     let bytes = line.as_bytes();
-    if !bytes.iter().any(|&b| b == b':' || b == b'=') {
-        return found;
+    if bytes.iter().any(|&b| b == b':' || b == b'=') {
+        key_values(line, &mut found);
+        if let Some(at) = find_bytes(bytes, b"://") {
+            url_passwords(line, at, &mut found);
+        }
     }
+    token_shapes(line, &mut found);
+    found.sort_by_key(|s| s.start);
+    // Overlapping findings are one: the earlier one grows to cover both.
+    let mut merged: Vec<Secret> = Vec::with_capacity(found.len());
+    for s in found {
+        match merged.last_mut() {
+            Some(last) if s.start < last.end => last.end = last.end.max(s.end),
+            _ => merged.push(s),
+        }
+    }
+    merged
+}
 
-    // key: value, key=value, "key": "value": the word right before each
-    // separator, past quotes and spaces, names the value after it.
+/// `key: value`, `key=value`, `"key": "value"`: the word right before
+/// each separator, past quotes and spaces, names the value after it.
+fn key_values(line: &str, found: &mut Vec<Secret>) {
+    let bytes = line.as_bytes();
     // Byte scans: every character searched for is ASCII, so each match is
     // a char boundary, and bytes are far cheaper to walk than chars.
     let separators = (0..bytes.len()).filter(|&i| bytes[i] == b':' || bytes[i] == b'=');
@@ -116,107 +225,327 @@ pub fn scan_line(line: &str) -> Vec<Secret> {
             .map_or(0, |(i, c)| i + c.len_utf8());
         // The word is ASCII (see above), so any suffix is a char boundary.
         let word = &before[word_start..];
-        let names_a_secret = KEY_WORDS
-            .iter()
-            .any(|k| word.len() >= k.len() && word[word.len() - k.len()..].eq_ignore_ascii_case(k));
-        if !names_a_secret {
-            continue;
-        }
-        {
-            let rest = &line[word_start + word.len()..];
-            let rest_trim = rest.trim_start_matches(['"', '\'']).trim_start();
-            let Some(sep) = rest_trim.chars().next().filter(|c| *c == ':' || *c == '=') else {
-                continue;
-            };
-            let value_part = rest_trim[sep.len_utf8()..].trim_start();
-            let quoted = value_part.starts_with(['"', '\'']);
-            let value_part = value_part.trim_start_matches(['"', '\'']);
-            let start = line.len() - value_part.len();
-            let end = token_end(line, start);
-            read_up_to = end;
-            let value = &line[start..end];
-            // Unquoted, `token = data["access_token"]` is code, and
-            // `password: required` is prose; a secret looks like a token.
-            let looks_like_code = value.contains(['[', ']', '(', ')', '.', '{'])
-                || value.chars().all(|c| c.is_ascii_lowercase() || c == '_');
-            if (quoted || !looks_like_code)
-                && !is_placeholder(value)
-                && value.chars().any(|c| c.is_ascii_alphanumeric())
-            {
-                found.push(Secret {
-                    kind: "credential",
-                    start,
-                    end,
-                });
-            }
-        }
-    }
-
-    // Bearer tokens and well-known token shapes, found in one pass over
-    // the letters they start with.
-    const PREFIXES: &[(&str, &str, usize)] = &[
-        ("Bearer ", "bearer token", 20),
-        ("AKIA", "AWS access key", 16),
-        ("ghp_", "GitHub token", 30),
-        ("github_pat_", "GitHub token", 30),
-        ("xoxb-", "Slack token", 20),
-        ("xoxp-", "Slack token", 20),
-    ];
-    let starts = (0..bytes.len()).filter(|&i| matches!(bytes[i], b'B' | b'A' | b'g' | b'x'));
-    let mut read_up_to = 0;
-    for at in starts {
-        if at < read_up_to {
-            continue;
-        }
-        let rest = &line[at..];
-        let Some(&(prefix, kind, min)) = PREFIXES.iter().find(|(p, _, _)| rest.starts_with(p))
-        else {
+        let Some(&(_, kind)) = KEY_WORDS.iter().find(|(k, _)| {
+            word.len() >= k.len() && word[word.len() - k.len()..].eq_ignore_ascii_case(k)
+        }) else {
             continue;
         };
-        let start = at + if prefix == "Bearer " { prefix.len() } else { 0 };
+        let rest = &line[word_start + word.len()..];
+        let rest_trim = rest.trim_start_matches(['"', '\'']).trim_start();
+        let Some(sep) = rest_trim.chars().next().filter(|c| *c == ':' || *c == '=') else {
+            continue;
+        };
+        let value_part = rest_trim[sep.len_utf8()..].trim_start();
+        let quoted = value_part.starts_with(['"', '\'']);
+        let value_part = value_part.trim_start_matches(['"', '\'']);
+        let start = line.len() - value_part.len();
         let end = token_end(line, start);
         read_up_to = end;
         let value = &line[start..end];
-        if value.len() >= min && !is_placeholder(value) {
+        // Unquoted, `token = data["access_token"]` is code, and
+        // `password: required` is prose; a secret looks like a token.
+        let looks_like_code = value.contains(['[', ']', '(', ')', '.', '{'])
+            || value.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+        if (quoted || !looks_like_code)
+            && !is_placeholder(value)
+            && value.chars().any(|c| c.is_ascii_alphanumeric())
+        {
             found.push(Secret { kind, start, end });
         }
     }
+}
 
-    // https://user:password@host
-    if let Some(scheme) = line.find("://") {
-        let rest = &line[scheme + 3..];
+/// Bearer tokens and well-known token shapes, found in one pass over the
+/// starts of words.
+fn token_shapes(line: &str, found: &mut Vec<Secret>) {
+    let bytes = line.as_bytes();
+    let mut read_up_to = 0;
+    for at in 0..bytes.len() {
+        if at < read_up_to
+            || !matches!(
+                bytes[at],
+                b'B' | b'A' | b'g' | b'x' | b's' | b'r' | b'n' | b'e' | b'h'
+            )
+            || at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_')
+        {
+            continue;
+        }
+        let rest = &bytes[at..];
+        let Some(&(prefix, kind, shape)) = PREFIXES
+            .iter()
+            .find(|(p, _, _)| rest.starts_with(p.as_bytes()))
+        else {
+            continue;
+        };
+        let start = if prefix == "Bearer " || prefix.ends_with('/') {
+            at + prefix.len()
+        } else {
+            at
+        };
+        let end = token_end(line, start);
+        // A token in an address ends at its `@`; at the end of a sentence
+        // or in brackets, the last mark is not its own.
+        let end = line[start..end].find('@').map_or(end, |i| start + i);
+        let end = start + line[start..end].trim_end_matches(['.', ':', ']', '>']).len();
+        let value = &line[start..end];
+        if fits(value, shape) && !is_placeholder(value) {
+            read_up_to = end;
+            found.push(Secret { kind, start, end });
+        }
+    }
+}
+
+/// `scheme://user:password@host`, for every address on the line.
+fn url_passwords(line: &str, first: usize, found: &mut Vec<Secret>) {
+    let mut from = first;
+    while let Some(scheme) = line[from..].find("://").map(|i| from + i) {
+        let authority = scheme + 3;
+        let rest = &line[authority..];
         let end = rest
-            .find(|c: char| c.is_whitespace() || c == '/')
+            .find(|c: char| c.is_whitespace() || matches!(c, '/' | '"' | '\'' | '`' | '?' | '#'))
             .unwrap_or(rest.len());
-        if let Some(at) = rest[..end].find('@') {
+        from = authority + end;
+        // The last `@` ends the user's part: a password may hold one.
+        if let Some(at) = rest[..end].rfind('@') {
             if let Some(colon) = rest[..at].find(':') {
-                let start = scheme + 3 + colon + 1;
-                let value = &line[start..scheme + 3 + at];
+                let start = authority + colon + 1;
+                let value = &line[start..authority + at];
                 if !is_placeholder(value) {
                     found.push(Secret {
                         kind: "password in URL",
                         start,
-                        end: scheme + 3 + at,
+                        end: authority + at,
                     });
                 }
             }
         }
+        if from >= line.len() {
+            break;
+        }
     }
-    found.sort_by_key(|s| s.start);
-    found.dedup_by(|a, b| a.start < b.end);
-    found
 }
 
-/// `line` with every secret replaced by `••••••`.
+/// `line` with every secret replaced by [`MASK`].
 pub fn mask_line(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut at = 0;
-    for s in scan_line(line) {
-        if s.start < at {
+    mask_line_cow(line, &mut None).into_owned()
+}
+
+/// Where a private key's armour starts on a line: the `-----BEGIN` of a
+/// `-----BEGIN … PRIVATE KEY-----` (or `… PRIVATE KEY BLOCK-----`), and
+/// the byte after its closing dashes.
+fn pem_begin(line: &str) -> Option<(usize, usize)> {
+    let begin = find_bytes(line.as_bytes(), b"-----BEGIN ")?;
+    let label_at = begin + "-----BEGIN ".len();
+    let close = find_bytes(&line.as_bytes()[label_at..], b"-----")? + label_at;
+    let label = &line[label_at..close];
+    (label.len() <= 40
+        && (label.ends_with("PRIVATE KEY") || label.ends_with("PRIVATE KEY BLOCK")))
+    .then_some((begin, close + "-----".len()))
+}
+
+/// A key written on one line (`"private_key": "-----BEGIN …\nMIIE…"`):
+/// the byte range to mask, from the armour to the closing quote, when
+/// key material follows the armour.
+fn inline_key(line: &str, begin: usize, after: usize) -> Option<(usize, usize)> {
+    let quote = line[..begin]
+        .bytes()
+        .next_back()
+        .filter(|b| matches!(b, b'"' | b'\'' | b'`'));
+    let bytes = line.as_bytes();
+    let end = match quote {
+        Some(q) => (after..bytes.len())
+            .find(|&i| bytes[i] == q && bytes[i - 1] != b'\\')
+            .unwrap_or(line.trim_end().len()),
+        None => line.trim_end().len(),
+    };
+    let end = end.max(after);
+    // Key material: a run of base64 (after a `\n` escape, perhaps).
+    let material = line[after..end]
+        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/')))
+        .any(|run| run.len() >= 16);
+    material.then_some((begin, end))
+}
+
+/// A fence line (three or more backticks or tildes): its character and
+/// length, and whether anything follows it.
+fn fence(line: &str) -> Option<(u8, usize, bool)> {
+    let t = line.trim_start();
+    let c = *t.as_bytes().first().filter(|c| matches!(c, b'`' | b'~'))?;
+    let len = t.bytes().take_while(|&b| b == c).count();
+    (len >= 3).then(|| (c, len, !t[len..].trim().is_empty()))
+}
+
+/// A line of a private key's body masked: its indentation and quote
+/// marks kept, the rest [`MASK`]; blank lines stay blank.
+fn mask_body(line: &str) -> Cow<'_, str> {
+    let body = line.trim_start_matches([' ', '\t', '>']);
+    if body.trim().is_empty() || body == MASK {
+        return Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() - body.len() + MASK.len());
+    out.push_str(&line[..line.len() - body.len()]);
+    out.push_str(MASK);
+    Cow::Owned(out)
+}
+
+/// The text with every secret masked, in one pass over its lines: each
+/// line through [`scan_line`], and private keys whole — every line from
+/// `-----BEGIN … PRIVATE KEY-----` to its `END` line (the armour lines
+/// kept, so the reader sees what was there), or, when the `END` is
+/// missing, to the end of the code block or of the text. Line breaks are
+/// kept, so every line keeps its number; masking the result again changes
+/// nothing. Nothing is copied when nothing is found.
+pub fn mask_text(text: &str) -> Masked<'_> {
+    let mut out: Option<String> = None;
+    let mut findings: Vec<Finding> = Vec::new();
+    // The fence the line at hand is inside, if any: character and length.
+    let mut open_fence: Option<(u8, usize)> = None;
+    // Inside a private key: the line of its `BEGIN`, and whether the key
+    // is already reported.
+    let mut key: Option<(usize, bool)> = None;
+    let mut offset = 0;
+    for (i, raw) in text.split_inclusive('\n').enumerate() {
+        let n = i + 1;
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let ending = &raw[line.len()..];
+        let start = offset;
+        offset += raw.len();
+        let fenced = fence(line);
+        let closes_fence = match (open_fence, fenced) {
+            (Some((c, len)), Some((fc, flen, false))) => c == fc && flen >= len,
+            _ => false,
+        };
+        let mut kind = None;
+        let masked: Cow<'_, str> = if let Some((begun, reported)) = key {
+            if find_bytes(line.as_bytes(), b"-----END ").is_some() || closes_fence {
+                key = None;
+                Cow::Borrowed(line)
+            } else if fenced.is_some() {
+                // A fence inside a key that began outside one: kept, so
+                // the document keeps its blocks.
+                Cow::Borrowed(line)
+            } else {
+                let m = mask_body(line);
+                if matches!(m, Cow::Owned(_)) && !reported {
+                    key = Some((begun, true));
+                    if findings.last().is_none_or(|f| f.line != begun) {
+                        findings.push(Finding {
+                            line: begun,
+                            kind: "private key",
+                        });
+                    }
+                }
+                m
+            }
+        } else {
+            let (masked, starts_key) = mask_plain_line(line, &mut kind);
+            if starts_key {
+                key = Some((n, false));
+            }
+            masked
+        };
+        if closes_fence {
+            open_fence = None;
+        } else if open_fence.is_none() {
+            if let Some((c, len, _)) = fenced {
+                open_fence = Some((c, len));
+            }
+        }
+        if let Some(kind) = kind {
+            if findings.last().is_none_or(|f| f.line != n) {
+                findings.push(Finding { line: n, kind });
+            }
+        }
+        match (&mut out, masked) {
+            (Some(out), m) => {
+                out.push_str(&m);
+                out.push_str(ending);
+            }
+            (None, Cow::Borrowed(_)) => {}
+            (None, Cow::Owned(m)) => {
+                let mut s = String::with_capacity(text.len() + 64);
+                s.push_str(&text[..start]);
+                s.push_str(&m);
+                s.push_str(ending);
+                out = Some(s);
+            }
+        }
+    }
+    Masked {
+        text: out.map_or(Cow::Borrowed(text), Cow::Owned),
+        findings,
+    }
+}
+
+/// A line outside a private key's body: keys written on it whole masked
+/// and its other secrets masked, the armour of a key whose body follows
+/// kept; and whether such a body starts on the next line.
+fn mask_plain_line<'a>(orig: &'a str, kind: &mut Option<&'static str>) -> (Cow<'a, str>, bool) {
+    let mut owned: Option<String> = None;
+    let finish = |owned: Option<String>, out: Option<String>| {
+        out.or(owned).map_or(Cow::Borrowed(orig), Cow::Owned)
+    };
+    loop {
+        let line = owned.as_deref().unwrap_or(orig);
+        let Some((begin, after)) = pem_begin(line) else {
+            let out = match mask_line_cow(line, kind) {
+                Cow::Borrowed(_) => None,
+                Cow::Owned(m) => Some(m),
+            };
+            return (finish(owned, out), false);
+        };
+        if let Some((from, to)) = inline_key(line, begin, after) {
+            // Each round masks one armour: the loop ends.
+            kind.get_or_insert("private key");
+            let next = format!("{}{MASK}{}", &line[..from], &line[to..]);
+            owned = Some(next);
             continue;
         }
+        let starts_key = line[after..].trim().is_empty();
+        // The armour stays whole, so the key is found again.
+        let before = mask_line_cow(&line[..begin], kind);
+        let rest = mask_line_cow(&line[after..], kind);
+        let out = match (&before, &rest) {
+            (Cow::Borrowed(_), Cow::Borrowed(_)) => None,
+            _ => Some(format!("{before}{}{rest}", &line[begin..after])),
+        };
+        return (finish(owned, out), starts_key);
+    }
+}
+
+/// [`mask_line`] without a copy when the line holds nothing; `kind` is
+/// set to the first secret's, unless it is set already.
+///
+/// A value read as one can hide another (`password=.@password=…`) that
+/// shows once the first is masked: the line is read again until nothing
+/// is found, so masking it again changes nothing. Each round masks at
+/// least one more character, and a few rounds are the most real lines
+/// need; past that, the whole line is masked.
+fn mask_line_cow<'a>(line: &'a str, kind: &mut Option<&'static str>) -> Cow<'a, str> {
+    let found = scan_line(line);
+    let Some(first) = found.first() else {
+        return Cow::Borrowed(line);
+    };
+    kind.get_or_insert(first.kind);
+    let mut masked = replace(line, &found);
+    for _ in 0..8 {
+        let again = scan_line(&masked);
+        if again.is_empty() {
+            return Cow::Owned(masked);
+        }
+        masked = replace(&masked, &again);
+    }
+    let body = line.trim_start();
+    Cow::Owned(format!("{}{MASK}", &line[..line.len() - body.len()]))
+}
+
+/// `line` with each of `found` (in order, apart) replaced by [`MASK`].
+fn replace(line: &str, found: &[Secret]) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut at = 0;
+    for s in found {
         out.push_str(&line[at..s.start]);
-        out.push_str("••••••");
+        out.push_str(MASK);
         at = s.end;
     }
     out.push_str(&line[at..]);
@@ -224,76 +553,4 @@ pub fn mask_line(line: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn kinds(line: &str) -> Vec<&'static str> {
-        scan_line(line).into_iter().map(|s| s.kind).collect()
-    }
-
-    #[test]
-    fn finds_credentials() {
-        assert_eq!(
-            kinds(r#"  -d '{"email": "ops@example.com", "password": "xasdez-katjuc-zyttI2"}'"#),
-            ["credential"]
-        );
-        assert_eq!(kinds("export DB_PASSWORD=s3cr3t-Pa55"), ["credential"]);
-        assert_eq!(
-            kinds("-H \"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx\""),
-            ["bearer token"]
-        );
-        assert_eq!(
-            kinds("aws_access_key_id = AKIAIOSFODNN7EXAMPLE"),
-            Vec::<&str>::new()
-        );
-        assert_eq!(
-            kinds("export AWS_KEY=AKIAQWERTYUIOPASDFGH"),
-            ["AWS access key"]
-        );
-        assert_eq!(kinds("-----BEGIN RSA PRIVATE KEY-----"), ["private key"]);
-        assert_eq!(
-            kinds("psql postgres://admin:hunter22x@db:5432/app"),
-            ["password in URL"]
-        );
-    }
-
-    #[test]
-    fn ignores_placeholders() {
-        for line in [
-            "-H \"Authorization: Bearer $TOKEN\"",
-            "-H \"Authorization: Bearer YOUR_TOKEN_HERE\"",
-            "password: <your-password>",
-            "export PASSWORD=${DB_PASSWORD}",
-            "token: xxxxxxxx",
-            "Rotate the API token in the vault",
-            "postgres://user@db/app",
-            "                token = token_data[\"access_token\"]",
-            "password: required for the admin user",
-            "â=nf%ahâ ## rollback",
-        ] {
-            assert_eq!(kinds(line), Vec::<&str>::new(), "{line}");
-        }
-    }
-
-    #[test]
-    fn long_lines_without_blanks_are_read_once() {
-        // Each separator once re-read the rest of the line: quadratic.
-        for line in [
-            "password=".repeat(50_000),
-            "token:".repeat(50_000),
-            format!("={}", "AKIA".repeat(50_000)),
-        ] {
-            let found = scan_line(&line);
-            assert!(found.iter().all(|s| s.end - s.start <= MAX_VALUE));
-            assert!(found.windows(2).all(|w| w[0].end <= w[1].start));
-        }
-    }
-
-    #[test]
-    fn masks() {
-        assert_eq!(
-            mask_line(r#"{"password": "xasdez-katjuc-zyttI2"}"#),
-            r#"{"password": "••••••"}"#
-        );
-    }
-}
+mod tests;
