@@ -70,10 +70,25 @@ pub fn decode(bytes: &[u8]) -> Result<String, SourceError> {
     Ok(text.to_owned())
 }
 
-/// The SHA-256 of a guide's text, as lowercase hex. Progress and runs are
-/// tied to this fingerprint.
+/// The SHA-256 of a guide's text with its secrets masked
+/// ([`crate::text::secrets::mask_text`]), as lowercase hex. Progress and
+/// runs are tied to this fingerprint, so a copy with its secrets masked is
+/// the same version as the original: same hash, same steps.
 pub fn guide_hash(text: &str) -> String {
+    raw_hash(&crate::text::secrets::mask_text(text).text)
+}
+
+/// The SHA-256 of the text exactly as it is.
+fn raw_hash(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// Whether `text` is the guide version `hash` names: its [`guide_hash`],
+/// or, for runs recorded when the hash was taken over the text as it was
+/// (secrets included), the SHA-256 of the text itself.
+pub fn matches_hash(text: &str, hash: &str) -> bool {
+    let masked = crate::text::secrets::mask_text(text);
+    raw_hash(&masked.text) == hash || (!masked.findings.is_empty() && raw_hash(text) == hash)
 }
 
 /// Whether `s` has the form of a [`guide_hash`]: 64 lowercase hex digits.
@@ -158,6 +173,25 @@ mod tests {
             .to_string(),
             "the guide is 11.0 MB; Preflight opens guides up to 10 MB"
         );
+    }
+
+    #[test]
+    fn the_hash_is_over_the_masked_text() {
+        let raw = "# Deploy\n\n- [ ] export DB_PASSWORD=s3cr3t-Pa55word\n";
+        let masked = "# Deploy\n\n- [ ] export DB_PASSWORD=••••••\n";
+        assert_eq!(crate::text::secrets::mask_text(raw).text, masked);
+        assert_eq!(guide_hash(raw), guide_hash(masked));
+        assert_eq!(guide_hash(masked), raw_hash(masked));
+        assert_ne!(guide_hash(raw), raw_hash(raw));
+        // A run recorded under the raw text's hash still knows its text,
+        // and so does one recorded under the masked text's.
+        assert!(matches_hash(raw, &raw_hash(raw)));
+        assert!(matches_hash(raw, &guide_hash(raw)));
+        assert!(matches_hash(masked, &guide_hash(raw)));
+        // The masked copy is not the raw text, and other text is neither.
+        assert!(!matches_hash(masked, &raw_hash(raw)));
+        assert!(!matches_hash("# Other\n", &guide_hash(raw)));
+        assert!(!matches_hash("# Other\n", &raw_hash(raw)));
     }
 
     #[test]

@@ -98,6 +98,13 @@ struct Builder<'a> {
 }
 
 pub(super) fn build(input: &str) -> Guide {
+    // The model never holds a secret: it is built from the masked text
+    // (same lines), and the secrets found are reported from this pass.
+    let secrets::Masked {
+        text: masked,
+        findings: secrets,
+    } = secrets::mask_text(input);
+    let input: &str = &masked;
     let repair = mojibake::repair(input);
     let text = repair.as_ref().map_or(input, |r| r.text.as_str());
     let (document, lines) = doc::parse_indexed(text, LineIndex::new(text));
@@ -201,7 +208,7 @@ pub(super) fn build(input: &str) -> Guide {
     phases.extend(built);
 
     b.place_missing_tasks(&mut phases);
-    let secrets = b.diagnose_text(text, &lines, input, &phases);
+    b.diagnose_text(text, &lines, input, &phases, &secrets);
 
     let mut guide = Guide {
         schema: GUIDE_SCHEMA,
@@ -222,7 +229,7 @@ pub(super) fn build(input: &str) -> Guide {
         tasks,
         secret_lines: Vec::new(),
     };
-    guide.secret_lines = secrets.iter().map(|&(line, _)| line).collect();
+    guide.secret_lines = secrets.iter().map(|f| f.line).collect();
     guide.counts = Counts {
         phases: guide.all_phases().len(),
         steps: guide.all_steps().len(),

@@ -154,7 +154,10 @@ fn set_box(line: &str, done: bool) -> String {
 }
 
 /// The guide's text with the run written into it (see the module docs).
+/// Its secrets are masked, as in the model the plan comes from.
 pub fn markdown(run: &Run, plan: &Plan, text: &str, tz: i32) -> String {
+    let masked = crate::text::secrets::mask_text(text);
+    let text: &str = &masked.text;
     let state = run.state();
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
     // Line (1-based) → the notes to quote under it.

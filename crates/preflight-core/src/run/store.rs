@@ -233,13 +233,18 @@ fn in_range(run: &Run) -> Result<(), String> {
     Ok(())
 }
 
-/// A run and its guide as one JSON file.
+/// A run and its guide as one JSON file. The guide's secrets are masked
+/// ([`crate::text::secrets::mask_text`]): the file never holds one, and
+/// is the same version of the guide as the original (its hash is over the
+/// masked text).
 pub fn export(run: &Run, origin: &str, name: Option<String>, text: &str) -> String {
+    let masked = crate::text::secrets::mask_text(text);
     let guide = ExportedGuide {
         origin: origin.to_owned(),
         name,
-        text: text.to_owned(),
+        text: masked.text.into_owned(),
     };
+    let run = &named_by_masked_hash(run, text, &guide.text);
     let checksum = checksum(&guide, run);
     let file = Export {
         format: EXPORT_FORMAT.to_owned(),
@@ -250,6 +255,34 @@ pub fn export(run: &Run, origin: &str, name: Option<String>, text: &str) -> Stri
         checksum,
     };
     serde_json::to_string_pretty(&file).unwrap_or_default()
+}
+
+/// A run recorded before guide hashes were taken over masked text names
+/// its version by the hash of the text with its secrets: the exported copy
+/// names it by the hash of the masked text it carries instead.
+fn named_by_masked_hash(run: &Run, text: &str, masked: &str) -> Run {
+    let legacy = run.current_guide_hash().to_owned();
+    let hash = guide_hash(masked);
+    let mut run = run.clone();
+    if legacy == hash || !crate::source::matches_hash(text, &legacy) {
+        return run;
+    }
+    let rename = |h: &mut String| {
+        if *h == legacy {
+            h.clone_from(&hash);
+        }
+    };
+    rename(&mut run.guide_hash);
+    for e in &mut run.events {
+        if let super::Action::AdoptGuide {
+            from_hash, to_hash, ..
+        } = &mut e.action
+        {
+            rename(from_hash);
+            rename(to_hash);
+        }
+    }
+    run
 }
 
 /// Reads an exported run, refusing anything not exactly as exported.
@@ -308,7 +341,7 @@ pub fn import(file: &str) -> Result<Export, ImportError> {
     if guide.text.len() > crate::MAX_GUIDE_BYTES {
         return Err(ImportError::GuideTooLarge(guide.text.len()));
     }
-    if guide_hash(&guide.text) != run.current_guide_hash() {
+    if !crate::source::matches_hash(&guide.text, run.current_guide_hash()) {
         return Err(ImportError::GuideMismatch);
     }
     let model = Guide::parse(&guide.text);

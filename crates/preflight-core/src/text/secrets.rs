@@ -286,7 +286,10 @@ fn token_shapes(line: &str, found: &mut Vec<Secret>) {
         // A token in an address ends at its `@`; at the end of a sentence
         // or in brackets, the last mark is not its own.
         let end = line[start..end].find('@').map_or(end, |i| start + i);
-        let end = start + line[start..end].trim_end_matches(['.', ':', ']', '>']).len();
+        let end = start
+            + line[start..end]
+                .trim_end_matches(['.', ':', ']', '>'])
+                .len();
         let value = &line[start..end];
         if fits(value, shape) && !is_placeholder(value) {
             read_up_to = end;
@@ -338,9 +341,8 @@ fn pem_begin(line: &str) -> Option<(usize, usize)> {
     let label_at = begin + "-----BEGIN ".len();
     let close = find_bytes(&line.as_bytes()[label_at..], b"-----")? + label_at;
     let label = &line[label_at..close];
-    (label.len() <= 40
-        && (label.ends_with("PRIVATE KEY") || label.ends_with("PRIVATE KEY BLOCK")))
-    .then_some((begin, close + "-----".len()))
+    (label.len() <= 40 && (label.ends_with("PRIVATE KEY") || label.ends_with("PRIVATE KEY BLOCK")))
+        .then_some((begin, close + "-----".len()))
 }
 
 /// A key written on one line (`"private_key": "-----BEGIN …\nMIIE…"`):

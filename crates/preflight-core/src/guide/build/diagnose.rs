@@ -1,27 +1,25 @@
 //! Text-level diagnostics: what the document tree does not show (unclosed
-//! fences, shortcodes, very long lines, secrets, replacement characters),
-//! read in one pass over the lines, and "no steps".
+//! fences, shortcodes, very long lines, replacement characters), read in
+//! one pass over the lines; the secrets masked before parsing; and "no
+//! steps".
 
 use super::*;
 
 impl Builder<'_> {
     /// Reads the text line by line once for what the document tree does
-    /// not show: unclosed fences, shortcodes, very long lines and secrets.
-    /// Returns the lines holding a secret, with what it seems to be.
+    /// not show: unclosed fences, shortcodes and very long lines; and says
+    /// where the secrets masked before parsing (`secrets`) were.
     pub(super) fn diagnose_text(
         &mut self,
         text: &str,
         lines: &LineIndex,
         original: &str,
         phases: &[Phase],
-    ) -> Vec<(usize, &'static str)> {
+        secrets: &[secrets::Finding],
+    ) {
         let mut fence: Option<(char, usize, usize)> = None;
-        let mut secrets = Vec::new();
         for (i, line) in lines.lines(text).enumerate() {
             let n = i + 1;
-            if let Some(secret) = secrets::scan_line(line).first() {
-                secrets.push((n, secret.kind));
-            }
             let t = line.trim_start();
             let marker = t.chars().next().filter(|c| *c == '`' || *c == '~');
             if let Some(c) = marker {
@@ -65,12 +63,17 @@ impl Builder<'_> {
                         .to_owned(),
             });
         }
-        for &(line, kind) in &secrets {
+        for &secrets::Finding { line, kind } in secrets {
+            let kind = if kind == "credential" {
+                String::new()
+            } else {
+                format!(" ({kind})")
+            };
             self.diagnostics.push(Diagnostic {
                 line,
                 severity: Severity::Warning,
                 message: format!(
-                    "this line seems to contain a {kind}; guides are shared, so use a placeholder such as $TOKEN"
+                    "this line seems to contain a credential{kind}; guides are shared, so use a placeholder such as $TOKEN"
                 ),
             });
         }
@@ -96,7 +99,6 @@ impl Builder<'_> {
                 message: "the text contains replacement characters (\u{FFFD}): some characters were lost before Preflight read it".to_owned(),
             });
         }
-        secrets
     }
 }
 

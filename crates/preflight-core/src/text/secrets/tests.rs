@@ -19,7 +19,10 @@ fn check(input: &str, expected: Expect) {
     }
     expected.assert_eq(&out);
     assert_eq!(mask_text(&masked.text).text, masked.text, "idempotent");
-    assert!(mask_text(&masked.text).findings.is_empty(), "masked text is clean");
+    assert!(
+        mask_text(&masked.text).findings.is_empty(),
+        "masked text is clean"
+    );
     assert_eq!(masked.text.lines().count(), input.lines().count());
 }
 
@@ -289,7 +292,13 @@ fn a_masked_text_keeps_its_lines() {
     let text = "a\npassword=hunter2-hunter2\n\nb";
     let masked = mask_text(text);
     assert_eq!(masked.text, "a\npassword=••••••\n\nb");
-    assert_eq!(masked.findings, [Finding { line: 2, kind: "password" }]);
+    assert_eq!(
+        masked.findings,
+        [Finding {
+            line: 2,
+            kind: "password"
+        }]
+    );
 }
 
 proptest! {
