@@ -322,7 +322,7 @@ impl AppState {
             let Ok(text) = preflight_core::decode(&bytes) else {
                 return;
             };
-            if preflight_core::guide_hash(&text) != hash {
+            if !preflight_core::source::matches_hash(&text, &hash) {
                 state.notify(
                     NoticeKind::Info,
                     format!("The guide at {url} has changed since this run started. The run follows the text it started with; open the URL again to start a run of the new text."),

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use preflight_core::guide::StepOverrides;
 use preflight_core::run::apply::{Applied, Input, Source};
 use preflight_core::run::Refusal;
+use preflight_core::text::secrets::mask_text;
 use preflight_core::{Action, Guide, LastGuide, Plan, Run, RunIndex, Window};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -167,9 +168,21 @@ impl AppState {
         if !self.open_bytes(origin, stored.text.as_bytes()) {
             return false;
         }
-        let Some(open) = self.guide.get_untracked() else {
+        let Some(mut open) = self.guide.get_untracked() else {
             return false;
         };
+        // A run recorded when guide hashes were taken over the text with
+        // its secrets names its version by that hash: the open guide is
+        // that version.
+        let version = run.current_guide_hash();
+        if open.hash != version && preflight_core::source::matches_hash(&open.text, version) {
+            open.hash = version.to_owned();
+            self.guide.update_untracked(|g| {
+                if let Some(g) = g {
+                    g.hash.clone_from(&open.hash);
+                }
+            });
+        }
         // Said after the guide opened, which clears older messages.
         for (aside, raw, why) in set_aside {
             self.notify_download(
@@ -231,7 +244,7 @@ impl AppState {
                     .ok()
                     .flatten()
                     .and_then(|raw| LastGuide::decode(&raw))
-                    .filter(|g| preflight_core::guide_hash(&g.text) == *to_hash);
+                    .filter(|g| preflight_core::source::matches_hash(&g.text, to_hash));
                 if let Some(kept) = kept {
                     let model = Arc::new(Guide::parse(&kept.text));
                     self.run.update_untracked(|r| {
@@ -287,7 +300,10 @@ impl AppState {
                 .sorted()
                 .into_iter()
                 .find(|e| e.guide_title == open.guide.title)
-                .filter(|e| e.guide_hash != open.hash)
+                .filter(|e| {
+                    e.guide_hash != open.hash
+                        && !preflight_core::source::matches_hash(&open.text, &e.guide_hash)
+                })
                 .map(|e| e.id.clone())
         })?;
         let Ok((Opened::Run(loaded), _)) = persist::open(&entry) else {
@@ -401,6 +417,106 @@ impl AppState {
                 format!("Could not export the run: {why}."),
             );
         }
+    }
+
+    /// What the notice before the open guide leaves this browser says of
+    /// its secrets, or `None` when its text holds none.
+    pub fn secrets_notice(&self) -> Option<String> {
+        let open = self.guide.get_untracked()?;
+        let found = mask_text(&open.text).findings;
+        let n = found.len();
+        if n == 0 {
+            return None;
+        }
+        let mut lines: Vec<String> = found.iter().take(10).map(|f| f.line.to_string()).collect();
+        if n > 10 {
+            lines.push("…".into());
+        }
+        let mut kinds: Vec<&str> = Vec::new();
+        for f in &found {
+            if !kinds.contains(&f.kind) {
+                kinds.push(f.kind);
+            }
+        }
+        let s = if n == 1 { "" } else { "s" };
+        Some(format!(
+            "This guide holds {n} secret{s} (line{s} {}: {}). The copy that leaves this browser has them masked.",
+            lines.join(", "),
+            kinds.join(", ")
+        ))
+    }
+
+    /// Replaces this browser's copies of the open guide's text (the text
+    /// kept for each version its run follows, the last guide opened) with
+    /// the masked text, which has the same hash. Returns what to say.
+    pub fn strip_secrets(&self) -> String {
+        let Some(open) = self.guide.get_untracked() else {
+            return "No guide is open.".into();
+        };
+        let mut hashes = vec![open.hash.clone()];
+        self.run.with_untracked(|r| {
+            if let Some(r) = r {
+                hashes.extend(r.run.versions().map(str::to_owned));
+            }
+        });
+        let mut keys: Vec<String> = hashes
+            .iter()
+            .map(|h| LastGuide::storage_key_for(h))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys.push(LastGuide::STORAGE_KEY.to_owned());
+        let (mut stripped, mut kept, mut failed) = (0, 0, None);
+        for key in &keys {
+            let Some(mut stored) = storage::get(key)
+                .ok()
+                .flatten()
+                .and_then(|raw| LastGuide::decode(&raw))
+            else {
+                continue;
+            };
+            let masked = mask_text(&stored.text);
+            if masked.findings.is_empty() {
+                continue;
+            }
+            let hash = preflight_core::guide_hash(&stored.text);
+            if key == LastGuide::STORAGE_KEY {
+                if hash != open.hash {
+                    continue; // Another guide's.
+                }
+            } else if LastGuide::storage_key_for(&hash) != *key {
+                // Kept under the hash of the text with its secrets, for a
+                // run recorded before: that run needs it to open.
+                kept += 1;
+                continue;
+            }
+            stored.text = masked.text.into_owned();
+            match storage::set(key, &stored.encode()) {
+                Ok(()) => stripped += 1,
+                Err(err) => failed = Some(err),
+            }
+        }
+        let masked = mask_text(&open.text);
+        if !masked.findings.is_empty() && preflight_core::guide_hash(&masked.text) == open.hash {
+            let text: Arc<str> = Arc::from(masked.text.as_ref());
+            self.guide.update_untracked(|g| {
+                if let Some(g) = g {
+                    g.text = text;
+                }
+            });
+        }
+        let mut said = match stripped {
+            0 => "No copy of this guide in this browser held its secrets.".to_owned(),
+            1 => "Stripped: the copy of this guide kept in this browser now holds the masked text.".to_owned(),
+            n => format!("Stripped: the {n} copies of this guide kept in this browser now hold the masked text."),
+        };
+        if kept > 0 {
+            said.push_str(&format!(" {kept} copy kept for a run recorded before secrets were masked still holds them, so that the run opens."));
+        }
+        if let Some(err) = failed {
+            said.push_str(&format!(" Not every copy could be changed: {err}."));
+        }
+        said
     }
 
     /// Imports an exported run: stores it with its guide, then opens it.
@@ -629,7 +745,7 @@ impl AppState {
                 .flatten()
                 .and_then(|raw| LastGuide::decode(&raw));
             if let Some(kept) = text {
-                if preflight_core::guide_hash(&kept.text) == hash {
+                if preflight_core::source::matches_hash(&kept.text, &hash) {
                     versions.insert(hash, Arc::new(Guide::parse(&kept.text)));
                 }
             }

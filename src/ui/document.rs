@@ -8,20 +8,21 @@ use crate::ui::run;
 use leptos::prelude::*;
 use preflight_core::guide::{Guide, Level, Step, TriggerAction};
 use preflight_core::run::{Plan, PlanStep};
-use preflight_core::text::{highlight, secrets};
+use preflight_core::text::highlight;
 use preflight_core::{Block, Inline, ListItem};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// What the guide model says about particular lines, for the renderer to
-/// mark: gates, rollback triggers, lines holding secrets.
+/// mark: gates and rollback triggers. (Secrets need no mark: the model is
+/// built from the guide's masked text, so what is shown and copied is
+/// masked already.)
 #[derive(Debug, Default)]
 pub struct Marks {
     /// Item line → (badge text, CSS level class).
     gates: HashMap<usize, (String, &'static str)>,
     /// Item line → badge text.
     triggers: HashMap<usize, &'static str>,
-    secret_lines: HashSet<usize>,
 }
 
 impl Marks {
@@ -69,7 +70,6 @@ impl Marks {
             };
             marks.triggers.insert(t.line, label);
         }
-        marks.secret_lines = guide.secret_lines.iter().copied().collect();
         marks
     }
 }
@@ -200,23 +200,6 @@ impl RenderCtx {
         }
         class
     }
-
-    /// Code text with secrets on flagged lines masked.
-    fn code_text(&self, text: &str, first_line: usize) -> String {
-        let marks = self.marks.get_value();
-        if marks.secret_lines.is_empty() {
-            return text.to_owned();
-        }
-        let mut out = String::with_capacity(text.len());
-        for (offset, line) in text.split_inclusive('\n').enumerate() {
-            if marks.secret_lines.contains(&(first_line + 1 + offset)) {
-                out.push_str(&secrets::mask_line(line));
-            } else {
-                out.push_str(line);
-            }
-        }
-        out
-    }
 }
 
 pub fn blocks(blocks: &[Block], ctx: RenderCtx) -> AnyView {
@@ -271,17 +254,13 @@ fn block(block: &Block, ctx: RenderCtx) -> AnyView {
                 // Lines before the first part run first: shown on their own.
                 let before = subs[0].line.saturating_sub(*line + 1);
                 let prefix: String = text.split_inclusive('\n').take(before).collect();
-                let prefix = (!prefix.trim().is_empty())
-                    .then(|| code_block(&prefix, lang.as_deref(), ctx.code_text(&prefix, *line)));
+                let prefix =
+                    (!prefix.trim().is_empty()).then(|| code_block(&prefix, lang.as_deref()));
                 let rows = subs
                     .into_iter()
                     .map(|sub| {
                         let label = Some(sub.text.clone().into_any());
-                        let code = code_block(
-                            sub.code.as_deref().unwrap_or(""),
-                            lang.as_deref(),
-                            mask_secrets(sub.code.as_deref().unwrap_or("")),
-                        );
+                        let code = code_block(sub.code.as_deref().unwrap_or(""), lang.as_deref());
                         run::step(
                             sub.id.clone(),
                             run::Shape::Block,
@@ -292,7 +271,7 @@ fn block(block: &Block, ctx: RenderCtx) -> AnyView {
                     })
                     .collect_view();
                 // The whole block stays one click away, exactly as written.
-                let whole = code_block(text, lang.as_deref(), ctx.code_text(text, *line));
+                let whole = code_block(text, lang.as_deref());
                 return view! {
                     {prefix}
                     <div class="substeps">{rows}</div>
@@ -303,8 +282,7 @@ fn block(block: &Block, ctx: RenderCtx) -> AnyView {
                 }
                 .into_any();
             }
-            let shown = ctx.code_text(text, *line);
-            let code = code_block(text, lang.as_deref(), shown);
+            let code = code_block(text, lang.as_deref());
             match ctx.step_at_line(*line) {
                 Some(id) => run::step(id, run::Shape::Block, None, code, Some(text.clone())),
                 None => match ctx.make_step(*line) {
@@ -404,16 +382,16 @@ fn item(item: &ListItem, ctx: RenderCtx) -> AnyView {
     .into_any()
 }
 
-/// A code block with styled tokens and a copy button. `shown` is the text
-/// as displayed (secrets masked); `text` is what is copied.
-pub fn code_block(text: &str, lang: Option<&str>, shown: String) -> AnyView {
+/// A code block with styled tokens and a copy button, which copies what
+/// is shown (secrets masked, as in the model).
+pub fn code_block(text: &str, lang: Option<&str>) -> AnyView {
     let class = lang
         .map(|l| format!("code lang-{}", css_token(l)))
         .unwrap_or_else(|| "code".to_owned());
-    let tokens = highlight::spans(&shown, lang)
+    let tokens = highlight::spans(text, lang)
         .into_iter()
         .map(|(tok, range)| {
-            let part = shown[range].to_owned();
+            let part = text[range].to_owned();
             match tok {
                 highlight::Tok::Plain => part.into_any(),
                 tok => view! { <span class=tok.class()>{part}</span> }.into_any(),
@@ -488,21 +466,6 @@ fn is_metadata(content: &[Inline]) -> bool {
             .iter()
             .any(|i| matches!(i, Inline::SoftBreak | Inline::HardBreak))
         && lines.all(|line| matches!(line.first(), Some(Inline::Strong(_))))
-}
-
-/// Code with every line that looks like it holds a credential masked,
-/// judged by its content (for parts of a block, whose line numbers are
-/// not their own).
-fn mask_secrets(code: &str) -> String {
-    code.split_inclusive('\n')
-        .map(|line| {
-            if secrets::scan_line(line).is_empty() {
-                line.to_owned()
-            } else {
-                secrets::mask_line(line)
-            }
-        })
-        .collect()
 }
 
 /// A language name reduced to characters safe in a class name.

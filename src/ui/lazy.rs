@@ -157,9 +157,18 @@ split! { decide, preload_decide;
 split! { record, preload_record;
     fn record_action(state: AppState, action: Record) -> Result<(), Unloaded> {
         match action {
-            Record::Export => state.export_run(),
-            Record::AuditMarkdown => state.audit_pack(false),
-            Record::AuditHtml => state.audit_pack(true),
+            Record::Export => {
+                crate::ui::share::say_secrets(state);
+                state.export_run();
+            }
+            Record::AuditMarkdown => {
+                crate::ui::share::say_secrets(state);
+                state.audit_pack(false);
+            }
+            Record::AuditHtml => {
+                crate::ui::share::say_secrets(state);
+                state.audit_pack(true);
+            }
             Record::SaveShared => state.save_shared(),
         }
         Ok(())
@@ -168,7 +177,14 @@ split! { record, preload_record;
 
 split! { record;
     fn record_link(state: AppState) -> Result<Option<String>, Unloaded> {
+        crate::ui::share::say_secrets(state);
         Ok(state.share_link())
+    }
+}
+
+split! { record;
+    fn secrets_view() -> Loaded {
+        Ok(view! { <crate::ui::share::SecretsNotice /> }.into_any())
     }
 }
 
@@ -184,6 +200,18 @@ pub fn guide_changes() -> impl IntoView {
     state
         .changed_since()
         .map(|since| deferred("list of changes", None, changes_view(since)))
+}
+
+/// The notice said before a guide with secrets leaves this browser, once
+/// there is one.
+pub fn secrets_notice() -> impl IntoView {
+    let notice = crate::ui::share::secrets();
+    let shown = Memo::new(move |_| notice.with(Option::is_some));
+    move || {
+        shown
+            .get()
+            .then(|| deferred("notice about the guide's secrets", None, secrets_view()))
+    }
 }
 
 /// The managers' review of finished runs.

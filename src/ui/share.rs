@@ -1,6 +1,7 @@
 //! Live sharing in the run header (share through a relay, the live link,
-//! connection and unsent changes, who else is here) and the form that
-//! joins a run from a live link.
+//! connection and unsent changes, who else is here), the form that joins
+//! a run from a live link, and the notice said before a guide with secrets
+//! leaves this browser.
 
 use leptos::prelude::*;
 use preflight_core::share::{peers, Connection};
@@ -114,6 +115,7 @@ pub fn ShareForm() -> impl IntoView {
             &password.get_untracked(),
         ) {
             Ok(()) => {
+                say_secrets(state);
                 password.set(String::new());
                 error.set(None);
                 open.set(false);
@@ -251,5 +253,88 @@ pub fn JoinPanel() -> impl IntoView {
                 {status}
             </form>
         </section>
+    }
+}
+
+/// The notice about the open guide's secrets: the guide's hash, what it
+/// says, and whether they were stripped from this browser since.
+#[derive(Clone, PartialEq)]
+pub struct Secrets {
+    pub hash: String,
+    pub text: String,
+    pub stripped: bool,
+}
+
+thread_local! {
+    static SECRETS: RwSignal<Option<Secrets>> = RwSignal::new(None);
+}
+
+/// The notice about secrets, while there is one.
+pub fn secrets() -> RwSignal<Option<Secrets>> {
+    SECRETS.with(|s| *s)
+}
+
+/// Before a copy of the open guide leaves this browser (an export, a
+/// share link, live sharing, an audit pack): says that its secrets are
+/// masked in it, when it holds any, and offers to strip them here too.
+pub fn say_secrets(state: AppState) {
+    let Some(text) = state.secrets_notice() else {
+        return;
+    };
+    let Some(hash) = state
+        .guide
+        .with_untracked(|g| g.as_ref().map(|g| g.hash.clone()))
+    else {
+        return;
+    };
+    secrets().set(Some(Secrets {
+        hash,
+        text,
+        stripped: false,
+    }));
+}
+
+/// The notice about the open guide's secrets, with "Strip them from this
+/// browser too".
+#[component]
+pub fn SecretsNotice() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let notice = secrets();
+    move || {
+        let open = state.guide.with(|g| g.as_ref().map(|g| g.hash.clone()));
+        let Secrets {
+            hash,
+            text,
+            stripped,
+        } = notice.get()?;
+        (Some(hash.clone()) == open).then(|| {
+            let strip = move |_| {
+                let said = state.strip_secrets();
+                notice.set(Some(Secrets {
+                    hash: hash.clone(),
+                    text: said,
+                    stripped: true,
+                }));
+            };
+            view! {
+                <div class="notice notice-info secrets-notice" role="status">
+                    <span class="notice-text">{text}</span>
+                    {(!stripped).then(|| view! {
+                        " "
+                        <button type="button" class="small" on:click=strip>
+                            "Strip them from this browser too"
+                        </button>
+                    })}
+                    <button
+                        type="button"
+                        class="notice-dismiss"
+                        aria-label="Dismiss message"
+                        on:click=move |_| notice.set(None)
+                    >
+                        "×"
+                    </button>
+                </div>
+            }
+        })
     }
 }

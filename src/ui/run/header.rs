@@ -434,6 +434,7 @@ pub(super) fn RunHeader() -> impl IntoView {
                     )}
                 </Menu>
             </div>
+            {lazy::secrets_notice()}
             {lazy::share_form()}
             <Show when=move || assigning.get()>
                 <AssignForm on_done=Callback::new(move |_| assigning.set(false)) />
