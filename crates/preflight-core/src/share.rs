@@ -156,8 +156,9 @@ pub fn msg_id(run_id: &str, event_id: &str) -> String {
 
 /// The first message of a shared run: the run as exported, with no events
 /// but its adoptions of new guide versions (the rest follow one message
-/// each), and the guide text it follows now. Sent again, under another id,
-/// whenever the run adopts a new version.
+/// each), and the guide text it follows now, its secrets masked as in
+/// every export. Sent again, under another id, whenever the run adopts a
+/// new version.
 pub fn meta_payload(run: &Run, origin: &str, name: Option<String>, text: &str) -> String {
     let mut bare = run.clone();
     bare.events
