@@ -266,12 +266,14 @@ pub struct Secrets {
 }
 
 thread_local! {
-    static SECRETS: RwSignal<Option<Secrets>> = RwSignal::new(None);
+    // Counted, not owned by the view that first asks for it: it outlives
+    // every run header.
+    static SECRETS: ArcRwSignal<Option<Secrets>> = ArcRwSignal::new(None);
 }
 
 /// The notice about secrets, while there is one.
-pub fn secrets() -> RwSignal<Option<Secrets>> {
-    SECRETS.with(|s| *s)
+pub fn secrets() -> ArcRwSignal<Option<Secrets>> {
+    SECRETS.with(Clone::clone)
 }
 
 /// Before a copy of the open guide leaves this browser (an export, a
@@ -307,6 +309,7 @@ pub fn SecretsNotice() -> impl IntoView {
             text,
             stripped,
         } = notice.get()?;
+        let (notice, dismiss) = (notice.clone(), notice.clone());
         (Some(hash.clone()) == open).then(|| {
             let strip = move |_| {
                 let said = state.strip_secrets();
@@ -329,7 +332,7 @@ pub fn SecretsNotice() -> impl IntoView {
                         type="button"
                         class="notice-dismiss"
                         aria-label="Dismiss message"
-                        on:click=move |_| notice.set(None)
+                        on:click=move |_| dismiss.set(None)
                     >
                         "×"
                     </button>
