@@ -147,6 +147,13 @@ test('secrets in a guide are masked on the page, in every copy that leaves, and 
   // Nothing left to strip: no notice.
   assert.equal(await page.locator('.secrets-notice').count(), 0);
 
+  // Another run of the guide, opened as it was: said again.
+  await page.getByRole('button', { name: 'All runs' }).click();
+  await openGuide(page);
+  await startRun(page, { name: 'Ben' });
+  await act(page, 'Share link');
+  await page.locator('.secrets-notice[role=status]').waitFor();
+
   assert.deepEqual(errors, []);
   await context.close();
 });
