@@ -182,15 +182,45 @@ fn fits(value: &str, shape: Shape) -> bool {
 /// Secrets on one line of a guide (a private key's body is found by
 /// [`mask_text`], which reads the lines around it).
 pub fn scan_line(line: &str) -> Vec<Secret> {
-    let mut found = Vec::new();
+    scan_surveyed(line, survey(line))
+}
+
+/// What a few quick looks at a line tell, so that most lines need no
+/// other: whether it has a separator (`:` or `=`: every `key: value` and
+/// address needs one), an upper-case `Y` (every key's armour says `KEY`),
+/// and a word of 20 bytes or more (every token shape is one). Each look is
+/// a `memchr` search, far cheaper per byte than a loop that tracks all
+/// three at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Survey {
+    sep: bool,
+    dashes: bool,
+    long: bool,
+}
+
+fn survey(line: &str) -> Survey {
     let bytes = line.as_bytes();
-    if bytes.iter().any(|&b| b == b':' || b == b'=') {
+    Survey {
+        sep: bytes.contains(&b':') || bytes.contains(&b'='),
+        dashes: bytes.contains(&b'Y'),
+        long: bytes.len() >= 20 && line.split(' ').any(|w| w.len() >= 20),
+    }
+}
+
+fn scan_surveyed(line: &str, survey: Survey) -> Vec<Secret> {
+    let mut found = Vec::new();
+    if survey.sep {
         key_values(line, &mut found);
-        if let Some(at) = find_bytes(bytes, b"://") {
+        if let Some(at) = find_bytes(line.as_bytes(), b"://") {
             url_passwords(line, at, &mut found);
         }
     }
-    token_shapes(line, &mut found);
+    if survey.long {
+        token_shapes(line, &mut found);
+    }
+    if found.is_empty() {
+        return found;
+    }
     found.sort_by_key(|s| s.start);
     // Overlapping findings are one: the earlier one grows to cover both.
     let mut merged: Vec<Secret> = Vec::with_capacity(found.len());
@@ -218,6 +248,13 @@ fn key_values(line: &str, found: &mut Vec<Secret>) {
             continue;
         }
         let before = line[..sep_at].trim_end().trim_end_matches(['"', '\'']);
+        // Every key word ends in one of these: most keys are let go here.
+        if !matches!(
+            before.as_bytes().last().map(u8::to_ascii_lowercase),
+            Some(b'd' | b't' | b'n' | b'y')
+        ) {
+            continue;
+        }
         let word_start = before
             .char_indices()
             .rev()
@@ -398,29 +435,125 @@ fn mask_body(line: &str) -> Cow<'_, str> {
 /// kept, so every line keeps its number; masking the result again changes
 /// nothing. Nothing is copied when nothing is found.
 pub fn mask_text(text: &str) -> Masked<'_> {
-    let mut out: Option<String> = None;
-    let mut findings: Vec<Finding> = Vec::new();
-    // The fence the line at hand is inside, if any: character and length.
-    let mut open_fence: Option<(u8, usize)> = None;
-    // Inside a private key: the line of its `BEGIN`, and whether the key
-    // is already reported.
-    let mut key: Option<(usize, bool)> = None;
-    let mut offset = 0;
-    for (i, raw) in text.split_inclusive('\n').enumerate() {
-        let n = i + 1;
-        let line = raw.trim_end_matches(['\n', '\r']);
-        let ending = &raw[line.len()..];
-        let start = offset;
-        offset += raw.len();
-        let fenced = fence(line);
-        let closes_fence = match (open_fence, fenced) {
+    let mut m = Masker {
+        text,
+        out: None,
+        copied: 0,
+        findings: Vec::new(),
+        open_fence: None,
+        key: None,
+        n: 0,
+    };
+    // One pass over the bytes finds the line ends and surveys each line
+    // (see [`Survey`]) on the way: most lines need nothing more.
+    let bytes = text.as_bytes();
+    let (mut start, mut run) = (0, 0usize);
+    let mut survey = Survey::default();
+    for (i, &b) in bytes.iter().enumerate() {
+        match CLASS[usize::from(b)] {
+            ORDINARY => run += 1,
+            BLANK => {
+                survey.long |= run >= 20;
+                run = 0;
+            }
+            NEWLINE => {
+                survey.long |= run >= 20;
+                m.line(start, i, i + 1, survey);
+                start = i + 1;
+                run = 0;
+                survey = Survey::default();
+            }
+            SEP => {
+                survey.sep = true;
+                run += 1;
+            }
+            _ => {
+                survey.dashes = true;
+                run += 1;
+            }
+        }
+    }
+    if start < bytes.len() {
+        survey.long |= run >= 20;
+        m.line(start, bytes.len(), bytes.len(), survey);
+    }
+    Masked {
+        text: match m.out {
+            Some(mut out) => {
+                out.push_str(&text[m.copied..]);
+                Cow::Owned(out)
+            }
+            None => Cow::Borrowed(text),
+        },
+        findings: m.findings,
+    }
+}
+
+const ORDINARY: u8 = 0;
+const BLANK: u8 = 1;
+const NEWLINE: u8 = 2;
+const SEP: u8 = 3;
+const KEY_Y: u8 = 4;
+
+/// Each byte's part in a [`Survey`].
+static CLASS: [u8; 256] = {
+    let mut class = [ORDINARY; 256];
+    class[b' ' as usize] = BLANK;
+    class[b'\t' as usize] = BLANK;
+    class[b'\n' as usize] = NEWLINE;
+    class[b':' as usize] = SEP;
+    class[b'=' as usize] = SEP;
+    class[b'Y' as usize] = KEY_Y;
+    class
+};
+
+/// [`mask_text`]'s state, line after line.
+struct Masker<'a> {
+    text: &'a str,
+    /// The masked text up to byte `copied` of the text, once a line was
+    /// masked.
+    out: Option<String>,
+    copied: usize,
+    findings: Vec<Finding>,
+    /// The fence the line at hand is inside, if any: character and length.
+    open_fence: Option<(u8, usize)>,
+    /// Inside a private key: the line of its `BEGIN`, and whether the key
+    /// is already reported.
+    key: Option<(usize, bool)>,
+    /// The number of the line at hand.
+    n: usize,
+}
+
+impl Masker<'_> {
+    /// The line from byte `start` to `end`, its line break up to `next`.
+    fn line(&mut self, start: usize, end: usize, next: usize, survey: Survey) {
+        self.n += 1;
+        let n = self.n;
+        let text = self.text;
+        let line = text[start..end].trim_end_matches('\r');
+        let ending = &text[start + line.len()..next];
+        // Only a line whose first mark is a backtick or tilde can be a
+        // fence: most lines are not looked at further.
+        let first = line
+            .bytes()
+            .find(|b| *b != b' ' && *b != b'\t')
+            .unwrap_or(b' ');
+        let fenced = if first == b'`' || first == b'~' {
+            fence(line)
+        } else {
+            None
+        };
+        if self.key.is_none() && fenced.is_none() && !(survey.sep || survey.dashes || survey.long) {
+            return;
+        }
+        let closes_fence = match (self.open_fence, fenced) {
             (Some((c, len)), Some((fc, flen, false))) => c == fc && flen >= len,
             _ => false,
         };
         let mut kind = None;
-        let masked: Cow<'_, str> = if let Some((begun, reported)) = key {
+        let masked: Cow<'_, str> = if let Some((begun, reported)) = self.key {
             if find_bytes(line.as_bytes(), b"-----END ").is_some() || closes_fence {
-                key = None;
+                self.key = None;
                 Cow::Borrowed(line)
             } else if fenced.is_some() {
                 // A fence inside a key that began outside one: kept, so
@@ -429,9 +562,9 @@ pub fn mask_text(text: &str) -> Masked<'_> {
             } else {
                 let m = mask_body(line);
                 if matches!(m, Cow::Owned(_)) && !reported {
-                    key = Some((begun, true));
-                    if findings.last().is_none_or(|f| f.line != begun) {
-                        findings.push(Finding {
+                    self.key = Some((begun, true));
+                    if self.findings.last().is_none_or(|f| f.line != begun) {
+                        self.findings.push(Finding {
                             line: begun,
                             kind: "private key",
                         });
@@ -440,57 +573,66 @@ pub fn mask_text(text: &str) -> Masked<'_> {
                 m
             }
         } else {
-            let (masked, starts_key) = mask_plain_line(line, &mut kind);
+            let (masked, starts_key) = mask_plain_line(line, survey, &mut kind);
             if starts_key {
-                key = Some((n, false));
+                self.key = Some((n, false));
             }
             masked
         };
         if closes_fence {
-            open_fence = None;
-        } else if open_fence.is_none() {
+            self.open_fence = None;
+        } else if self.open_fence.is_none() {
             if let Some((c, len, _)) = fenced {
-                open_fence = Some((c, len));
+                self.open_fence = Some((c, len));
             }
         }
         if let Some(kind) = kind {
-            if findings.last().is_none_or(|f| f.line != n) {
-                findings.push(Finding { line: n, kind });
+            if self.findings.last().is_none_or(|f| f.line != n) {
+                self.findings.push(Finding { line: n, kind });
             }
         }
-        match (&mut out, masked) {
-            (Some(out), m) => {
-                out.push_str(&m);
-                out.push_str(ending);
-            }
-            (None, Cow::Borrowed(_)) => {}
-            (None, Cow::Owned(m)) => {
-                let mut s = String::with_capacity(text.len() + 64);
-                s.push_str(&text[..start]);
-                s.push_str(&m);
-                s.push_str(ending);
-                out = Some(s);
-            }
+        if let Cow::Owned(m) = masked {
+            // The lines since the last one masked are copied at once.
+            let out = self
+                .out
+                .get_or_insert_with(|| String::with_capacity(text.len() + 64));
+            out.push_str(&text[self.copied..start]);
+            out.push_str(&m);
+            out.push_str(ending);
+            self.copied = next;
         }
-    }
-    Masked {
-        text: out.map_or(Cow::Borrowed(text), Cow::Owned),
-        findings,
     }
 }
 
 /// A line outside a private key's body: keys written on it whole masked
 /// and its other secrets masked, the armour of a key whose body follows
 /// kept; and whether such a body starts on the next line.
-fn mask_plain_line<'a>(orig: &'a str, kind: &mut Option<&'static str>) -> (Cow<'a, str>, bool) {
+fn mask_plain_line<'a>(
+    orig: &'a str,
+    surveyed: Survey,
+    kind: &mut Option<&'static str>,
+) -> (Cow<'a, str>, bool) {
+    if !(surveyed.sep || surveyed.dashes || surveyed.long) {
+        return (Cow::Borrowed(orig), false);
+    }
     let mut owned: Option<String> = None;
     let finish = |owned: Option<String>, out: Option<String>| {
         out.or(owned).map_or(Cow::Borrowed(orig), Cow::Owned)
     };
     loop {
         let line = owned.as_deref().unwrap_or(orig);
-        let Some((begin, after)) = pem_begin(line) else {
-            let out = match mask_line_cow(line, kind) {
+        let armour = if surveyed.dashes {
+            pem_begin(line)
+        } else {
+            None
+        };
+        let Some((begin, after)) = armour else {
+            let found = if owned.is_none() {
+                scan_surveyed(line, surveyed)
+            } else {
+                scan_line(line)
+            };
+            let out = match mask_found(line, found, kind) {
                 Cow::Borrowed(_) => None,
                 Cow::Owned(m) => Some(m),
             };
@@ -524,7 +666,15 @@ fn mask_plain_line<'a>(orig: &'a str, kind: &mut Option<&'static str>) -> (Cow<'
 /// least one more character, and a few rounds are the most real lines
 /// need; past that, the whole line is masked.
 fn mask_line_cow<'a>(line: &'a str, kind: &mut Option<&'static str>) -> Cow<'a, str> {
-    let found = scan_line(line);
+    mask_found(line, scan_line(line), kind)
+}
+
+/// [`mask_line_cow`] with the line's secrets found already.
+fn mask_found<'a>(
+    line: &'a str,
+    found: Vec<Secret>,
+    kind: &mut Option<&'static str>,
+) -> Cow<'a, str> {
     let Some(first) = found.first() else {
         return Cow::Borrowed(line);
     };

@@ -343,3 +343,28 @@ proptest! {
         prop_assert!(twice.findings.is_empty(), "{:?}", twice.findings);
     }
 }
+
+#[test]
+fn every_key_word_ends_in_a_letter_the_scan_looks_for() {
+    for (word, _) in KEY_WORDS {
+        assert!(
+            matches!(word.as_bytes().last(), Some(b'd' | b't' | b'n' | b'y')),
+            "{word}"
+        );
+    }
+}
+
+#[test]
+fn the_survey_of_a_text_agrees_with_each_line_alone() {
+    let text = "plain prose\npassword: hunter2-hunter2\n\tghp_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8\r\nlast";
+    let masked = mask_text(text);
+    let by_line: String = text
+        .split_inclusive('\n')
+        .map(|l| {
+            let body = l.trim_end_matches(['\n', '\r']);
+            format!("{}{}", mask_line(body), &l[body.len()..])
+        })
+        .collect();
+    assert_eq!(masked.text, by_line);
+    assert_eq!(masked.findings.len(), 2);
+}
