@@ -539,7 +539,10 @@ impl AppState {
             _ => None,
         };
         let model = Arc::new(Guide::parse(&export.guide.text));
-        let hash = preflight_core::guide_hash(&export.guide.text);
+        // The version the file names, which its text matches (checked by
+        // the import): a run recorded before guide hashes were taken over
+        // masked text names it by the hash of the text as it was.
+        let hash = export.run.current_guide_hash().to_owned();
         let choices = export.run.choices.clone();
         let run = match ActiveRun::import(existing, export.run, model.clone(), &hash) {
             Ok(session) => session.run,
