@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { ARTIFACTS, act, downloadText, openRunPage, runId, startRun, status, step } from './harness.mjs';
 
 const PASSWORD = 'Tr0ub4dor-and-3';
@@ -174,5 +175,44 @@ test('starting live sharing says the guide holds secrets', async () => {
   const notice = page.locator('.secrets-notice[role=status]');
   await notice.waitFor();
   assert.match(await notice.textContent(), /This guide holds 4 secrets .* The copy that leaves this browser has them masked\./);
+  await context.close();
+});
+
+test('a run recorded when the hash was taken over the raw text still opens with its guide', async () => {
+  const { page, context, errors } = await openRunPage();
+  await openGuide(page);
+  await startRun(page);
+  await step(page, 'Check the dashboard').getByRole('checkbox').click();
+  const id = await runId(page);
+  // Make the stored run as one recorded before: its guide's hash is the
+  // SHA-256 of the text with its secrets, and the text is kept under it.
+  const { key, text, hash } = await page.evaluate(() => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith('preflight.guide.'));
+    const hash = JSON.parse(localStorage.getItem(`preflight.run.${location.hash.replace('#run=', '')}`)).guide_hash;
+    return { key, text: JSON.parse(localStorage.getItem(key)).text, hash };
+  });
+  assert.ok(text.includes(PASSWORD), 'kept as opened');
+  const raw = createHash('sha256').update(text).digest('hex');
+  assert.notEqual(raw, hash);
+  await page.evaluate(({ id, key, raw, hash }) => {
+    const runKey = `preflight.run.${id}`;
+    const run = JSON.parse(localStorage.getItem(runKey));
+    run.guide_hash = raw;
+    localStorage.setItem(runKey, JSON.stringify(run));
+    localStorage.setItem(`preflight.guide.${raw.slice(0, 16)}`, localStorage.getItem(key));
+    localStorage.removeItem(key);
+    localStorage.setItem('preflight.runs', localStorage.getItem('preflight.runs').replaceAll(hash, raw));
+  }, { id, key, raw, hash });
+
+  await page.reload();
+  await page.waitForSelector('.run-header');
+  assert.equal(await status(page, 'Check the dashboard'), 'done');
+  assertClean('the reopened run', await page.content());
+  assert.equal(await page.locator('.notice-error, .notice-warning').count(), 0);
+  // Its export carries the masked text under the masked text's hash.
+  const file = JSON.parse(await downloadText(page, 'Export run', 'secrets-older'));
+  assertClean('the export of an older run', file.guide.text);
+  assert.equal(file.run.guide_hash, hash);
+  assert.deepEqual(errors, []);
   await context.close();
 });
