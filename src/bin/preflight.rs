@@ -3,15 +3,17 @@
 //! ```text
 //! preflight inspect [--json] FILE|-   the guide model: an outline, or JSON
 //! preflight check FILE...             diagnostics as FILE:LINE: severity: message
+//! preflight verify RUN.json           an exported run: its log, checksum and
+//!                                     every sign-off's signature
 //! ```
-//! Exit codes: 0 fine, 1 a guide has errors, 2 a file could not be read or
-//! the command line is wrong.
+//! Exit codes: 0 fine, 1 a guide has errors or an export is not genuine,
+//! 2 a file could not be read or the command line is wrong.
 
 use preflight_core::{decode, Guide, Severity};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: preflight inspect [--json] FILE|-\n       preflight check FILE...";
+const USAGE: &str = "usage: preflight inspect [--json] FILE|-\n       preflight check FILE...\n       preflight verify RUN.json";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -20,6 +22,7 @@ fn main() -> ExitCode {
         ["inspect", "--json", path] | ["inspect", path, "--json"] => inspect(path, true),
         ["inspect", path] => inspect(path, false),
         ["check", paths @ ..] if !paths.is_empty() => check(paths),
+        ["verify", path] => verify(path),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -95,6 +98,100 @@ fn check(paths: &[&str]) -> ExitCode {
     if unreadable {
         ExitCode::from(2)
     } else if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Checks an exported run as the app's import does — the log against its
+/// hash chain, the checksum, the guide — and says for every sign-off
+/// whether its signature is valid, which key signed it and whether that
+/// name signed with another key elsewhere in the file.
+fn verify(path: &str) -> ExitCode {
+    use preflight_core::run::{chain, sign, signed_at, store};
+    let text = if path == "-" {
+        let mut buf = String::new();
+        std::io::stdin()
+            .read_to_string(&mut buf)
+            .map(|_| buf)
+            .map_err(|e| format!("{path}: cannot read standard input: {e}"))
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+    };
+    let text = match text {
+        Ok(text) => text,
+        Err(message) => {
+            eprintln!("preflight: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let export = match store::import(&text) {
+        Ok(export) => export,
+        Err(why) => {
+            println!("{path}: NOT GENUINE: {why}");
+            return ExitCode::from(1);
+        }
+    };
+    let run = &export.run;
+    let mut out = format!(
+        "{path}: run {} of “{}”\n  log: {} entries, each matching its hash; head {}\n",
+        run.id,
+        run.guide_title,
+        run.events.len(),
+        chain::head(&run.events)
+    );
+    let checks = sign::verify(run);
+    let mut first_key: std::collections::BTreeMap<String, (usize, String)> = Default::default();
+    let (mut valid, mut unsigned, mut bad) = (0, 0, 0);
+    for c in &checks {
+        match &c.verdict {
+            sign::Verdict::Valid { .. } => valid += 1,
+            sign::Verdict::Unsigned => unsigned += 1,
+            _ => bad += 1,
+        }
+        let tz = match &run.events[c.index].action {
+            preflight_core::run::Action::SignOff { tz_offset_min, .. } => *tz_offset_min,
+            _ => 0,
+        };
+        let scope = c
+            .phase
+            .as_deref()
+            .map_or_else(|| "the run".to_owned(), |p| format!("phase {p}"));
+        out.push_str(&format!(
+            "  entry {}: {} {} as {} for {scope}, {}: {}\n",
+            c.index + 1,
+            c.by,
+            c.meaning.label(),
+            c.role,
+            signed_at(c.at_ms, tz),
+            c.label()
+        ));
+        if let Some(fp) = &c.fingerprint {
+            let name = c.by.trim().to_lowercase();
+            let note = match first_key.get(&name) {
+                None => {
+                    first_key.insert(name, (c.index, fp.clone()));
+                    String::new()
+                }
+                Some((_, known)) if known == fp => {
+                    " (the same key as before in this file)".to_owned()
+                }
+                Some((at, _)) => format!(" (NOT the key {} used at entry {})", c.by, at + 1),
+            };
+            out.push_str(&format!("    key {fp}{note}\n"));
+        }
+    }
+    let verdict = if bad > 0 {
+        format!("NOT GENUINE: {bad} sign-off(s) forged or over a changed log")
+    } else {
+        format!(
+            "genuine as far as its signatures go: {valid} signed sign-off(s) valid, {unsigned} not signed"
+        )
+    };
+    out.push_str(&format!("{path}: {verdict}\n"));
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    if bad > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

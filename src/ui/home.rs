@@ -357,7 +357,7 @@ fn StoragePanel() -> impl IntoView {
         input.set_value("");
         leptos::task::spawn_local(async move {
             match crate::effects::files::read(&file).await {
-                Ok(bytes) => state.import_run(&bytes),
+                Ok(bytes) => crate::ui::lazy::import(state, bytes),
                 Err(why) => state.notify(NoticeKind::Error, format!("Not imported: {why}.")),
             }
         });

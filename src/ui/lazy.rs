@@ -160,9 +160,44 @@ split! { record, preload_record;
             Record::Export => state.export_run(),
             Record::AuditMarkdown => state.audit_pack(false),
             Record::AuditHtml => state.audit_pack(true),
-            Record::SaveShared => state.save_shared(),
+            Record::SaveShared => {
+                let refused = state.run.with_untracked(|r| {
+                    r.as_ref()
+                        .and_then(|r| preflight_core::run::sign::refusal(&preflight_core::run::sign::verify(&r.run)))
+                });
+                match refused {
+                    Some(why) => state.notify(
+                        NoticeKind::Error,
+                        format!("Not kept: the record is not genuine: {why}."),
+                    ),
+                    None => state.save_shared(),
+                }
+            }
         }
         Ok(())
+    }
+}
+
+split! { record;
+    fn record_import(state: AppState, bytes: Vec<u8>) -> Result<(), Unloaded> {
+        // Signatures are checked here, where their code lives; the rest of
+        // the import (the log's chain, the checksum, the rules) is the
+        // main module's.
+        let text = String::from_utf8_lossy(&bytes);
+        match preflight_core::run::sign::import(&text) {
+            Err(why @ preflight_core::run::store::ImportError::Signature(_)) => state.notify(
+                NoticeKind::Error,
+                format!("Not imported: {why}. Nothing was changed."),
+            ),
+            _ => state.import_run(&bytes),
+        }
+        Ok(())
+    }
+}
+
+split! { verify, preload_verify;
+    fn verify_run(run: preflight_core::Run) -> Result<Vec<crate::ui::signoff::Verified>, Unloaded> {
+        Ok(crate::ui::signoff::verified(&run))
     }
 }
 
@@ -259,6 +294,22 @@ pub fn record(state: AppState, action: Record) {
     });
 }
 
+/// Imports an exported run (`AppState::import_run`), refusing it whole
+/// when a sign-off's signature is forged or the log it signed was changed.
+pub fn import(state: AppState, bytes: Vec<u8>) {
+    leptos::task::spawn_local(async move {
+        if record_import(state, bytes).await.is_err() {
+            state.notify(NoticeKind::Error, UNLOADED.into());
+        }
+    });
+}
+
+/// Every sign-off of `run` checked, with what this device knows of each
+/// key; `None` when the module could not be loaded.
+pub async fn verify(run: preflight_core::Run) -> Option<Vec<crate::ui::signoff::Verified>> {
+    verify_run(run).await.ok()
+}
+
 /// A link that opens the open run read-only (see `AppState::share_link`).
 pub async fn share_link(state: AppState) -> Option<String> {
     match record_link(state).await {
@@ -277,6 +328,7 @@ pub async fn share_link(state: AppState) -> Option<String> {
 pub fn prefetch() {
     leptos::task::spawn_local(async {
         let _ = preload_decide().await;
+        let _ = preload_verify().await;
         let _ = preload_sign_off().await;
         let _ = preload_record().await;
         let _ = preload_share_form().await;

@@ -129,6 +129,9 @@ pub enum ImportError {
     LinkTooLong(usize),
     /// A share link that unpacks to more than [`SHARE_UNPACKED_MAX`].
     LinkTooLarge,
+    /// A sign-off's signature is forged, or the entries it signed were
+    /// changed ([`super::sign::import`]): which one, and why.
+    Signature(String),
 }
 
 impl fmt::Display for ImportError {
@@ -174,6 +177,7 @@ impl fmt::Display for ImportError {
                 "the link unpacks to more than {} MB, more than a shared run can be",
                 SHARE_UNPACKED_MAX / (1024 * 1024)
             ),
+            ImportError::Signature(why) => write!(f, "the record is not genuine: {why}"),
         }
     }
 }
