@@ -292,7 +292,7 @@ pub fn Signatures() -> impl IntoView {
                             Some(None) => view! { <span class="sig-verdict">"the signature could not be checked"</span> }.into_any(),
                             Some(Some(c)) => view! {
                                 <span class="sig-verdict" class:bad=c.bad class:unsigned=c.key.is_none()>{c.label}</span>
-                                {c.key.map(|k| view! { <span class="sig-key">{k}</span> })}
+                                {c.key.map(|k| view! { " " <span class="sig-key">{k}</span> })}
                             }.into_any(),
                         }
                     })

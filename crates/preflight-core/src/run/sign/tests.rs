@@ -303,3 +303,42 @@ fn a_forged_import_is_refused_with_the_sign_off_named() {
     expect![[r#"Mallory's approved sign-off (entry 1): signature NOT valid: it does not match this sign-off (the signature or the entry was changed)"#]]
         .assert_eq(&refusal(&verify(&run)).unwrap_or_default());
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+    /// A proof from a file or a relay may hold anything: it is named,
+    /// never a panic, and never valid unless it was signed.
+    #[test]
+    fn any_proof_is_checked_without_panicking(
+        key_bytes in proptest::option::of(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..70)),
+        sig in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..70),
+        covers in proptest::collection::btree_map(".{0,12}", proptest::prelude::any::<u32>(), 0..4),
+        head in ".{0,70}",
+        signed_ms in proptest::prelude::any::<i64>(),
+    ) {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let (_, plan, mut run) = example_run(1, T0, "tab1");
+        let step = plan.run_steps().next().expect("a step").1.id.clone();
+        run.record(&plan, T0 + MIN, "Ana", Action::Check { step, overridden: None }).expect("checked");
+        let key_text = key_bytes.as_deref().map_or_else(|| b64.encode(public(&key(7))), |k| b64.encode(k));
+        let proof = Proof {
+            alg: ALG.into(),
+            fingerprint: b64.decode(&key_text).map(|k| fingerprint(&k)).unwrap_or_default(),
+            key: key_text,
+            signed_ms,
+            head,
+            covers,
+            sig: b64.encode(&sig),
+        };
+        run.record(&plan, T0 + 2 * MIN, "Bob", Action::SignOff {
+            phase: None,
+            role: "lead".into(),
+            meaning: Meaning::Verified,
+            tz_offset_min: 0,
+            proof: Some(Box::new(proof)),
+        }).expect("recorded");
+        let checks = verify(&run);
+        proptest::prop_assert_eq!(checks.len(), 1);
+        proptest::prop_assert!(checks[0].is_bad(), "{:?}", checks[0].verdict);
+    }
+}
