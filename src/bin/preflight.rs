@@ -142,9 +142,9 @@ fn verify(path: &str) -> ExitCode {
         chain::head(&run.events)
     );
     let checks = sign::verify(run);
-    let mut first_key: std::collections::BTreeMap<String, (usize, String)> = Default::default();
+    let notes = sign::key_notes(&checks);
     let (mut valid, mut unsigned, mut bad) = (0, 0, 0);
-    for c in &checks {
+    for (c, note) in checks.iter().zip(notes) {
         match &c.verdict {
             sign::Verdict::Valid { .. } => valid += 1,
             sign::Verdict::Unsigned => unsigned += 1,
@@ -168,17 +168,7 @@ fn verify(path: &str) -> ExitCode {
             c.label()
         ));
         if let Some(fp) = &c.fingerprint {
-            let name = c.by.trim().to_lowercase();
-            let note = match first_key.get(&name) {
-                None => {
-                    first_key.insert(name, (c.index, fp.clone()));
-                    String::new()
-                }
-                Some((_, known)) if known == fp => {
-                    " (the same key as before in this file)".to_owned()
-                }
-                Some((at, _)) => format!(" (NOT the key {} used at entry {})", c.by, at + 1),
-            };
+            let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
             out.push_str(&format!("    key {fp}{note}\n"));
         }
     }

@@ -51,6 +51,11 @@ fn load(id: &str) -> Option<Reviewed> {
         lines.push(format!("Closing note ({by}): {note}"));
     }
     let checks = preflight_core::run::sign::verify(&run);
+    let book = storage::get(preflight_core::run::sign::KeyBook::STORAGE_KEY)
+        .ok()
+        .flatten()
+        .map(|raw| preflight_core::run::sign::KeyBook::decode(&raw))
+        .unwrap_or_default();
     let signers: Vec<String> = state
         .signatures
         .iter()
@@ -59,7 +64,11 @@ fn load(id: &str) -> Option<Reviewed> {
                 .iter()
                 .find(|c| c.id == g.id)
                 .map(|c| match &c.fingerprint {
-                    Some(fp) => format!(" — {}, key {fp}", c.label()),
+                    Some(fp) => format!(
+                        " — {}, key {fp} ({})",
+                        c.label(),
+                        book.seen(&run.id, c).label()
+                    ),
                     None => format!(" — {}", c.label()),
                 })
                 .unwrap_or_default();

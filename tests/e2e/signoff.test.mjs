@@ -70,7 +70,7 @@ test('a signed run: sign-offs with time zone, review, timeline, and the record i
   const card = page.locator('.review-card').first();
   const text = squash(await card.textContent());
   assert.match(text, /completed · run by Ana · 2026-11-25 09:00 – 2026-11-25 09:20/);
-  assert.match(text, /Signed: Ana performed \(release engineer\) 2026-11-25 09:00 \+00:00 — signature valid, key [0-9a-f ]{39}; Cleo approved \(change manager\) 2026-11-25 09:00 \+00:00 — signature valid, key /);
+  assert.match(text, /Signed: Ana performed \(release engineer\) 2026-11-25 09:00 \+00:00 — signature valid, key [0-9a-f ]{39} \(first time this device sees this key for this name\); Cleo approved \(change manager\) 2026-11-25 09:00 \+00:00 — signature valid, key /);
   assert.match(text, new RegExp(`Log head ${head}`));
   await page.getByLabel('Outcome').selectOption({ label: 'Rolled back' });
   assert.equal(await page.locator('.review-card').count(), 0);

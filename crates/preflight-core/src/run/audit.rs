@@ -299,9 +299,12 @@ struct SignedEntry {
 }
 
 fn signed_entries(run: &Run) -> Vec<SignedEntry> {
-    super::sign::verify(run)
+    let checks = super::sign::verify(run);
+    let notes = super::sign::key_notes(&checks);
+    checks
         .into_iter()
-        .filter_map(|c| {
+        .zip(notes)
+        .filter_map(|(c, note)| {
             let e = run.events.get(c.index)?;
             let super::Action::SignOff {
                 proof: Some(proof), ..
@@ -313,7 +316,10 @@ fn signed_entries(run: &Run) -> Vec<SignedEntry> {
                 index: c.index,
                 who: format!("{} {} as {}", c.by, c.meaning.label(), c.role),
                 verdict: c.label(),
-                fingerprint: proof.fingerprint.clone(),
+                fingerprint: match note {
+                    Some(note) => format!("{} ({note})", proof.fingerprint),
+                    None => proof.fingerprint.clone(),
+                },
                 key: proof.key.clone(),
                 sig: proof.sig.clone(),
                 statement: super::sign::statement(run, e).unwrap_or_default(),

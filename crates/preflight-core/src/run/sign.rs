@@ -387,6 +387,34 @@ fn check_one(run: &Run, index: usize, event: &Event, proof: &Proof) -> Verdict {
     Verdict::Valid { later }
 }
 
+/// For each check, what the same record says of its key: a name that
+/// signed before in this run with the same key, or with another one.
+/// `None` for the first key seen for a name, and for unsigned ones.
+pub fn key_notes(checks: &[Check]) -> Vec<Option<String>> {
+    let mut first: BTreeMap<String, (usize, &str, &str)> = BTreeMap::new();
+    checks
+        .iter()
+        .map(|c| {
+            let fp = c.fingerprint.as_deref()?;
+            let name = c.by.trim().to_lowercase();
+            match first.get(&name) {
+                None => {
+                    first.insert(name, (c.index, fp, c.by.trim()));
+                    None
+                }
+                Some(&(at, known, by)) if known == fp => Some(format!(
+                    "the same key as {by}'s sign-off at entry {}",
+                    at + 1
+                )),
+                Some(&(at, _, by)) => Some(format!(
+                    "NOT the key {by}'s sign-off at entry {} was made with",
+                    at + 1
+                )),
+            }
+        })
+        .collect()
+}
+
 /// Whether this device saw a signer's key before (trust on first use).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seen {

@@ -342,3 +342,50 @@ proptest::proptest! {
         proptest::prop_assert!(checks[0].is_bad(), "{:?}", checks[0].verdict);
     }
 }
+
+#[test]
+fn the_record_says_when_a_name_signed_with_two_keys() {
+    let (_, plan, mut run) = example_run(1, T0, "tab1");
+    sign_off(
+        &mut run,
+        &plan,
+        T0 + MIN,
+        "Bob",
+        Meaning::Performed,
+        &key(7),
+    );
+    sign_off(
+        &mut run,
+        &plan,
+        T0 + 2 * MIN,
+        "Cy",
+        Meaning::Verified,
+        &key(8),
+    );
+    sign_off(
+        &mut run,
+        &plan,
+        T0 + 3 * MIN,
+        "bob ",
+        Meaning::Verified,
+        &key(7),
+    );
+    sign_off(
+        &mut run,
+        &plan,
+        T0 + 4 * MIN,
+        "Bob",
+        Meaning::Verified,
+        &key(9),
+    );
+    let notes: Vec<String> = key_notes(&verify(&run))
+        .into_iter()
+        .map(|n| n.unwrap_or_else(|| "-".into()))
+        .collect();
+    expect![[r#"
+        -
+        -
+        the same key as Bob's sign-off at entry 1
+        NOT the key Bob's sign-off at entry 1 was made with"#]]
+    .assert_eq(&notes.join("\n"));
+}
