@@ -326,3 +326,42 @@ fn verify_refuses_an_edited_run_exported_again_with_fresh_hashes() {
         "{stdout}"
     );
 }
+
+#[test]
+fn verify_require_signed_refuses_a_sign_off_whose_signature_was_removed() {
+    // Removing a signature and recomputing the hashes leaves an unsigned
+    // sign-off: said, and refused when signatures are required.
+    let file = signed_export(|run| {
+        if let preflight_core::run::Action::SignOff { proof, role, .. } = &mut run.events[1].action
+        {
+            *proof = None;
+            *role = "CTO\u{1b}[2K".into();
+        }
+    });
+    let out = verify_file("stripped", &file);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("as CTO\\u{1b}[2K for the run"),
+        "control characters shown, not obeyed: {stdout}"
+    );
+    assert!(stdout.contains(": not signed\n"), "{stdout}");
+    assert!(
+        stdout.contains("0 signed sign-off(s) valid, 1 not signed"),
+        "{stdout}"
+    );
+    let path =
+        std::env::temp_dir().join(format!("preflight-verify-{}-req.json", std::process::id()));
+    std::fs::write(&path, &file).expect("written");
+    let out = preflight(
+        &["verify", "--require-signed", path.to_str().expect("a path")],
+        None,
+    );
+    let _ = std::fs::remove_file(&path);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("NOT ACCEPTED: 1 sign-off(s) not signed (--require-signed)"),
+        "{stdout}"
+    );
+}

@@ -3,7 +3,8 @@
 //! ```text
 //! preflight inspect [--json] FILE|-   the guide model: an outline, or JSON
 //! preflight check FILE...             diagnostics as FILE:LINE: severity: message
-//! preflight verify RUN.json           an exported run: its log, checksum and
+//! preflight verify [--require-signed] RUN.json
+//!                                     an exported run: its log, checksum and
 //!                                     every sign-off's signature
 //! ```
 //! Exit codes: 0 fine, 1 a guide has errors or an export is not genuine,
@@ -13,7 +14,7 @@ use preflight_core::{decode, Guide, Severity};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: preflight inspect [--json] FILE|-\n       preflight check FILE...\n       preflight verify RUN.json";
+const USAGE: &str = "usage: preflight inspect [--json] FILE|-\n       preflight check FILE...\n       preflight verify [--require-signed] RUN.json";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,7 +23,10 @@ fn main() -> ExitCode {
         ["inspect", "--json", path] | ["inspect", path, "--json"] => inspect(path, true),
         ["inspect", path] => inspect(path, false),
         ["check", paths @ ..] if !paths.is_empty() => check(paths),
-        ["verify", path] => verify(path),
+        ["verify", path] => verify(path, false),
+        ["verify", "--require-signed", path] | ["verify", path, "--require-signed"] => {
+            verify(path, true)
+        }
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -108,7 +112,7 @@ fn check(paths: &[&str]) -> ExitCode {
 /// hash chain, the checksum, the guide — and says for every sign-off
 /// whether its signature is valid, which key signed it and whether that
 /// name signed with another key elsewhere in the file.
-fn verify(path: &str) -> ExitCode {
+fn verify(path: &str, require_signed: bool) -> ExitCode {
     use preflight_core::run::{chain, sign, signed_at, store};
     let text = if path == "-" {
         let mut buf = String::new();
@@ -136,8 +140,8 @@ fn verify(path: &str) -> ExitCode {
     let run = &export.run;
     let mut out = format!(
         "{path}: run {} of “{}”\n  log: {} entries, each matching its hash; head {}\n",
-        run.id,
-        run.guide_title,
+        run.id.replace('\n', "\\n"),
+        run.guide_title.replace('\n', "\\n"),
         run.events.len(),
         chain::head(&run.events)
     );
@@ -161,11 +165,11 @@ fn verify(path: &str) -> ExitCode {
         out.push_str(&format!(
             "  entry {}: {} {} as {} for {scope}, {}: {}\n",
             c.index + 1,
-            c.by,
+            c.by.replace('\n', "\\n"),
             c.meaning.label(),
-            c.role,
+            c.role.replace('\n', "\\n"),
             signed_at(c.at_ms, tz),
-            c.label()
+            c.label().replace('\n', "\\n")
         ));
         if let Some(fp) = &c.fingerprint {
             let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
@@ -174,16 +178,34 @@ fn verify(path: &str) -> ExitCode {
     }
     let verdict = if bad > 0 {
         format!("NOT GENUINE: {bad} sign-off(s) forged or over a changed log")
+    } else if require_signed && unsigned > 0 {
+        format!("NOT ACCEPTED: {unsigned} sign-off(s) not signed (--require-signed)")
     } else {
         format!(
-            "genuine as far as its signatures go: {valid} signed sign-off(s) valid, {unsigned} not signed"
+            "genuine as far as its signatures go: {valid} signed sign-off(s) valid, {unsigned} not signed; \
+             compare each key with its signer's"
         )
     };
     out.push_str(&format!("{path}: {verdict}\n"));
-    let _ = std::io::stdout().write_all(out.as_bytes());
-    if bad > 0 {
+    let _ = std::io::stdout().write_all(printable(&out).as_bytes());
+    if bad > 0 || (require_signed && unsigned > 0) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Text from a file made safe for a terminal: control characters other
+/// than line breaks shown as `\u{…}`, so no escape sequence in a name or a
+/// role can move the cursor, hide a line or fake one.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

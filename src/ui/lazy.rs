@@ -183,21 +183,68 @@ split! { record;
         // Signatures are checked here, where their code lives; the rest of
         // the import (the log's chain, the checksum, the rules) is the
         // main module's.
+        use preflight_core::run::sign;
         let text = String::from_utf8_lossy(&bytes);
-        match preflight_core::run::sign::import(&text) {
-            Err(why @ preflight_core::run::store::ImportError::Signature(_)) => state.notify(
+        let checks = match preflight_core::run::store::import(&text) {
+            Ok(export) => Some((export.run.id.clone(), sign::verify(&export.run))),
+            // Said by the import itself.
+            Err(_) => None,
+        };
+        if let Some(why) = checks.as_ref().and_then(|(_, c)| sign::refusal(c)) {
+            state.notify(
                 NoticeKind::Error,
-                format!("Not imported: {why}. Nothing was changed."),
-            ),
-            _ => state.import_run(&bytes),
+                format!("Not imported: the record is not genuine: {why}. Nothing was changed."),
+            );
+            return Ok(());
+        }
+        if !state.import_run(&bytes) {
+            return Ok(());
+        }
+        // What a signature cannot tell alone: sign-offs with none, and
+        // names whose key this device knows as another.
+        if let Some((run, checks)) = checks {
+            let book = crate::effects::storage::get(sign::KeyBook::STORAGE_KEY)
+                .ok()
+                .flatten()
+                .map(|raw| sign::KeyBook::decode(&raw))
+                .unwrap_or_default();
+            let unsigned = checks.iter().filter(|c| c.fingerprint.is_none()).count();
+            let rivals: Vec<String> = checks
+                .iter()
+                .filter(|c| matches!(book.seen(&run, c), sign::Seen::OtherKey { .. }))
+                .map(|c| c.by.clone())
+                .collect();
+            let mut said = Vec::new();
+            if unsigned > 0 {
+                said.push(format!(
+                    "{unsigned} of its {} sign-off(s) {} not signed",
+                    checks.len(),
+                    if unsigned == 1 { "is" } else { "are" }
+                ));
+            }
+            if !rivals.is_empty() {
+                said.push(format!(
+                    "the key of {} is not the one this device saw for that name before",
+                    rivals.join(", ")
+                ));
+            }
+            if !said.is_empty() {
+                state.notify(
+                    NoticeKind::Warning,
+                    format!(
+                        "Imported, but {}: compare the key fingerprints with the signers.",
+                        said.join("; ")
+                    ),
+                );
+            }
         }
         Ok(())
     }
 }
 
 split! { verify, preload_verify;
-    fn verify_run(run: preflight_core::Run) -> Result<Vec<crate::ui::signoff::Verified>, Unloaded> {
-        Ok(crate::ui::signoff::verified(&run))
+    fn verify_run(run: preflight_core::Run, learn: bool) -> Result<Vec<crate::ui::signoff::Verified>, Unloaded> {
+        Ok(crate::ui::signoff::verified(&run, learn))
     }
 }
 
@@ -306,8 +353,11 @@ pub fn import(state: AppState, bytes: Vec<u8>) {
 
 /// Every sign-off of `run` checked, with what this device knows of each
 /// key; `None` when the module could not be loaded.
-pub async fn verify(run: preflight_core::Run) -> Option<Vec<crate::ui::signoff::Verified>> {
-    verify_run(run).await.ok()
+pub async fn verify(
+    run: preflight_core::Run,
+    learn: bool,
+) -> Option<Vec<crate::ui::signoff::Verified>> {
+    verify_run(run, learn).await.ok()
 }
 
 /// A link that opens the open run read-only (see `AppState::share_link`).

@@ -170,16 +170,14 @@ async fn signed(
         .run
         .with_untracked(|r| {
             r.as_ref().map(|r| {
-                sign::prepare(
-                    &r.run,
-                    by,
-                    phase,
-                    role,
-                    meaning,
-                    tz,
-                    clock::now_ms(),
-                    &key.public,
-                )
+                // The entry is recorded no earlier than the log's last one:
+                // signed at that time too, whatever this clock says.
+                let now = r
+                    .run
+                    .events
+                    .last()
+                    .map_or(clock::now_ms(), |e| clock::now_ms().max(e.at_ms));
+                sign::prepare(&r.run, by, phase, role, meaning, tz, now, &key.public)
             })
         })
         .ok_or("no run is open")??;
@@ -200,9 +198,10 @@ pub struct Verified {
     pub key: Option<String>,
 }
 
-/// Every sign-off of `run` checked; the keys of valid signatures are
-/// learnt into this device's key book (`preflight.signers`).
-pub fn verified(run: &preflight_core::Run) -> Vec<Verified> {
+/// Every sign-off of `run` checked; with `learn`, the keys of valid
+/// signatures are learnt into this device's key book
+/// (`preflight.signers`) — never from a read-only copy someone shared.
+pub fn verified(run: &preflight_core::Run, learn: bool) -> Vec<Verified> {
     use crate::effects::storage;
     let checks = sign::verify(run);
     let mut book = storage::get(sign::KeyBook::STORAGE_KEY)
@@ -222,7 +221,7 @@ pub fn verified(run: &preflight_core::Run) -> Vec<Verified> {
             }),
         })
         .collect();
-    if book.learn(&run.id, &checks) {
+    if learn && book.learn(&run.id, &checks) {
         // The book is a convenience: a full storage only means the next
         // look says "first time" again.
         let _ = storage::set(sign::KeyBook::STORAGE_KEY, &book.encode());
@@ -256,7 +255,7 @@ pub fn Signatures() -> impl IntoView {
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
         leptos::task::spawn_local(async move {
-            let found = crate::ui::lazy::verify(run).await;
+            let found = crate::ui::lazy::verify(run, !state.read_only.get_untracked()).await;
             if generation.get_value() == mine {
                 verdicts.set(Some(found.unwrap_or_default()));
             }

@@ -292,4 +292,16 @@ test('sign-offs are signed with a key the browser keeps; a re-hashed forgery is 
     /approved — Cleo \(CEO\), for the run, .* signature NOT valid: it does not match this sign-off/,
   );
   await fresh.context.close();
+
+  // A signature removed, hashes recomputed: kept, with a warning that says so.
+  const stripped = structuredClone(original);
+  delete stripped.run.events.find((e) => e.type === 'sign_off' && e.by === 'Cleo').proof;
+  const strippedPath = join(ARTIFACTS, 'signed-run-stripped.json');
+  writeFileSync(strippedPath, rehash(stripped));
+  const third = await openRunPage();
+  await importFile(third.page, strippedPath);
+  await third.page.waitForSelector('.notice >> text=Imported, but 1 of its 2 sign-off(s) is not signed');
+  await third.page.waitForFunction(() => document.querySelector('.signatures')?.textContent.includes('not signed'));
+  assert.match(squash(await third.page.getByRole('region', { name: 'Sign-offs' }).textContent()), /approved — Cleo .* not signed/);
+  await third.context.close();
 });

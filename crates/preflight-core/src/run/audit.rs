@@ -261,21 +261,30 @@ pub fn markdown(run: &Run, plan: &Plan, text: &str, tz: i32) -> String {
         out.push_str(VERIFY_HOW);
         out.push('\n');
         for s in signed {
+            // Everything here may come from a file or a relay: one line
+            // each, and the statement in a fence longer than any run of
+            // backticks it holds.
+            let fence = "`".repeat(longest_run(&s.statement, '`') + 1);
             let _ = write!(
                 out,
-                "\n- Entry {}, {}: {}  \n  Key {} (`{}`)  \n  Signature `{}`  \n  Statement: `{}`\n",
+                "\n- Entry {}, {}: {}  \n  Key {} ({})  \n  Signature {}  \n  Statement: {fence} {} {fence}\n",
                 s.index + 1,
                 one_line(&s.who),
                 one_line(&s.verdict),
-                s.fingerprint,
-                s.key,
-                s.sig,
-                s.statement
+                one_line(&s.fingerprint),
+                one_line(&s.key),
+                one_line(&s.sig),
+                s.statement.replace(['\n', '\r'], " ")
             );
         }
     }
     out.push('\n');
     out
+}
+
+/// The longest run of `c` in `s`.
+fn longest_run(s: &str, c: char) -> usize {
+    s.split(|x| x != c).map(str::len).max().unwrap_or(0)
 }
 
 /// How an auditor checks the signatures without Preflight's page.

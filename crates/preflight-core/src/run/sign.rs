@@ -68,6 +68,9 @@ pub fn fingerprint(key: &[u8]) -> String {
 struct Statement<'a> {
     statement: &'static str,
     run: &'a str,
+    /// [`header_hash`]: who started the run, when, its window, four-eyes,
+    /// the alternatives chosen and the guide's title.
+    header: String,
     guide: &'a str,
     by: &'a str,
     phase: Option<&'a str>,
@@ -78,6 +81,22 @@ struct Statement<'a> {
     head: &'a str,
     covers: &'a BTreeMap<String, u32>,
     key: &'a str,
+}
+
+/// The SHA-256 of the run's header as canonical JSON: what was decided at
+/// its start (operator, start, window, four-eyes, alternatives chosen,
+/// the guide's title), so a signature also covers those.
+pub fn header_hash(run: &Run) -> String {
+    let header = serde_json::json!([
+        run.operator,
+        run.started_ms,
+        run.window.start_ms,
+        run.window.end_ms,
+        run.four_eyes,
+        run.choices,
+        run.guide_title,
+    ]);
+    crate::source::hex(&Sha256::digest(header.to_string().as_bytes()))
 }
 
 /// The bytes a sign-off's signature is over.
@@ -94,6 +113,7 @@ fn statement_bytes(
     serde_json::to_string(&Statement {
         statement: "preflight sign-off 1",
         run: &run.id,
+        header: header_hash(run),
         guide: &run.guide_hash,
         by,
         phase,
@@ -209,8 +229,11 @@ pub enum Verdict {
     /// that could not keep a key.
     Unsigned,
     /// The signature is good and the entries it covers are as signed;
-    /// `later` entries dated before it reached the log after it signed.
-    Valid { later: usize },
+    /// `later` are the entries (0-based places in the log) dated before it
+    /// that it does not cover: they reached the log after it signed — or
+    /// were put there later by someone else; either way it did not sign
+    /// them.
+    Valid { later: Vec<usize> },
     /// The signature does not match the entry (forged, or the entry was
     /// edited), or the proof does not read.
     Forged(String),
@@ -244,12 +267,18 @@ impl Check {
     pub fn label(&self) -> String {
         match &self.verdict {
             Verdict::Unsigned => "not signed".to_owned(),
-            Verdict::Valid { later: 0 } => "signature valid".to_owned(),
-            Verdict::Valid { later } => format!(
-                "signature valid; {later} {} dated before it arrived after signing and {} not covered",
-                if *later == 1 { "entry" } else { "entries" },
-                if *later == 1 { "is" } else { "are" },
-            ),
+            Verdict::Valid { later } if later.is_empty() => "signature valid".to_owned(),
+            Verdict::Valid { later } => {
+                let shown: Vec<String> =
+                    later.iter().take(5).map(|i| (i + 1).to_string()).collect();
+                format!(
+                    "signature valid; {} {}{} dated before it {} not covered (added to the log after it signed)",
+                    if later.len() == 1 { "entry" } else { "entries" },
+                    shown.join(", "),
+                    if later.len() > 5 { format!(" and {} more", later.len() - 5) } else { String::new() },
+                    if later.len() == 1 { "is" } else { "are" },
+                )
+            }
             Verdict::Forged(why) => format!("signature NOT valid: {why}"),
             Verdict::Edited(why) => format!("log changed after signing: {why}"),
         }
@@ -266,12 +295,22 @@ impl Check {
     }
 }
 
-/// Checks every sign-off of a run, in log order.
+/// Checks every sign-off of a run, in log order. One pass keeps the chain
+/// and each writer's count over the entries so far: a sign-off that covers
+/// exactly those (the usual case) is checked against them at no further
+/// cost; one that does not walks the entries before it again.
 pub fn verify(run: &Run) -> Vec<Check> {
+    let mut running = Running {
+        head: chain::GENESIS.to_owned(),
+        counts: BTreeMap::new(),
+    };
     run.events
         .iter()
         .enumerate()
         .filter_map(|(index, e)| {
+            let before = running.clone();
+            running.head = chain::link(&running.head, e);
+            *running.counts.entry(writer(&e.id)).or_insert(0) += 1;
             let Action::SignOff {
                 phase,
                 role,
@@ -284,7 +323,7 @@ pub fn verify(run: &Run) -> Vec<Check> {
             };
             let verdict = match proof {
                 None => Verdict::Unsigned,
-                Some(proof) => check_one(run, index, e, proof),
+                Some(proof) => check_one(run, index, e, proof, &before),
             };
             Some(Check {
                 id: e.id.clone(),
@@ -323,9 +362,16 @@ pub fn import(file: &str) -> Result<super::store::Export, super::store::ImportEr
 
 /// How far a signature's own time may be from its entry's: the entry is
 /// recorded right after signing, never before the log's last entry.
-const SIGNED_SKEW_MS: i64 = 2 * 60 * 1000;
+const SIGNED_SKEW_MS: u64 = 2 * 60 * 1000;
 
-fn check_one(run: &Run, index: usize, event: &Event, proof: &Proof) -> Verdict {
+/// The chain head and each writer's count over the entries before one.
+#[derive(Clone)]
+struct Running<'a> {
+    head: String,
+    counts: BTreeMap<&'a str, u64>,
+}
+
+fn check_one(run: &Run, index: usize, event: &Event, proof: &Proof, before: &Running) -> Verdict {
     use p256::ecdsa::signature::Verifier;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     if proof.alg != ALG {
@@ -352,34 +398,53 @@ fn check_one(run: &Run, index: usize, event: &Event, proof: &Proof) -> Verdict {
     };
     if key.verify(statement.as_bytes(), &signature).is_err() {
         return Verdict::Forged(
-            "it does not match this sign-off (the signature or the entry was changed)".to_owned(),
+            "it does not match this sign-off (the signature, the entry or the run's header was changed)"
+                .to_owned(),
         );
     }
-    if (event.at_ms - proof.signed_ms).abs() > SIGNED_SKEW_MS {
+    if event.at_ms.abs_diff(proof.signed_ms) > SIGNED_SKEW_MS {
         return Verdict::Edited("the entry's time is not when it was signed".to_owned());
     }
+    // Covers exactly the entries before it: the running chain says it.
+    let all = before.counts.len() == proof.covers.len()
+        && before
+            .counts
+            .iter()
+            .zip(&proof.covers)
+            .all(|((w, n), (cw, cn))| w == cw && *n == u64::from(*cn));
+    if all {
+        return if before.head == proof.head {
+            Verdict::Valid { later: Vec::new() }
+        } else {
+            Verdict::Edited("an entry it signed was changed".to_owned())
+        };
+    }
     // The entries covered: each writer's first `n` before the sign-off.
-    let mut left = proof.covers.clone();
-    let mut covered = Vec::new();
-    let mut later = 0;
-    for e in &run.events[..index] {
+    let mut left: BTreeMap<&str, u64> = proof
+        .covers
+        .iter()
+        .map(|(w, n)| (w.as_str(), u64::from(*n)))
+        .collect();
+    let mut head = chain::GENESIS.to_owned();
+    let mut later = Vec::new();
+    for (i, e) in run.events[..index].iter().enumerate() {
         match left.get_mut(writer(&e.id)) {
             Some(n) if *n > 0 => {
                 *n -= 1;
-                covered.push(e.clone());
+                head = chain::link(&head, e);
             }
-            _ => later += 1,
+            _ => later.push(i),
         }
     }
-    if left.values().any(|n| *n > 0) {
-        let missing: u32 = left.values().sum();
+    let missing: u64 = left.values().sum();
+    if missing > 0 {
         return Verdict::Edited(format!(
             "{missing} {} it signed {} missing",
             if missing == 1 { "entry" } else { "entries" },
             if missing == 1 { "is" } else { "are" },
         ));
     }
-    if chain::head(&covered) != proof.head {
+    if head != proof.head {
         // Which entry: the first whose hash differs can't be known without
         // the signer's hashes; the head says that one did.
         return Verdict::Edited("an entry it signed was changed".to_owned());
@@ -424,8 +489,9 @@ pub enum Seen {
     First,
     /// Seen with this name in another run on this device.
     Before,
-    /// This name signed with other keys before (how many).
-    OtherKey(usize),
+    /// This name signed with other keys on this device (how many);
+    /// `known`: this key too, in another run.
+    OtherKey { known: bool, others: usize },
 }
 
 impl Seen {
@@ -434,12 +500,19 @@ impl Seen {
             Seen::NoKey => String::new(),
             Seen::First => "first time this device sees this key for this name".to_owned(),
             Seen::Before => "key seen before for this name".to_owned(),
-            Seen::OtherKey(1) => {
-                "this name signed with another key before on this device".to_owned()
-            }
-            Seen::OtherKey(n) => {
-                format!("this name signed with {n} other keys before on this device")
-            }
+            Seen::OtherKey { known, others } => format!(
+                "{}this name also signed with {} on this device",
+                if *known {
+                    "key seen before for this name, but "
+                } else {
+                    "a new key for this name: "
+                },
+                if *others == 1 {
+                    "another key".to_owned()
+                } else {
+                    format!("{others} other keys")
+                }
+            ),
         }
     }
 }
@@ -488,17 +561,14 @@ impl KeyBook {
             .get(&Self::name(&check.by))
             .map(Vec::as_slice)
             .unwrap_or_default();
-        match known.iter().position(|k| &k.fingerprint == fp) {
-            Some(at) if known[at].run != run => Seen::Before,
-            at => {
-                // Keys learnt before this one (any run) that are not it.
-                let others = known[..at.unwrap_or(known.len())].len();
-                if others > 0 {
-                    Seen::OtherKey(others)
-                } else {
-                    Seen::First
-                }
-            }
+        let before = known.iter().any(|k| &k.fingerprint == fp && k.run != run);
+        match known.iter().filter(|k| &k.fingerprint != fp).count() {
+            0 if before => Seen::Before,
+            0 => Seen::First,
+            others => Seen::OtherKey {
+                known: before,
+                others,
+            },
         }
     }
 

@@ -231,6 +231,11 @@ fn in_range(run: &Run) -> Result<(), String> {
                     "entry {n} names a time zone more than a day from UTC"
                 ));
             }
+            super::Action::SignOff {
+                proof: Some(proof), ..
+            } if !time(proof.signed_ms) => {
+                return Err(format!("entry {n} is signed at a time {out}"));
+            }
             _ => {}
         }
     }

@@ -164,11 +164,11 @@ fn an_edited_sign_off_is_forged() {
             };
             *meaning = Meaning::Approved;
         },
-        expect!["4 Bob approved: signature NOT valid: it does not match this sign-off (the signature or the entry was changed) [c8f1 93e6 78e7 62f9 c4b2 8fc9 e11a 6e43]"],
+        expect!["4 Bob approved: signature NOT valid: it does not match this sign-off (the signature, the entry or the run's header was changed) [c8f1 93e6 78e7 62f9 c4b2 8fc9 e11a 6e43]"],
     );
     check(
         |run, _| run.events[3].by = "Eve".into(),
-        expect!["4 Eve verified: signature NOT valid: it does not match this sign-off (the signature or the entry was changed) [c8f1 93e6 78e7 62f9 c4b2 8fc9 e11a 6e43]"],
+        expect!["4 Eve verified: signature NOT valid: it does not match this sign-off (the signature, the entry or the run's header was changed) [c8f1 93e6 78e7 62f9 c4b2 8fc9 e11a 6e43]"],
     );
 }
 
@@ -217,7 +217,7 @@ fn entries_that_arrived_after_signing_are_counted_not_held_against_it() {
                 .expect("noted");
             run.merge(late.events);
         },
-        expect!["5 Bob verified: signature valid; 1 entry dated before it arrived after signing and is not covered [c8f1 93e6 78e7 62f9 c4b2 8fc9 e11a 6e43]"],
+        expect!["5 Bob verified: signature valid; entry 4 dated before it is not covered (added to the log after it signed) [c8f1 93e6 78e7 62f9 c4b2 8fc9 e11a 6e43]"],
     );
 }
 
@@ -250,7 +250,7 @@ fn hostile_proofs_are_named_not_panics() {
         garble(|p| {
             p.covers.insert("nobody".into(), u32::MAX);
         }),
-        expect!["4 Bob verified: signature NOT valid: it does not match this sign-off (the signature or the entry was changed) [c8f1 93e6 78e7 62f9 c4b2 8fc9 e11a 6e43]"],
+        expect!["4 Bob verified: signature NOT valid: it does not match this sign-off (the signature, the entry or the run's header was changed) [c8f1 93e6 78e7 62f9 c4b2 8fc9 e11a 6e43]"],
     );
 }
 
@@ -288,7 +288,22 @@ fn the_key_book_says_whether_a_key_was_seen_for_a_name() {
         &key(9),
     );
     let checks3 = verify(&run3);
-    assert_eq!(book.seen(&run3.id, &checks3[0]), Seen::OtherKey(1));
+    assert_eq!(
+        book.seen(&run3.id, &checks3[0]),
+        Seen::OtherKey {
+            known: false,
+            others: 1
+        }
+    );
+    // Once learnt, Bob's first key is still said to have a rival.
+    assert!(book.learn(&run3.id, &checks3));
+    assert_eq!(
+        book.seen(&run2.id, &checks2[0]),
+        Seen::OtherKey {
+            known: true,
+            others: 1
+        }
+    );
     // A book read from anywhere: garbage is an empty book.
     assert_eq!(KeyBook::decode("{\"signers\": 7}"), KeyBook::default());
     assert_eq!(KeyBook::decode(&book.encode()), book);
@@ -300,7 +315,7 @@ fn a_forged_import_is_refused_with_the_sign_off_named() {
     sign_off(&mut run, &plan, T0 + MIN, "Bob", Meaning::Approved, &key(7));
     assert_eq!(refusal(&verify(&run)), None);
     run.events[0].by = "Mallory".into();
-    expect![[r#"Mallory's approved sign-off (entry 1): signature NOT valid: it does not match this sign-off (the signature or the entry was changed)"#]]
+    expect![[r#"Mallory's approved sign-off (entry 1): signature NOT valid: it does not match this sign-off (the signature, the entry or the run's header was changed)"#]]
         .assert_eq(&refusal(&verify(&run)).unwrap_or_default());
 }
 
@@ -388,4 +403,81 @@ fn the_record_says_when_a_name_signed_with_two_keys() {
         the same key as Bob's sign-off at entry 1
         NOT the key Bob's sign-off at entry 1 was made with"#]]
     .assert_eq(&notes.join("\n"));
+}
+
+#[test]
+fn the_header_is_signed_too() {
+    check(
+        |run, _| run.operator = "Mallory".into(),
+        expect!["4 Bob verified: signature NOT valid: it does not match this sign-off (the signature, the entry or the run's header was changed) [c8f1 93e6 78e7 62f9 c4b2 8fc9 e11a 6e43]"],
+    );
+    check(
+        |run, _| run.window.end_ms += 3_600_000,
+        expect!["4 Bob verified: signature NOT valid: it does not match this sign-off (the signature, the entry or the run's header was changed) [c8f1 93e6 78e7 62f9 c4b2 8fc9 e11a 6e43]"],
+    );
+}
+
+#[test]
+fn hostile_numbers_in_a_validly_signed_proof_are_named() {
+    // Someone signs a proof with extreme values with their own key: the
+    // signature is good, the numbers are not, and nothing overflows.
+    let signed_with = |f: fn(&mut Proof)| {
+        let (_, plan, mut run) = example_run(1, T0, "tab1");
+        let step = plan.run_steps().next().expect("a step").1.id.clone();
+        run.record(
+            &plan,
+            T0 + MIN,
+            "Ana",
+            Action::Check {
+                step,
+                overridden: None,
+            },
+        )
+        .expect("checked");
+        let mut pending = prepare(
+            &run,
+            "Bob",
+            None,
+            "lead",
+            Meaning::Verified,
+            0,
+            T0 + 2 * MIN,
+            &public(&key(7)),
+        )
+        .expect("a key");
+        f(&mut pending.proof);
+        pending.statement = statement_bytes(
+            &run,
+            "Bob",
+            None,
+            "lead",
+            Meaning::Verified,
+            0,
+            &pending.proof,
+        );
+        let sig: Signature = key(7).sign(pending.bytes());
+        let proof = pending.finish(&sig.to_bytes());
+        run.record(
+            &plan,
+            T0 + 2 * MIN,
+            "Bob",
+            Action::SignOff {
+                phase: None,
+                role: "lead".into(),
+                meaning: Meaning::Verified,
+                tz_offset_min: 0,
+                proof: Some(Box::new(proof)),
+            },
+        )
+        .expect("recorded");
+        verify(&run)[0].label()
+    };
+    expect!["log changed after signing: the entry's time is not when it was signed"]
+        .assert_eq(&signed_with(|p| p.signed_ms = i64::MIN));
+    expect!["log changed after signing: 4294967297 entries it signed are missing"].assert_eq(
+        &signed_with(|p| {
+            p.covers.insert("a".into(), u32::MAX);
+            p.covers.insert("b".into(), 2);
+        }),
+    );
 }
