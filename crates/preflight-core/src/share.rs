@@ -604,6 +604,14 @@ pub enum RelayLimit {
     Streams,
 }
 
+impl RelayLimit {
+    /// Whether the limit is one message's size: the other changes may
+    /// still go.
+    pub fn per_message(self) -> bool {
+        matches!(self, RelayLimit::MessageSize | RelayLimit::Payload)
+    }
+}
+
 /// The relay's words for each limit, as nats-server and the NATS client
 /// say them, lower-cased.
 const LIMIT_WORDS: &[(&str, RelayLimit)] = &[
@@ -612,6 +620,7 @@ const LIMIT_WORDS: &[(&str, RelayLimit)] = &[
     ("message size exceeds maximum", RelayLimit::MessageSize),
     ("max_payload", RelayLimit::Payload),
     ("maximum payload exceeded", RelayLimit::Payload),
+    ("maximum payload violation", RelayLimit::Payload),
     ("insufficient resources", RelayLimit::Resources),
     ("insufficient storage resources", RelayLimit::Resources),
     ("maximum number of streams reached", RelayLimit::Streams),

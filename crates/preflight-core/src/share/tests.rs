@@ -400,6 +400,8 @@ fn a_publish_refused_for_a_limit_is_named_and_anything_else_is_not() {
     ] {
         check_limit(transient, expect!["not a limit"]);
     }
+    assert!(RelayLimit::MessageSize.per_message() && RelayLimit::Payload.per_message());
+    assert!(!RelayLimit::StreamBytes.per_message() && !RelayLimit::Resources.per_message());
     let delays: Vec<u64> = (0..9).map(limit_retry_ms).collect();
     assert_eq!(
         delays,
