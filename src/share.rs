@@ -301,6 +301,8 @@ pub fn resume(state: impl Host, run_id: &str) {
         disconnect(state);
         state.sharing().settings.set(None);
         state.sharing().status.set(None);
+        state.sharing().needs_password.set(false);
+        clear_refusal(state);
         return;
     };
     state.sharing().settings.set(Some(settings.clone()));
@@ -308,6 +310,9 @@ pub fn resume(state: impl Host, run_id: &str) {
         // Joined just now: the connection is already this run's.
         return;
     }
+    // Another run's refusal is not this one's: publish at once, and the
+    // relay says again if it still refuses.
+    clear_refusal(state);
     state.sharing().peers.set(BTreeMap::new());
     disconnect(state);
     match stored_credentials(&settings.servers, &settings.team) {
@@ -347,7 +352,7 @@ pub fn stop(state: impl Host) {
         );
     }
     state.sharing().needs_password.set(false);
-    state.sharing().refused.set(None);
+    clear_refusal(state);
     disconnect(state);
     state.sharing().settings.set(None);
     state.sharing().status.set(None);
@@ -827,6 +832,16 @@ pub fn pump(state: impl Host) {
     });
 }
 
+/// Forgets a refusal and its backoff.
+fn clear_refusal(state: impl Host) {
+    let sharing = state.sharing();
+    sharing.failures.set_value(0);
+    sharing.retry_at.set_value(0);
+    if sharing.refused.get_untracked().is_some() {
+        sharing.refused.set(None);
+    }
+}
+
 /// After a publish round: a refusal for a relay limit is said (once, then
 /// on the badge) and publishing waits longer and longer; another failure
 /// (a timeout) waits a little; success clears both. Nothing is dropped:
@@ -834,11 +849,7 @@ pub fn pump(state: impl Host) {
 fn after_round(state: impl Host, failed: Option<String>) {
     let sharing = state.sharing();
     let Some(why) = failed else {
-        sharing.failures.set_value(0);
-        sharing.retry_at.set_value(0);
-        if sharing.refused.get_untracked().is_some() {
-            sharing.refused.set(None);
-        }
+        clear_refusal(state);
         return;
     };
     let attempt = sharing.failures.get_value();

@@ -475,6 +475,7 @@ test('a password is saved only when asked, for exactly its relay list and team, 
     assert.equal(await panel.getByLabel('User').inputValue(), 'ops');
 
     // "Stop sharing here" removes it.
+    await b.page.goto('about:blank');
     await b.page.goto(link);
     await b.page.waitForSelector('.live.connected');
     await act(b.page, 'Stop sharing here');
@@ -500,6 +501,29 @@ test('a password is saved only when asked, for exactly its relay list and team, 
     await b.page.getByText('Live sharing', { exact: true }).click();
     await b.page.getByRole('button', { name: 'Forget relay credentials' }).click();
     await b.page.getByRole('status').filter({ hasText: 'Removed 1 saved relay credential.' }).waitFor();
+    assert.deepEqual(await relayKeys(b.page), []);
+
+    // Deleting a shared run removes the password saved for its relay list
+    // and team.
+    await b.page.goto('about:blank');
+    await b.page.goto(link);
+    await b.page.locator('.live.failed', { hasText: 'password is not saved on this device' }).waitFor();
+    await act(b.page, 'Share live…');
+    const third = b.page.getByRole('form', { name: 'Share this run live' });
+    await third.getByLabel('Password').fill(PASSWORDS.ops);
+    await third.getByLabel('Remember on this device').check();
+    await third.getByRole('button', { name: 'Share' }).click();
+    await b.page.locator('.live', { hasText: /^Live$/ }).waitFor({ timeout: 15_000 });
+    assert.equal((await relayKeys(b.page)).length, 1);
+    await b.page.getByRole('button', { name: 'Finish run…' }).click();
+    await b.page.getByRole('radio', { name: 'Abandoned' }).check();
+    await b.page.getByRole('button', { name: 'Finish run', exact: true }).click();
+    await b.page.getByRole('region', { name: 'Run summary' }).waitFor();
+    await b.page.getByRole('button', { name: 'Settings' }).click();
+    await b.page.getByText('Storage and import', { exact: true }).click();
+    await b.page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await b.page.getByRole('button', { name: 'Really delete?' }).click();
+    await b.page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('preflight.shared.')));
     assert.deepEqual(await relayKeys(b.page), []);
     assert.deepEqual(a.errors, []);
     assert.deepEqual(b.errors, []);
