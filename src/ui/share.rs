@@ -283,7 +283,7 @@ pub fn JoinPanel() -> impl IntoView {
     };
     view! {
         <section class="join" aria-label="Join a shared run">
-            <h2>"Join a shared run"</h2>
+            <h1>"Join a shared run"</h1>
             <p>{about}</p>
             <form class="share-form" method="post" action="" on:submit=submit aria-label="Join with the team's credentials">
                 <label>

@@ -5,7 +5,7 @@
 // its log (after a reload too) and tries again later, not in a loop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appReady, env, startRun, status, step, act } from './harness.mjs';
+import { appReady, assertNoViolations, env, startRun, status, step, act } from './harness.mjs';
 import { PASSWORDS, startRelay } from './nats.mjs';
 
 /** Makes the team's stream with `limits` (relay.js LIMITS' names). */
@@ -75,6 +75,7 @@ test('a full team stream refuses a check-off: said plainly, kept here after a re
     );
     assert.match(await page.locator('.live').textContent(), /1 unsent change$/);
     assert.equal(await status(page, 'Database backup completed'), 'done');
+    await assertNoViolations(page, 'a run the relay refuses');
     // Said once as a notice, not again at each retry.
     await page.waitForTimeout(6_000);
     assert.equal(await page.locator('.notice-error', { hasText: 'maximum messages exceeded' }).count(), 1);

@@ -4,7 +4,7 @@
 // timers (pings, reconnects) must run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appReady, env, startRun, status, step, runId, act } from './harness.mjs';
+import { appReady, assertNoViolations, env, startRun, status, step, runId, act } from './harness.mjs';
 import { PASSWORDS, startCluster, startRelay } from './nats.mjs';
 
 async function device(name) {
@@ -443,6 +443,7 @@ test('a password is saved only when asked, for exactly its relay list and team, 
     assert.equal(await form.getByLabel('Remember on this device').isChecked(), false);
     assert.equal(await form.getByLabel('Password').getAttribute('autocomplete'), 'current-password');
     assert.equal(await form.getByLabel('User').getAttribute('autocomplete'), 'username');
+    await assertNoViolations(a.page, 'the share form asking for the password again');
     await form.getByLabel('Password').fill(PASSWORDS.ops);
     await form.getByRole('button', { name: 'Share' }).click();
     await a.page.locator('.live', { hasText: /^Live$/ }).waitFor({ timeout: 15_000 });
@@ -473,6 +474,7 @@ test('a password is saved only when asked, for exactly its relay list and team, 
     assert.equal(await panel.getByLabel('Password').inputValue(), PASSWORDS.ops);
     assert.equal(await panel.getByLabel('Remember on this device').isChecked(), true);
     assert.equal(await panel.getByLabel('User').inputValue(), 'ops');
+    await assertNoViolations(b.page, 'the join panel');
 
     // "Stop sharing here" removes it.
     await b.page.goto('about:blank');
@@ -502,6 +504,7 @@ test('a password is saved only when asked, for exactly its relay list and team, 
     await b.page.getByRole('button', { name: 'Forget relay credentials' }).click();
     await b.page.getByRole('status').filter({ hasText: 'Removed 1 saved relay credential.' }).waitFor();
     assert.deepEqual(await relayKeys(b.page), []);
+    await assertNoViolations(b.page, 'settings: live sharing');
 
     // Deleting a shared run removes the password saved for its relay list
     // and team.
