@@ -39,6 +39,9 @@ thread_local! {
     /// Credentials typed in this tab, by their storage key: they live as
     /// long as the tab, saved or not.
     static TYPED: RefCell<BTreeMap<String, Credentials>> = const { RefCell::new(BTreeMap::new()) };
+    /// Credentials to save ("Remember on this device") once the relay
+    /// accepts them, by storage key: a mistyped password is never saved.
+    static TO_SAVE: RefCell<BTreeMap<String, String>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 fn session_for(run_id: &str) -> Option<Rc<Session>> {
@@ -167,7 +170,8 @@ pub fn saved_credentials(servers: &[String], team: &str) -> Option<Credentials> 
 }
 
 /// Keeps typed credentials for this tab, and saves them on this device
-/// only when asked; not asked removes any saved before.
+/// only when asked, once the relay accepts them; not asked removes any
+/// saved before.
 fn remember_credentials(
     state: impl Host,
     servers: &[String],
@@ -178,11 +182,12 @@ fn remember_credentials(
     let key = Credentials::storage_key(servers, team);
     TYPED.with(|t| t.borrow_mut().insert(key.clone(), creds.clone()));
     if remember {
-        state.keep(
-            "the relay's user name and password",
-            storage::set(&key, &creds.encode(servers, team)),
-        );
+        TO_SAVE.with(|t| {
+            t.borrow_mut()
+                .insert(key.clone(), creds.encode(servers, team))
+        });
     } else {
+        TO_SAVE.with(|t| t.borrow_mut().remove(&key));
         state.keep(
             "that the relay's password is not kept here",
             storage::remove(&key),
@@ -198,6 +203,7 @@ pub fn forget_credentials(servers: &[String], team: &str) -> Result<(), storage:
 /// Removes every relay credential saved on this device (any relay list,
 /// any team, old forms too); returns how many.
 pub fn forget_all_credentials() -> Result<usize, storage::StorageError> {
+    TO_SAVE.with(|t| t.borrow_mut().clear());
     let keys: Vec<String> = storage::keys()?
         .into_iter()
         .filter(|k| Credentials::is_storage_key(k) || Credentials::is_old_storage_key(k))
@@ -403,6 +409,7 @@ fn connect(state: impl Host, run_id: String, settings: Shared, creds: Credential
     );
     let names_ev = names.clone();
     let again = (run_id.clone(), settings.clone(), creds.clone());
+    let creds_key = Credentials::storage_key(&settings.servers, &settings.team);
     let handlers = Handlers {
         event: Box::new(move |subject, data| {
             if current() {
@@ -458,6 +465,13 @@ fn connect(state: impl Host, run_id: String, settings: Shared, creds: Credential
                     session.close().await;
                     return;
                 }
+                // Accepted: saved now if the person asked.
+                if let Some(value) = TO_SAVE.with(|t| t.borrow_mut().remove(&creds_key)) {
+                    state.keep(
+                        "the relay's user name and password",
+                        storage::set(&creds_key, &value),
+                    );
+                }
                 SESSION.with(|s| *s.borrow_mut() = Some((run_id, Rc::new(session))));
                 state.sharing().presence_at.set_value(0);
                 state.sharing().status.set(Some(Connection::Connected));
@@ -465,6 +479,9 @@ fn connect(state: impl Host, run_id: String, settings: Shared, creds: Credential
             }
             Err(why) if !current() => drop(why),
             Err(why) if share::refusal_is_final(&why) => {
+                // Refused: neither kept for this tab nor saved.
+                TYPED.with(|t| t.borrow_mut().remove(&creds_key));
+                TO_SAVE.with(|t| t.borrow_mut().remove(&creds_key));
                 state
                     .sharing()
                     .status

@@ -249,6 +249,8 @@ test('wrong credentials are refused with a clear message and nothing is read', (
       Object.keys(localStorage).filter((k) => k.startsWith('preflight.run.') || k.startsWith('preflight.ev.')),
     );
     assert.deepEqual(stored, []);
+    // "Remember" was ticked, but a refused password is not saved.
+    assert.deepEqual(await relayKeys(c.page), []);
     // Another team's user can neither read nor publish this team's runs.
     const other = await c.page.evaluate(
       async ({ ws, pass }) => {
