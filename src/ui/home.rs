@@ -34,13 +34,15 @@ pub fn Home() -> impl IntoView {
     }
 }
 
-/// The settings page: storage and import, the webhook.
+/// The settings page: storage and import, the webhook, saved relay
+/// credentials.
 #[component]
 pub fn Settings() -> impl IntoView {
     view! {
         <h1 class="page-title">"Settings"</h1>
         <StoragePanel />
         <crate::ui::webhook::WebhookPanel />
+        <crate::ui::share::RelayCredentialsPanel />
     }
 }
 
