@@ -249,7 +249,7 @@ fn signed_export(edit: impl FnOnce(&mut preflight_core::Run)) -> String {
             role: "lead".into(),
             meaning: Meaning::Verified,
             tz_offset_min: 60,
-            proof: Some(Box::new(proof)),
+            proof: Some(Box::new(proof.into_value())),
         },
     )
     .expect("signed");

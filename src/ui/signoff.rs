@@ -77,7 +77,7 @@ pub fn SignOffForm(on_done: Callback<()>) -> impl IntoView {
                 role,
                 meaning,
                 tz_offset_min: tz,
-                proof: proof.ok().map(Box::new),
+                proof: proof.ok().map(|p| Box::new(p.into_value())),
             };
             busy.set(false);
             match state.record_as(&by, action) {
@@ -290,7 +290,7 @@ pub fn Signatures() -> impl IntoView {
                             None => view! { <span class="sig-verdict">"checking the signature…"</span> }.into_any(),
                             Some(None) => view! { <span class="sig-verdict">"the signature could not be checked"</span> }.into_any(),
                             Some(Some(c)) => view! {
-                                <span class="sig-verdict" class:bad=c.bad class:unsigned=c.key.is_none()>{c.label}</span>
+                                <span class="sig-verdict" class:bad=c.bad class:unsigned=c.key.is_none() && !c.bad>{c.label}</span>
                                 {c.key.map(|k| view! { " " <span class="sig-key">{k}</span> })}
                             }.into_any(),
                         }

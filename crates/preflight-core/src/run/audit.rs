@@ -321,6 +321,15 @@ fn signed_entries(run: &Run) -> Vec<SignedEntry> {
             else {
                 return None;
             };
+            let proof = super::sign::Proof::read(proof).unwrap_or_else(|| super::sign::Proof {
+                alg: String::new(),
+                key: String::new(),
+                fingerprint: String::new(),
+                signed_ms: 0,
+                head: String::new(),
+                covers: Default::default(),
+                sig: String::new(),
+            });
             Some(SignedEntry {
                 index: c.index,
                 who: format!("{} {} as {}", c.by, c.meaning.label(), c.role),

@@ -112,10 +112,12 @@ pub enum Action {
         /// The signer's time zone, minutes east of UTC, for the record.
         tz_offset_min: i32,
         /// The signature of the signer's browser key over the entry and the
-        /// log it covers ([`super::sign`]); none in runs recorded before
+        /// log it covers: a [`super::sign::Proof`] as JSON, read only where
+        /// signatures are checked ([`super::sign::Proof::read`]), so the
+        /// log's codec carries it as it came; none in runs recorded before
         /// signing existed or by a browser that cannot keep a key.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        proof: Option<Box<super::sign::Proof>>,
+        proof: Option<Box<serde_json::Value>>,
     },
     Finish {
         outcome: Outcome,

@@ -49,6 +49,18 @@ pub struct Proof {
     pub sig: String,
 }
 
+impl Proof {
+    /// A proof as an entry carries it; `None` when it is not one.
+    pub fn read(value: &serde_json::Value) -> Option<Proof> {
+        Proof::deserialize(value).ok()
+    }
+
+    /// The proof as an entry carries it.
+    pub fn into_value(self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
 /// A key's fingerprint: the first 16 bytes of the SHA-256 of its bytes,
 /// in groups of four hex digits.
 pub fn fingerprint(key: &[u8]) -> String {
@@ -141,6 +153,7 @@ pub fn statement(run: &Run, event: &Event) -> Option<String> {
     else {
         return None;
     };
+    let proof = &Proof::read(proof)?;
     Some(statement_bytes(
         run,
         &event.by,
@@ -321,9 +334,11 @@ pub fn verify(run: &Run) -> Vec<Check> {
             else {
                 return None;
             };
-            let verdict = match proof {
+            let read = proof.as_deref().map(Proof::read);
+            let verdict = match &read {
                 None => Verdict::Unsigned,
-                Some(proof) => check_one(run, index, e, proof, &before),
+                Some(None) => Verdict::Forged("its proof does not read".to_owned()),
+                Some(Some(proof)) => check_one(run, index, e, proof, &before),
             };
             Some(Check {
                 id: e.id.clone(),
@@ -333,7 +348,7 @@ pub fn verify(run: &Run) -> Vec<Check> {
                 role: role.clone(),
                 meaning: *meaning,
                 phase: phase.clone(),
-                fingerprint: proof.as_ref().map(|p| p.fingerprint.clone()),
+                fingerprint: read.flatten().map(|p| p.fingerprint),
                 verdict,
             })
         })
