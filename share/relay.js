@@ -5,8 +5,25 @@
 // subject names, the event format, merging and the outbox. This file only
 // connects, replays, publishes and reports.
 import { wsconnect, headers } from '@nats-io/nats-core';
-import { jetstream, jetstreamManager, DeliverPolicy } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, DeliverPolicy, DiscardPolicy } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
+
+// Bounds of what a team keeps on the relay (deploy/nats/README.md says what
+// happens when each is reached). The team's stream holds every shared run's
+// log, so it refuses new messages when full (discard: new) rather than
+// dropping the oldest events: a refused change stays unsent on the device
+// that made it and is sent again later, where a dropped one would be gone
+// for every device that joins afterwards. Runs older than maxAgeMs leave
+// the relay; the devices keep their copies.
+export const LIMITS = {
+  maxAgeMs: 90 * 24 * 3600 * 1000,
+  maxBytes: 256 * 1024 * 1024,
+  // One message: a guide of up to 10 MB travels with a run's first one.
+  maxMsgSize: 12 * 1024 * 1024,
+  // Presence: a few hundred bytes per device, expiring after ttlMs.
+  bucketBytes: 1024 * 1024,
+  valueBytes: 4096,
+};
 
 // Turns a client error into a sentence meant for people.
 export function describe(err) {
@@ -24,7 +41,7 @@ export function describe(err) {
 
 // Opens a session.
 //   opts: { servers: [url], user, pass, name, stream, subjects: [pattern],
-//           replicas, filter, bucket, ttlMs }
+//           replicas, filter, bucket, ttlMs, limits? (LIMITS by default) }
 //   on:   { event(subject, data), status(kind, detail), presence(key, value|null) }
 // Resolves to a session object, or rejects with a sentence (describe()).
 export async function open(opts, on) {
@@ -81,6 +98,7 @@ export async function open(opts, on) {
   };
   let js;
   let kv = null;
+  const limits = { ...LIMITS, ...(opts.limits || {}) };
   try {
     const jsm = await jetstreamManager(nc, { timeout: 5000 });
     try {
@@ -91,7 +109,11 @@ export async function open(opts, on) {
         subjects: opts.subjects,
         num_replicas: opts.replicas,
         duplicate_window: 10 * 60 * 1e9,
-        max_msg_size: -1,
+        discard: DiscardPolicy.New,
+        max_age: limits.maxAgeMs * 1e6,
+        max_bytes: limits.maxBytes,
+        max_msg_size: limits.maxMsgSize,
+        ...(limits.maxMsgs ? { max_msgs: limits.maxMsgs } : {}),
       });
     }
     js = jetstream(nc, { timeout: 5000 });
@@ -100,6 +122,8 @@ export async function open(opts, on) {
       ttl: opts.ttlMs,
       history: 1,
       replicas: opts.replicas,
+      max_bytes: limits.bucketBytes,
+      maxValueSize: limits.valueBytes,
     });
   } catch (err) {
     await session.close();

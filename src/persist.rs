@@ -154,13 +154,26 @@ pub fn usage() -> (usize, BTreeMap<String, usize>) {
     (total, per_run)
 }
 
-/// Removes a run: its snapshot and event keys.
+/// Removes a run: its snapshot and event keys, its live-sharing settings
+/// and the relay credentials saved for them.
 pub fn delete(id: &str) -> Result<(), StorageError> {
     for (key, _) in event_keys(id)? {
         storage::remove(&key)?;
     }
-    // Its live-sharing settings go with it (the relay keeps its copy).
-    storage::remove(&preflight_core::share::Shared::storage_key(id))?;
+    // Its live-sharing settings go with it (the relay keeps its copy),
+    // and the team's password saved for that relay list.
+    let shared_key = preflight_core::share::Shared::storage_key(id);
+    if let Some(shared) = storage::get(&shared_key)
+        .ok()
+        .flatten()
+        .and_then(|raw| preflight_core::share::Shared::decode(&raw))
+    {
+        storage::remove(&preflight_core::share::Credentials::storage_key(
+            &shared.servers,
+            &shared.team,
+        ))?;
+    }
+    storage::remove(&shared_key)?;
     storage::remove(&Run::storage_key(id))
 }
 

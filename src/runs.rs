@@ -519,8 +519,9 @@ impl AppState {
         said
     }
 
-    /// Imports an exported run: stores it with its guide, then opens it.
-    pub fn import_run(&self, bytes: &[u8]) {
+    /// Imports an exported run: stores it with its guide, then opens it;
+    /// whether it was imported (if not, a message says why).
+    pub fn import_run(&self, bytes: &[u8]) -> bool {
         let text = String::from_utf8_lossy(bytes);
         let export = match preflight_core::run::store::import(&text) {
             Ok(export) => export,
@@ -529,7 +530,7 @@ impl AppState {
                     NoticeKind::Error,
                     format!("Not imported: {why}. Nothing was changed."),
                 );
-                return;
+                return false;
             }
         };
         // The run kept here keeps its header (operator, window, four-eyes);
@@ -555,7 +556,7 @@ impl AppState {
                         refused.message(&plan)
                     ),
                 );
-                return;
+                return false;
             }
         };
         let guide = LastGuide::new(
@@ -570,7 +571,7 @@ impl AppState {
                 NoticeKind::Error,
                 format!("Not imported: {err}. Nothing was changed."),
             );
-            return;
+            return false;
         }
         self.runs.update(|index| index.upsert(&run, &model));
         self.mark_index();
@@ -582,6 +583,7 @@ impl AppState {
                 format!("Imported the run of “{}”.", run.guide_title),
             );
         }
+        true
     }
 
     /// A link that opens the open run read-only, or `None` (with a message)

@@ -4,6 +4,13 @@
 //! published, and what the relay has not acknowledged is published again
 //! when the connection returns (the relay drops duplicates by event id).
 //! The protocol is `preflight_core::share`; the client is `effects::relay`.
+//!
+//! The team's password is kept in memory for this tab's connection
+//! (reconnects work; a reload asks again) and saved in this browser only
+//! when the person ticks "Remember on this device", under a key naming the
+//! whole relay list and the team. Stopping sharing, deleting the run and
+//! "Forget relay credentials" remove it; keys of the old form (one server)
+//! are removed when the app starts.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -29,6 +36,12 @@ use std::sync::Arc;
 thread_local! {
     /// The open connection and the run it serves.
     static SESSION: RefCell<Option<(String, Rc<Session>)>> = const { RefCell::new(None) };
+    /// Credentials typed in this tab, by their storage key: they live as
+    /// long as the tab, saved or not.
+    static TYPED: RefCell<BTreeMap<String, Credentials>> = const { RefCell::new(BTreeMap::new()) };
+    /// Credentials to save ("Remember on this device") once the relay
+    /// accepts them, by storage key: a mistyped password is never saved.
+    static TO_SAVE: RefCell<BTreeMap<String, String>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 fn session_for(run_id: &str) -> Option<Rc<Session>> {
@@ -76,6 +89,16 @@ pub struct Sharing {
     pub joining: RwSignal<Option<Link>>,
     /// The share form is open.
     pub form_open: RwSignal<bool>,
+    /// The open run is shared but no password for it is here (not saved,
+    /// and not typed in this tab): the share form asks for it.
+    pub needs_password: RwSignal<bool>,
+    /// The relay refuses this run's changes for one of its limits: the
+    /// sentence to show (changes stay here and are sent again later).
+    pub refused: RwSignal<Option<String>>,
+    /// Publishing waits until then (ms) after a refusal or failure.
+    retry_at: StoredValue<i64>,
+    /// Refusals or failures in a row, for the backoff.
+    failures: StoredValue<u32>,
     /// Bumped on each connect, so a closed session's late reports are
     /// ignored.
     generation: StoredValue<u64>,
@@ -99,6 +122,10 @@ impl Sharing {
             peers: RwSignal::new(BTreeMap::new()),
             joining: RwSignal::new(None),
             form_open: RwSignal::new(false),
+            needs_password: RwSignal::new(false),
+            refused: RwSignal::new(None),
+            retry_at: StoredValue::new(0),
+            failures: StoredValue::new(0),
             generation: StoredValue::new(0),
             busy: StoredValue::new(false),
             presence_at: StoredValue::new(0),
@@ -124,22 +151,100 @@ fn save_settings(state: impl Host, run_id: &str, settings: &Shared) {
     );
 }
 
-/// The user and password remembered for a relay and team, if any.
+/// The user and password for a relay list and team: typed in this tab,
+/// else saved on this device for exactly that list and team.
 pub fn stored_credentials(servers: &[String], team: &str) -> Option<Credentials> {
+    let key = Credentials::storage_key(servers, team);
+    TYPED
+        .with(|t| t.borrow().get(&key).cloned())
+        .or_else(|| saved_credentials(servers, team))
+}
+
+/// The credentials saved on this device ("Remember on this device") for
+/// exactly this relay list and team.
+pub fn saved_credentials(servers: &[String], team: &str) -> Option<Credentials> {
     storage::get(&Credentials::storage_key(servers, team))
         .ok()
         .flatten()
-        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .and_then(|raw| Credentials::decode(&raw, servers, team))
 }
 
-fn remember_credentials(state: impl Host, servers: &[String], team: &str, creds: &Credentials) {
-    state.keep(
-        "the relay's user name and password",
-        storage::set(
-            &Credentials::storage_key(servers, team),
-            &serde_json::to_string(creds).unwrap_or_default(),
-        ),
-    );
+/// Keeps typed credentials for this tab, and saves them on this device
+/// only when asked, once the relay accepts them; not asked removes any
+/// saved before.
+fn remember_credentials(
+    state: impl Host,
+    servers: &[String],
+    team: &str,
+    creds: &Credentials,
+    remember: bool,
+) {
+    let key = Credentials::storage_key(servers, team);
+    TYPED.with(|t| t.borrow_mut().insert(key.clone(), creds.clone()));
+    if remember {
+        TO_SAVE.with(|t| {
+            t.borrow_mut()
+                .insert(key.clone(), creds.encode(servers, team))
+        });
+    } else {
+        TO_SAVE.with(|t| t.borrow_mut().remove(&key));
+        state.keep(
+            "that the relay's password is not kept here",
+            storage::remove(&key),
+        );
+    }
+}
+
+/// Removes the saved credentials of a relay list and team.
+pub fn forget_credentials(servers: &[String], team: &str) -> Result<(), storage::StorageError> {
+    storage::remove(&Credentials::storage_key(servers, team))
+}
+
+/// Removes every relay credential saved on this device (any relay list,
+/// any team, old forms too); returns how many.
+pub fn forget_all_credentials() -> Result<usize, storage::StorageError> {
+    TO_SAVE.with(|t| t.borrow_mut().clear());
+    let keys: Vec<String> = storage::keys()?
+        .into_iter()
+        .filter(|k| Credentials::is_storage_key(k) || Credentials::is_old_storage_key(k))
+        .collect();
+    for key in &keys {
+        storage::remove(key)?;
+    }
+    Ok(keys.len())
+}
+
+/// Removes credentials saved in the old form (keyed on one server only,
+/// so a link naming that server among others got the password): they are
+/// never read again.
+pub fn remove_old_credentials() {
+    for key in storage::keys().unwrap_or_default() {
+        if Credentials::is_old_storage_key(&key) {
+            let _ = storage::remove(&key);
+        }
+    }
+}
+
+/// The settings for sharing `run_id` through `servers` as `team`: those
+/// kept here when the run was shared through the same relay list and
+/// team before (what the relay acknowledged stays acknowledged), else new.
+fn settings_for(run_id: &str, servers: Vec<String>, team: String, user: String) -> Shared {
+    let kept = storage::get(&Shared::storage_key(run_id))
+        .ok()
+        .flatten()
+        .and_then(|raw| Shared::decode(&raw))
+        .filter(|k| {
+            k.team == team
+                && share::canonical_servers(&k.servers) == share::canonical_servers(&servers)
+        });
+    match kept {
+        Some(mut k) => {
+            k.servers = servers;
+            k.user = user;
+            k
+        }
+        None => Shared::new(servers, team, user),
+    }
 }
 
 /// Shares the open run through a relay: checks the settings, remembers
@@ -150,6 +255,7 @@ pub fn start(
     team_raw: &str,
     user: &str,
     password: &str,
+    remember: bool,
 ) -> Result<(), String> {
     let servers = share::servers(servers_raw).map_err(|e| e.to_string())?;
     let team = share::team(team_raw).map_err(|e| e.to_string())?;
@@ -166,8 +272,10 @@ pub fn start(
         user: user.trim().to_owned(),
         password: password.to_owned(),
     };
-    remember_credentials(state, &servers, &team, &creds);
-    let settings = Shared::new(servers, team, creds.user.clone());
+    // Kept for this tab; saved only when asked.
+    remember_credentials(state, &servers, &team, &creds, remember);
+    let settings = settings_for(&run_id, servers, team, creds.user.clone());
+    state.sharing().needs_password.set(false);
     save_settings(state, &run_id, &settings);
     state.sharing().settings.set(Some(settings.clone()));
     connect(state, run_id, settings, creds, 0);
@@ -199,6 +307,8 @@ pub fn resume(state: impl Host, run_id: &str) {
         disconnect(state);
         state.sharing().settings.set(None);
         state.sharing().status.set(None);
+        state.sharing().needs_password.set(false);
+        clear_refusal(state);
         return;
     };
     state.sharing().settings.set(Some(settings.clone()));
@@ -206,13 +316,22 @@ pub fn resume(state: impl Host, run_id: &str) {
         // Joined just now: the connection is already this run's.
         return;
     }
+    // Another run's refusal is not this one's: publish at once, and the
+    // relay says again if it still refuses.
+    clear_refusal(state);
     state.sharing().peers.set(BTreeMap::new());
     disconnect(state);
     match stored_credentials(&settings.servers, &settings.team) {
-        Some(creds) => connect(state, run_id.to_owned(), settings, creds, 0),
-        None => state.sharing().status.set(Some(Connection::Failed(
-            "no password for this team is saved here; share the run again".into(),
-        ))),
+        Some(creds) => {
+            state.sharing().needs_password.set(false);
+            connect(state, run_id.to_owned(), settings, creds, 0)
+        }
+        None => {
+            state.sharing().needs_password.set(true);
+            state.sharing().status.set(Some(Connection::Failed(
+                "the team's password is not saved on this device; choose “Share live…” and enter it to reconnect".into(),
+            )))
+        }
     }
 }
 
@@ -227,6 +346,19 @@ pub fn stop(state: impl Host) {
             storage::remove(&Shared::storage_key(&id)),
         );
     }
+    // The password of this relay list and team goes too, saved or typed.
+    if let Some(s) = state.sharing().settings.get_untracked() {
+        TYPED.with(|t| {
+            t.borrow_mut()
+                .remove(&Credentials::storage_key(&s.servers, &s.team))
+        });
+        state.keep(
+            "that the relay's password is no longer kept here",
+            forget_credentials(&s.servers, &s.team),
+        );
+    }
+    state.sharing().needs_password.set(false);
+    clear_refusal(state);
     disconnect(state);
     state.sharing().settings.set(None);
     state.sharing().status.set(None);
@@ -277,6 +409,7 @@ fn connect(state: impl Host, run_id: String, settings: Shared, creds: Credential
     );
     let names_ev = names.clone();
     let again = (run_id.clone(), settings.clone(), creds.clone());
+    let creds_key = Credentials::storage_key(&settings.servers, &settings.team);
     let handlers = Handlers {
         event: Box::new(move |subject, data| {
             if current() {
@@ -332,6 +465,13 @@ fn connect(state: impl Host, run_id: String, settings: Shared, creds: Credential
                     session.close().await;
                     return;
                 }
+                // Accepted: saved now if the person asked.
+                if let Some(value) = TO_SAVE.with(|t| t.borrow_mut().remove(&creds_key)) {
+                    state.keep(
+                        "the relay's user name and password",
+                        storage::set(&creds_key, &value),
+                    );
+                }
                 SESSION.with(|s| *s.borrow_mut() = Some((run_id, Rc::new(session))));
                 state.sharing().presence_at.set_value(0);
                 state.sharing().status.set(Some(Connection::Connected));
@@ -339,6 +479,9 @@ fn connect(state: impl Host, run_id: String, settings: Shared, creds: Credential
             }
             Err(why) if !current() => drop(why),
             Err(why) if share::refusal_is_final(&why) => {
+                // Refused: neither kept for this tab nor saved.
+                TYPED.with(|t| t.borrow_mut().remove(&creds_key));
+                TO_SAVE.with(|t| t.borrow_mut().remove(&creds_key));
                 state
                     .sharing()
                     .status
@@ -348,9 +491,13 @@ fn connect(state: impl Host, run_id: String, settings: Shared, creds: Credential
                     format!("The run is not shared: {why}. Nothing from the relay was read."),
                 );
             }
-            Err(_) => {
-                // Unreachable or slow (a node restarting): try again, less
-                // and less often; changes wait here meanwhile.
+            Err(why) => {
+                // Unreachable or slow (a node restarting), or a limit of
+                // the relay (said): try again, less and less often;
+                // changes wait here meanwhile.
+                if let Some(refusal) = share::limit_refusal(&why) {
+                    state.sharing().refused.set(Some(refusal.to_string()));
+                }
                 state.sharing().status.set(Some(Connection::Reconnecting));
                 let (run_id, settings, creds) = again;
                 set_timeout(
@@ -512,7 +659,7 @@ fn finish_join(state: impl Host, export: preflight_core::run::store::Export) {
 }
 
 /// Joins the run of a link with the team's credentials.
-pub fn join(state: impl Host, user: &str, password: &str) -> Result<(), String> {
+pub fn join(state: impl Host, user: &str, password: &str, remember: bool) -> Result<(), String> {
     let Some(link) = state.sharing().joining.get_untracked() else {
         return Err("no shared run to join".into());
     };
@@ -523,7 +670,7 @@ pub fn join(state: impl Host, user: &str, password: &str) -> Result<(), String> 
         user: user.trim().to_owned(),
         password: password.to_owned(),
     };
-    remember_credentials(state, &link.servers, &link.team, &creds);
+    remember_credentials(state, &link.servers, &link.team, &creds, remember);
     let settings = Shared::new(link.servers.clone(), link.team.clone(), creds.user.clone());
     connect(state, link.run.clone(), settings, creds, 0);
     Ok(())
@@ -532,6 +679,7 @@ pub fn join(state: impl Host, user: &str, password: &str) -> Result<(), String> 
 /// A join link in the address: opens the run if it is already here and
 /// shared, else asks for credentials. Returns true when it took over.
 pub fn boot(state: impl Host) -> bool {
+    remove_old_credentials();
     let Some(hash) = web_sys::window().and_then(|w| w.location().hash().ok()) else {
         return false;
     };
@@ -568,6 +716,8 @@ pub fn pump(state: impl Host) {
     }
     let now = clock::now_ms();
     let presence_due = now - state.sharing().presence_at.get_value() >= PRESENCE_EVERY_MS;
+    // After a refusal or failure, changes wait for the backoff's end.
+    let sending = now >= state.sharing().retry_at.get_value();
     // Each tick comes here: with nothing to send, return before copying or
     // encoding anything.
     let Some((team, run_id, meta, events, at, meta_id)) =
@@ -575,11 +725,15 @@ pub fn pump(state: impl Host) {
             let settings = settings.as_ref()?;
             state.run().with_untracked(|r| {
                 let r = r.as_ref()?;
-                let unsent = share::unsent(&r.run, &settings.acked);
-                if settings.meta_sent && unsent.is_empty() && !presence_due {
+                let unsent = if sending {
+                    share::unsent(&r.run, &settings.acked)
+                } else {
+                    Vec::new()
+                };
+                if (settings.meta_sent || !sending) && unsent.is_empty() && !presence_due {
                     return None;
                 }
-                let meta = if settings.meta_sent {
+                let meta = if settings.meta_sent || !sending {
                     None
                 } else {
                     state.guide_source().map(|(origin, name, text)| {
@@ -617,9 +771,16 @@ pub fn pump(state: impl Host) {
     spawn_local(async move {
         let current = move || state.sharing().generation.get_value() == generation;
         let mut ok = true;
+        let mut failed: Option<String> = None;
         let sent_meta = meta.is_some();
         if let Some(meta) = meta {
-            ok = session.publish(&names.meta, &meta_id, &meta).await.is_ok();
+            match session.publish(&names.meta, &meta_id, &meta).await {
+                Ok(()) => {}
+                Err(why) => {
+                    ok = false;
+                    failed = Some(why);
+                }
+            }
             if ok && current() {
                 state.sharing().settings.update(|s| {
                     if let Some(s) = s {
@@ -639,7 +800,17 @@ pub fn pump(state: impl Host) {
                     .await
                 {
                     Ok(()) => acked.push(id),
-                    Err(_) => break,
+                    Err(why) => {
+                        // One change too large for the relay stays here;
+                        // the others still go (receivers merge in any
+                        // order). Anything else stops the round.
+                        let one_too_large =
+                            share::limit_refusal(&why).is_some_and(|r| r.limit.per_message());
+                        failed = Some(why);
+                        if !one_too_large {
+                            break;
+                        }
+                    }
                 }
             }
         }
@@ -661,6 +832,10 @@ pub fn pump(state: impl Host) {
         if !current() {
             return;
         }
+        let tried = sent_meta || !acked.is_empty() || failed.is_some();
+        if tried {
+            after_round(state, failed);
+        }
         // A presence-only round changes nothing to keep.
         if !acked.is_empty() || sent_meta {
             state.sharing().settings.update(|s| {
@@ -672,6 +847,45 @@ pub fn pump(state: impl Host) {
         }
         state.sharing().busy.set_value(false);
     });
+}
+
+/// Forgets a refusal and its backoff.
+fn clear_refusal(state: impl Host) {
+    let sharing = state.sharing();
+    sharing.failures.set_value(0);
+    sharing.retry_at.set_value(0);
+    if sharing.refused.get_untracked().is_some() {
+        sharing.refused.set(None);
+    }
+}
+
+/// After a publish round: a refusal for a relay limit is said (once, then
+/// on the badge) and publishing waits longer and longer; another failure
+/// (a timeout) waits a little; success clears both. Nothing is dropped:
+/// what was not acknowledged stays unsent in the log.
+fn after_round(state: impl Host, failed: Option<String>) {
+    let sharing = state.sharing();
+    let Some(why) = failed else {
+        clear_refusal(state);
+        return;
+    };
+    let attempt = sharing.failures.get_value();
+    sharing.failures.set_value(attempt.saturating_add(1));
+    let wait = match share::limit_refusal(&why) {
+        Some(refusal) => {
+            let sentence = refusal.to_string();
+            if sharing.refused.get_untracked().as_deref() != Some(sentence.as_str()) {
+                state.notify(NoticeKind::Error, sentence.clone());
+                sharing.refused.set(Some(sentence));
+            }
+            share::limit_retry_ms(attempt)
+        }
+        None => share::retry_delay_ms(attempt),
+    };
+    let wait = i64::try_from(wait).unwrap_or(i64::MAX);
+    sharing
+        .retry_at
+        .set_value(clock::now_ms().saturating_add(wait));
 }
 
 /// The browser went offline: close the connection (changes wait here).

@@ -190,3 +190,178 @@ fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr).unwrap().starts_with("usage:"));
 }
+
+/// A run of the example guide with one check-off and a sign-off signed as
+/// the browser signs it, exported; `edit` changes the run before export,
+/// as someone re-exporting an edited run (every hash recomputed) would.
+fn signed_export(edit: impl FnOnce(&mut preflight_core::Run)) -> String {
+    use p256::ecdsa::{signature::Signer, Signature, SigningKey};
+    use preflight_core::run::{sign, store, Action, Meaning};
+    let text = std::fs::read_to_string(format!(
+        "{}/public/example-guide.md",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the example guide");
+    let guide = preflight_core::Guide::parse(&text);
+    let t0 = 1_764_000_000_000;
+    let mut run = preflight_core::Run::new(
+        [3; 16],
+        &guide,
+        &preflight_core::guide_hash(&text),
+        "Ana",
+        Default::default(),
+        t0,
+        preflight_core::Run::default_window(&guide, t0),
+    );
+    let plan = run.plan(&guide);
+    let step = plan.run_steps().next().expect("a step").1.id.clone();
+    run.record(
+        &plan,
+        t0 + 60_000,
+        "Ana",
+        Action::Check {
+            step,
+            overridden: None,
+        },
+    )
+    .expect("checked");
+    let key = SigningKey::from_slice(&[7; 32]).expect("a key");
+    let public = key.verifying_key().to_encoded_point(false);
+    let pending = sign::prepare(
+        &run,
+        "Bob",
+        None,
+        "lead",
+        Meaning::Verified,
+        60,
+        t0 + 120_000,
+        public.as_bytes(),
+    )
+    .expect("prepared");
+    let sig: Signature = key.sign(pending.bytes());
+    let proof = pending.finish(&sig.to_bytes());
+    run.record(
+        &plan,
+        t0 + 120_000,
+        "Bob",
+        Action::SignOff {
+            phase: None,
+            role: "lead".into(),
+            meaning: Meaning::Verified,
+            tz_offset_min: 60,
+            proof: Some(Box::new(proof.into_value())),
+        },
+    )
+    .expect("signed");
+    edit(&mut run);
+    store::export(&run, "file", None, &text)
+}
+
+fn verify_file(name: &str, content: &str) -> Output {
+    let path = std::env::temp_dir().join(format!(
+        "preflight-verify-{}-{name}.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, content).expect("written");
+    let out = preflight(&["verify", path.to_str().expect("a path")], None);
+    let _ = std::fs::remove_file(&path);
+    out
+}
+
+#[test]
+fn verify_accepts_a_signed_export_and_names_its_key() {
+    let out = verify_file("good", &signed_export(|_| {}));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("entry 2: Bob verified as lead for the run, "),
+        "{stdout}"
+    );
+    assert!(stdout.contains(": signature valid\n    key "), "{stdout}");
+    assert!(
+        stdout.contains(
+            "genuine as far as its signatures go: 1 signed sign-off(s) valid, 0 not signed"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn verify_refuses_an_edited_run_exported_again_with_fresh_hashes() {
+    // The check-off now claims Mallory did it; chain and checksum are
+    // recomputed, so only the signature can tell.
+    let out = verify_file(
+        "edited",
+        &signed_export(|run| run.events[0].by = "Mallory".into()),
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("log changed after signing: an entry it signed was changed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("NOT GENUINE"), "{stdout}");
+    // A sign-off edited after signing.
+    let out = verify_file(
+        "forged",
+        &signed_export(|run| {
+            if let preflight_core::run::Action::SignOff { role, .. } = &mut run.events[1].action {
+                *role = "CTO".into();
+            }
+        }),
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("signature NOT valid: it does not match this sign-off"),
+        "{stdout}"
+    );
+    // A file edited by hand: the chain names the entry.
+    let file = signed_export(|_| {}).replacen("\"by\": \"Ana\"", "\"by\": \"Eve\"", 1);
+    let out = verify_file("hand", &file);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("NOT GENUINE: the run's log was tampered with: entry 1"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn verify_require_signed_refuses_a_sign_off_whose_signature_was_removed() {
+    // Removing a signature and recomputing the hashes leaves an unsigned
+    // sign-off: said, and refused when signatures are required.
+    let file = signed_export(|run| {
+        if let preflight_core::run::Action::SignOff { proof, role, .. } = &mut run.events[1].action
+        {
+            *proof = None;
+            *role = "CTO\u{1b}[2K".into();
+        }
+    });
+    let out = verify_file("stripped", &file);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("as CTO\\u{1b}[2K for the run"),
+        "control characters shown, not obeyed: {stdout}"
+    );
+    assert!(stdout.contains(": not signed\n"), "{stdout}");
+    assert!(
+        stdout.contains("0 signed sign-off(s) valid, 1 not signed"),
+        "{stdout}"
+    );
+    let path =
+        std::env::temp_dir().join(format!("preflight-verify-{}-req.json", std::process::id()));
+    std::fs::write(&path, &file).expect("written");
+    let out = preflight(
+        &["verify", "--require-signed", path.to_str().expect("a path")],
+        None,
+    );
+    let _ = std::fs::remove_file(&path);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("NOT ACCEPTED: 1 sign-off(s) not signed (--require-signed)"),
+        "{stdout}"
+    );
+}

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod download;
 pub mod files;
 pub mod http;
+pub mod keys;
 pub mod location;
 pub mod locks;
 pub mod marks;

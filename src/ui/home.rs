@@ -34,13 +34,15 @@ pub fn Home() -> impl IntoView {
     }
 }
 
-/// The settings page: storage and import, the webhook.
+/// The settings page: storage and import, the webhook, saved relay
+/// credentials.
 #[component]
 pub fn Settings() -> impl IntoView {
     view! {
         <h1 class="page-title">"Settings"</h1>
         <StoragePanel />
         <crate::ui::webhook::WebhookPanel />
+        <crate::ui::share::RelayCredentialsPanel />
     }
 }
 
@@ -357,7 +359,7 @@ fn StoragePanel() -> impl IntoView {
         input.set_value("");
         leptos::task::spawn_local(async move {
             match crate::effects::files::read(&file).await {
-                Ok(bytes) => state.import_run(&bytes),
+                Ok(bytes) => crate::ui::lazy::import(state, bytes),
                 Err(why) => state.notify(NoticeKind::Error, format!("Not imported: {why}.")),
             }
         });

@@ -169,9 +169,91 @@ split! { record, preload_record;
                 crate::ui::share::say_secrets(state);
                 state.audit_pack(true);
             }
-            Record::SaveShared => state.save_shared(),
+            Record::SaveShared => {
+                let refused = state.run.with_untracked(|r| {
+                    r.as_ref()
+                        .and_then(|r| preflight_core::run::sign::refusal(&preflight_core::run::sign::verify(&r.run)))
+                });
+                match refused {
+                    Some(why) => state.notify(
+                        NoticeKind::Error,
+                        format!("Not kept: the record is not genuine: {why}."),
+                    ),
+                    None => state.save_shared(),
+                }
+            }
         }
         Ok(())
+    }
+}
+
+split! { record;
+    fn record_import(state: AppState, bytes: Vec<u8>) -> Result<(), Unloaded> {
+        // Signatures are checked here, where their code lives; the rest of
+        // the import (the log's chain, the checksum, the rules) is the
+        // main module's.
+        use preflight_core::run::sign;
+        let text = String::from_utf8_lossy(&bytes);
+        let checks = match preflight_core::run::store::import(&text) {
+            Ok(export) => Some((export.run.id.clone(), sign::verify(&export.run))),
+            // Said by the import itself.
+            Err(_) => None,
+        };
+        if let Some(why) = checks.as_ref().and_then(|(_, c)| sign::refusal(c)) {
+            state.notify(
+                NoticeKind::Error,
+                format!("Not imported: the record is not genuine: {why}. Nothing was changed."),
+            );
+            return Ok(());
+        }
+        if !state.import_run(&bytes) {
+            return Ok(());
+        }
+        // What a signature cannot tell alone: sign-offs with none, and
+        // names whose key this device knows as another.
+        if let Some((run, checks)) = checks {
+            let book = crate::effects::storage::get(sign::KeyBook::STORAGE_KEY)
+                .ok()
+                .flatten()
+                .map(|raw| sign::KeyBook::decode(&raw))
+                .unwrap_or_default();
+            let unsigned = checks.iter().filter(|c| c.fingerprint.is_none()).count();
+            let rivals: Vec<String> = checks
+                .iter()
+                .filter(|c| matches!(book.seen(&run, c), sign::Seen::OtherKey { .. }))
+                .map(|c| c.by.clone())
+                .collect();
+            let mut said = Vec::new();
+            if unsigned > 0 {
+                said.push(format!(
+                    "{unsigned} of its {} sign-off(s) {} not signed",
+                    checks.len(),
+                    if unsigned == 1 { "is" } else { "are" }
+                ));
+            }
+            if !rivals.is_empty() {
+                said.push(format!(
+                    "the key of {} is not the one this device saw for that name before",
+                    rivals.join(", ")
+                ));
+            }
+            if !said.is_empty() {
+                state.notify(
+                    NoticeKind::Warning,
+                    format!(
+                        "Imported, but {}: compare the key fingerprints with the signers.",
+                        said.join("; ")
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+split! { verify, preload_verify;
+    fn verify_run(run: preflight_core::Run, learn: bool) -> Result<Vec<crate::ui::signoff::Verified>, Unloaded> {
+        Ok(crate::ui::signoff::verified(&run, learn))
     }
 }
 
@@ -287,6 +369,25 @@ pub fn record(state: AppState, action: Record) {
     });
 }
 
+/// Imports an exported run (`AppState::import_run`), refusing it whole
+/// when a sign-off's signature is forged or the log it signed was changed.
+pub fn import(state: AppState, bytes: Vec<u8>) {
+    leptos::task::spawn_local(async move {
+        if record_import(state, bytes).await.is_err() {
+            state.notify(NoticeKind::Error, UNLOADED.into());
+        }
+    });
+}
+
+/// Every sign-off of `run` checked, with what this device knows of each
+/// key; `None` when the module could not be loaded.
+pub async fn verify(
+    run: preflight_core::Run,
+    learn: bool,
+) -> Option<Vec<crate::ui::signoff::Verified>> {
+    verify_run(run, learn).await.ok()
+}
+
 /// A link that opens the open run read-only (see `AppState::share_link`).
 pub async fn share_link(state: AppState) -> Option<String> {
     match record_link(state).await {
@@ -305,6 +406,7 @@ pub async fn share_link(state: AppState) -> Option<String> {
 pub fn prefetch() {
     leptos::task::spawn_local(async {
         let _ = preload_decide().await;
+        let _ = preload_verify().await;
         let _ = preload_sign_off().await;
         let _ = preload_record().await;
         let _ = preload_share_form().await;

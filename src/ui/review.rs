@@ -50,12 +50,30 @@ fn load(id: &str) -> Option<Reviewed> {
     if let Some((note, by)) = &s.closing_note {
         lines.push(format!("Closing note ({by}): {note}"));
     }
+    let checks = preflight_core::run::sign::verify(&run);
+    let book = storage::get(preflight_core::run::sign::KeyBook::STORAGE_KEY)
+        .ok()
+        .flatten()
+        .map(|raw| preflight_core::run::sign::KeyBook::decode(&raw))
+        .unwrap_or_default();
     let signers: Vec<String> = state
         .signatures
         .iter()
         .map(|g| {
+            let verdict = checks
+                .iter()
+                .find(|c| c.id == g.id)
+                .map(|c| match &c.fingerprint {
+                    Some(fp) => format!(
+                        " — {}, key {fp} ({})",
+                        c.label(),
+                        book.seen(&run.id, c).label()
+                    ),
+                    None => format!(" — {}", c.label()),
+                })
+                .unwrap_or_default();
             format!(
-                "{} {} ({}) {}",
+                "{} {} ({}) {}{verdict}",
                 g.by,
                 g.meaning.label(),
                 g.role,

@@ -1,7 +1,8 @@
 //! Live sharing in the run header (share through a relay, the live link,
-//! connection and unsent changes, who else is here), the form that joins
-//! a run from a live link, and the notice said before a guide with secrets
-//! leaves this browser.
+//! connection and unsent changes, a relay that refuses changes, who else
+//! is here), the form that joins a run from a live link, the settings
+//! panel that forgets saved relay credentials, and the notice said before
+//! a guide with secrets leaves this browser.
 
 use leptos::prelude::*;
 use preflight_core::share::{peers, Connection};
@@ -31,6 +32,13 @@ pub fn ShareBadge() -> impl IntoView {
             </span>
         })
     };
+    // The relay refuses this run's changes for a limit: said plainly;
+    // they stay here and are sent again later.
+    let refused = move || {
+        state.sharing.refused.get().map(|why| {
+            view! { <p class="relay-refused error" role="status">{why}</p> }
+        })
+    };
     let others = move || {
         let now = state.now.get();
         let me = state.writer_id();
@@ -55,6 +63,7 @@ pub fn ShareBadge() -> impl IntoView {
         <Show when=move || state.sharing.settings.with(Option::is_some)>
             {badge}
             {others}
+            {refused}
         </Show>
     }
 }
@@ -81,10 +90,13 @@ pub fn ShareMenuItems() -> impl IntoView {
     };
     let shared = move || state.sharing.settings.with(Option::is_some);
     let writable = move || !state.read_only.get();
+    // Shared, but the password is not here (not remembered): the form
+    // asks for it again.
+    let needs_password = move || state.sharing.needs_password.get();
     view! {
         {item(
             "Share live…",
-            move || !writable() || shared(),
+            move || !writable() || (shared() && !needs_password()),
             move || {
                 open.set(true);
                 crate::ui::reveal(".share-form");
@@ -95,15 +107,21 @@ pub fn ShareMenuItems() -> impl IntoView {
     }
 }
 
-/// The form that shares the open run through a relay.
+/// The form that shares the open run through a relay (or, when the run is
+/// shared but its password is not kept here, asks for it again).
 #[component]
 pub fn ShareForm() -> impl IntoView {
     let state = expect_context::<AppState>();
     let open = state.sharing.form_open;
-    let servers = RwSignal::new("ws://127.0.0.1:4223".to_owned());
-    let team = RwSignal::new(String::new());
-    let user = RwSignal::new(String::new());
+    let kept = state.sharing.settings.get_untracked();
+    let servers = RwSignal::new(kept.as_ref().map_or_else(
+        || "ws://127.0.0.1:4223".to_owned(),
+        |k| k.servers.join(", "),
+    ));
+    let team = RwSignal::new(kept.as_ref().map(|k| k.team.clone()).unwrap_or_default());
+    let user = RwSignal::new(kept.map(|k| k.user).unwrap_or_default());
     let password = RwSignal::new(String::new());
+    let remember = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -113,6 +131,7 @@ pub fn ShareForm() -> impl IntoView {
             &team.get_untracked(),
             &user.get_untracked(),
             &password.get_untracked(),
+            remember.get_untracked(),
         ) {
             Ok(()) => {
                 say_secrets(state);
@@ -123,20 +142,22 @@ pub fn ShareForm() -> impl IntoView {
             Err(why) => error.set(Some(format!("Not shared: {why}."))),
         }
     };
-    let shared = move || state.sharing.settings.with(Option::is_some);
+    let asking =
+        move || state.sharing.settings.with(Option::is_none) || state.sharing.needs_password.get();
     view! {
-        <Show when=move || open.get() && !shared()>
-            <form class="share-form" on:submit=submit aria-label="Share this run live">
+        <Show when=move || open.get() && asking()>
+            <form class="share-form" method="post" action="" on:submit=submit aria-label="Share this run live">
                 <p class="hint">
                     "Everyone with the team's password sees and changes this run live, through your team's relay ("
                     <code>"./scripts/relay"</code>
-                    " starts one). The link carries no password."
+                    " starts one). The link carries no password. Use a wss:// address; ws:// is allowed only for a relay on this machine."
                 </p>
                 <label>
                     "Relay address(es)"
                     <input
                         name="relay"
                         type="text"
+                        autocomplete="off"
                         prop:value=move || servers.get()
                         on:input=move |ev| servers.set(event_target_value(&ev))
                     />
@@ -146,12 +167,13 @@ pub fn ShareForm() -> impl IntoView {
                     <input
                         name="team"
                         type="text"
+                        autocomplete="off"
                         placeholder="ops"
                         prop:value=move || team.get()
                         on:input=move |ev| team.set(event_target_value(&ev))
                     />
                 </label>
-                {credential_fields(user, password)}
+                {credential_fields(user, password, remember)}
                 <button type="submit" class="primary">"Share"</button>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </form>
@@ -159,13 +181,19 @@ pub fn ShareForm() -> impl IntoView {
     }
 }
 
-/// The team's user and password fields.
-fn credential_fields(user: RwSignal<String>, password: RwSignal<String>) -> impl IntoView {
+/// The team's user and password fields, and whether to remember them on
+/// this device (unticked unless they already are): named and marked for
+/// the browser's password manager, which may offer to save and fill them.
+fn credential_fields(
+    user: RwSignal<String>,
+    password: RwSignal<String>,
+    remember: RwSignal<bool>,
+) -> impl IntoView {
     view! {
         <label>
             "User"
             <input
-                name="user"
+                name="username"
                 type="text"
                 autocomplete="username"
                 prop:value=move || user.get()
@@ -182,6 +210,18 @@ fn credential_fields(user: RwSignal<String>, password: RwSignal<String>) -> impl
                 on:input=move |ev| password.set(event_target_value(&ev))
             />
         </label>
+        <label class="check">
+            <input
+                name="remember"
+                type="checkbox"
+                prop:checked=move || remember.get()
+                on:change=move |ev| remember.set(event_target_checked(&ev))
+            />
+            "Remember on this device"
+        </label>
+        <p class="hint">
+            "Unticked, the password is kept only while this tab is open: a reload asks again. Ticked, it is kept in this browser for exactly these relay addresses and team, until sharing stops here or “Forget relay credentials” in Settings."
+        </p>
     }
 }
 
@@ -191,12 +231,18 @@ fn credential_fields(user: RwSignal<String>, password: RwSignal<String>) -> impl
 pub fn JoinPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
     let link = state.sharing.joining.get_untracked();
-    let saved = link
+    // Only credentials for exactly this link's relay list and team: a
+    // link naming another server, or one more, gets none.
+    let typed = link
         .as_ref()
         .and_then(|l| share::stored_credentials(&l.servers, &l.team));
+    let saved_here = link
+        .as_ref()
+        .is_some_and(|l| share::saved_credentials(&l.servers, &l.team).is_some());
     let name = RwSignal::new(state.operator.get_untracked());
-    let user = RwSignal::new(saved.as_ref().map(|c| c.user.clone()).unwrap_or_default());
-    let password = RwSignal::new(saved.map(|c| c.password).unwrap_or_default());
+    let user = RwSignal::new(typed.as_ref().map(|c| c.user.clone()).unwrap_or_default());
+    let password = RwSignal::new(typed.map(|c| c.password).unwrap_or_default());
+    let remember = RwSignal::new(saved_here);
     let error = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -208,7 +254,12 @@ pub fn JoinPanel() -> impl IntoView {
             return;
         }
         state.set_operator(&who);
-        match share::join(state, &user.get_untracked(), &password.get_untracked()) {
+        match share::join(
+            state,
+            &user.get_untracked(),
+            &password.get_untracked(),
+            remember.get_untracked(),
+        ) {
             Ok(()) => error.set(None),
             Err(why) => error.set(Some(format!("Not joined: {why}."))),
         }
@@ -234,9 +285,9 @@ pub fn JoinPanel() -> impl IntoView {
     };
     view! {
         <section class="join" aria-label="Join a shared run">
-            <h2>"Join a shared run"</h2>
+            <h1>"Join a shared run"</h1>
             <p>{about}</p>
-            <form class="share-form" on:submit=submit>
+            <form class="share-form" method="post" action="" on:submit=submit aria-label="Join with the team's credentials">
                 <label>
                     "Your name"
                     <input
@@ -247,12 +298,45 @@ pub fn JoinPanel() -> impl IntoView {
                         on:input=move |ev| name.set(event_target_value(&ev))
                     />
                 </label>
-                {credential_fields(user, password)}
+                {credential_fields(user, password, remember)}
                 <button type="submit" class="primary">"Join run"</button>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 {status}
             </form>
         </section>
+    }
+}
+
+/// The settings page's live-sharing panel: removes every relay password
+/// saved on this device, and says how many.
+#[component]
+pub fn RelayCredentialsPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let said = RwSignal::new(None::<String>);
+    let forget = move |_| {
+        let text = match share::forget_all_credentials() {
+            Ok(0) => "No relay credentials were saved on this device.".to_owned(),
+            Ok(1) => "Removed 1 saved relay credential.".to_owned(),
+            Ok(n) => format!("Removed {n} saved relay credentials."),
+            Err(why) => {
+                state.notify(
+                    NoticeKind::Error,
+                    format!("The relay credentials could not all be removed: {why}."),
+                );
+                return;
+            }
+        };
+        said.set(Some(text));
+    };
+    view! {
+        <details class="recent relay-panel">
+            <summary>"Live sharing"</summary>
+            <p class="hint">
+                "A team's relay password is saved on this device only when “Remember on this device” was ticked. Stopping sharing or deleting the run removes it; this removes them all. Connections open now stay open."
+            </p>
+            <button type="button" on:click=forget>"Forget relay credentials"</button>
+            <p role="status">{move || said.get()}</p>
+        </details>
     }
 }
 

@@ -2,10 +2,10 @@
 //! the list of signatures with their time and time zone, and the run's
 //! timeline with its log head.
 
-use crate::effects::clock;
+use crate::effects::{clock, keys};
 use crate::state::{AppState, NoticeKind};
 use leptos::prelude::*;
-use preflight_core::run::{chain, signed_at, Action, Meaning};
+use preflight_core::run::{chain, sign, signed_at, Action, Meaning};
 
 pub use crate::effects::clock::tz_offset_min;
 
@@ -41,19 +41,58 @@ pub fn SignOffForm(on_done: Callback<()>) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    // This browser's key, read (or made) when the form opens, so the
+    // form can say which key will sign.
+    let key_note = RwSignal::new(String::from("Reading this browser's signing key…"));
+    leptos::task::spawn_local(async move {
+        let note = match keys::signing_key().await {
+            Ok(key) => format!(
+                "Signed with this browser's key {}.",
+                sign::fingerprint(&key.public)
+            ),
+            Err(why) => format!(
+                "This browser cannot keep a signing key here: {why}. The sign-off will be \
+                 recorded unsigned."
+            ),
+        };
+        key_note.set(note);
+    });
+    let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let phase = Some(scope.get_untracked()).filter(|s| !s.is_empty());
-        let action = Action::SignOff {
-            phase,
-            role: role.get_untracked(),
-            meaning: meaning.get_untracked(),
-            tz_offset_min: tz_offset_min(),
-        };
-        match state.record_as(&name.get_untracked(), action) {
-            Ok(()) => on_done.run(()),
-            Err(why) => state.notify(NoticeKind::Warning, format!("Not signed: {why}.")),
+        if busy.get_untracked() {
+            return;
         }
+        busy.set(true);
+        let phase = Some(scope.get_untracked()).filter(|s| !s.is_empty());
+        let by = name.get_untracked();
+        let role = role.get_untracked();
+        let meaning = meaning.get_untracked();
+        let tz = tz_offset_min();
+        leptos::task::spawn_local(async move {
+            let proof = signed(state, &by, phase.as_deref(), &role, meaning, tz).await;
+            let unsigned = proof.as_ref().err().cloned();
+            let action = Action::SignOff {
+                phase,
+                role,
+                meaning,
+                tz_offset_min: tz,
+                proof: proof.ok().map(|p| Box::new(p.into_value())),
+            };
+            busy.set(false);
+            match state.record_as(&by, action) {
+                Ok(()) => {
+                    if let Some(why) = unsigned {
+                        state.notify(
+                            NoticeKind::Warning,
+                            format!("Recorded without a signature: {why}."),
+                        );
+                    }
+                    on_done.run(())
+                }
+                Err(why) => state.notify(NoticeKind::Warning, format!("Not signed: {why}.")),
+            }
+        });
     };
     let options = phases
         .into_iter()
@@ -110,15 +149,118 @@ pub fn SignOffForm(on_done: Callback<()>) -> impl IntoView {
                 {meanings}
             </fieldset>
             <p class="log-head">{log_head}</p>
-            <button type="submit" class="primary">"Sign"</button>
+            <p class="key-note">{move || key_note.get()}</p>
+            <button type="submit" class="primary" prop:disabled=move || busy.get()>"Sign"</button>
         </form>
     }
+}
+
+/// The signature of a sign-off over the open run's log as it is now, made
+/// with this browser's key; `Err` says why there is none.
+async fn signed(
+    state: AppState,
+    by: &str,
+    phase: Option<&str>,
+    role: &str,
+    meaning: Meaning,
+    tz: i32,
+) -> Result<sign::Proof, String> {
+    let key = keys::signing_key().await?;
+    let pending = state
+        .run
+        .with_untracked(|r| {
+            r.as_ref().map(|r| {
+                // The entry is recorded no earlier than the log's last one:
+                // signed at that time too, whatever this clock says.
+                let now = r
+                    .run
+                    .events
+                    .last()
+                    .map_or(clock::now_ms(), |e| clock::now_ms().max(e.at_ms));
+                sign::prepare(&r.run, by, phase, role, meaning, tz, now, &key.public)
+            })
+        })
+        .ok_or("no run is open")??;
+    let signature = keys::sign(&key, pending.bytes()).await?;
+    Ok(pending.finish(&signature))
+}
+
+/// One sign-off checked, as the list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    /// The entry's id.
+    pub id: String,
+    /// The verdict in a few words ([`sign::Check::label`]).
+    pub label: String,
+    /// Forged, or over a log changed since.
+    pub bad: bool,
+    /// The key's fingerprint and what this device knows of it.
+    pub key: Option<String>,
+}
+
+/// Every sign-off of `run` checked; with `learn`, the keys of valid
+/// signatures are learnt into this device's key book
+/// (`preflight.signers`) — never from a read-only copy someone shared.
+pub fn verified(run: &preflight_core::Run, learn: bool) -> Vec<Verified> {
+    use crate::effects::storage;
+    let checks = sign::verify(run);
+    let mut book = storage::get(sign::KeyBook::STORAGE_KEY)
+        .ok()
+        .flatten()
+        .map(|raw| sign::KeyBook::decode(&raw))
+        .unwrap_or_default();
+    let out = checks
+        .iter()
+        .map(|c| Verified {
+            id: c.id.clone(),
+            label: c.label(),
+            bad: c.is_bad(),
+            key: c.fingerprint.as_ref().map(|fp| {
+                let seen = book.seen(&run.id, c).label();
+                format!("key {fp} — {seen}")
+            }),
+        })
+        .collect();
+    if learn && book.learn(&run.id, &checks) {
+        // The book is a convenience: a full storage only means the next
+        // look says "first time" again.
+        let _ = storage::set(sign::KeyBook::STORAGE_KEY, &book.encode());
+    }
+    out
 }
 
 /// Every signature of the open run, and its log head.
 #[component]
 pub fn Signatures() -> impl IntoView {
     let state = expect_context::<AppState>();
+    // The signatures checked, in their own module; again whenever the log
+    // changes (a late entry, an edit from another tab).
+    let verdicts = RwSignal::new(None::<Vec<Verified>>);
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let run = state.run.with(|r| {
+            r.as_ref()
+                .filter(|r| {
+                    r.run
+                        .events
+                        .iter()
+                        .any(|e| matches!(e.action, Action::SignOff { .. }))
+                })
+                .map(|r| r.run.clone())
+        });
+        let Some(run) = run else {
+            verdicts.set(None);
+            return;
+        };
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        leptos::task::spawn_local(async move {
+            let found = crate::ui::lazy::verify(run, !state.read_only.get_untracked()).await;
+            if generation.get_value() == mine {
+                verdicts.set(Some(found.unwrap_or_default()));
+            }
+        });
+    });
     move || {
         let (sigs, head, count, phases) = state.run.with(|r| {
             let r = r.as_ref()?;
@@ -140,6 +282,20 @@ pub fn Signatures() -> impl IntoView {
                     .as_ref()
                     .and_then(|id| phases.iter().find(|(p, _)| p == id).map(|(_, t)| t.clone()))
                     .map_or_else(|| "the run".to_owned(), |t| format!("“{t}”"));
+                let id = s.id.clone();
+                let verdict = move || {
+                    verdicts.with(|v| {
+                        let found = v.as_ref().map(|v| v.iter().find(|c| c.id == id).cloned());
+                        match found {
+                            None => view! { <span class="sig-verdict">"checking the signature…"</span> }.into_any(),
+                            Some(None) => view! { <span class="sig-verdict">"the signature could not be checked"</span> }.into_any(),
+                            Some(Some(c)) => view! {
+                                <span class="sig-verdict" class:bad=c.bad class:unsigned=c.key.is_none() && !c.bad>{c.label}</span>
+                                {c.key.map(|k| view! { " " <span class="sig-key">{k}</span> })}
+                            }.into_any(),
+                        }
+                    })
+                };
                 view! {
                     <li class="signature">
                         <strong>{s.meaning.label()}</strong>
@@ -149,6 +305,8 @@ pub fn Signatures() -> impl IntoView {
                             s.role,
                             signed_at(s.at_ms, s.tz_offset_min)
                         )}
+                        " "
+                        {verdict}
                     </li>
                 }
             })

@@ -4,7 +4,7 @@
 // timers (pings, reconnects) must run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appReady, env, startRun, status, step, runId, act } from './harness.mjs';
+import { appReady, assertNoViolations, env, startRun, status, step, runId, act } from './harness.mjs';
 import { PASSWORDS, startCluster, startRelay } from './nats.mjs';
 
 async function device(name) {
@@ -26,8 +26,9 @@ async function device(name) {
   return { name, context, page, errors };
 }
 
-/** Starts a run on `a` and shares it; returns the live link. */
-async function shareRun(a, servers, { fourEyes = false } = {}) {
+/** Starts a run on `a` and shares it (the password remembered on the
+ * device unless `remember` is false); returns the live link. */
+async function shareRun(a, servers, { fourEyes = false, remember = true } = {}) {
   await a.page.goto(env.server.url + '/');
   await appReady(a.page);
   if (fourEyes) await a.page.getByLabel("Require a second person's").check();
@@ -38,6 +39,7 @@ async function shareRun(a, servers, { fourEyes = false } = {}) {
   await form.getByLabel('Team').fill('ops');
   await form.getByLabel('User').fill('ops');
   await form.getByLabel('Password').fill(PASSWORDS.ops);
+  await form.getByLabel('Remember on this device').setChecked(remember);
   await form.getByRole('button', { name: 'Share' }).click();
   await a.page.waitForSelector('.live.connected', { timeout: 30_000 });
   await act(a.page, 'Copy live link');
@@ -47,15 +49,20 @@ async function shareRun(a, servers, { fourEyes = false } = {}) {
   return link;
 }
 
-async function join(b, link, password = PASSWORDS.ops) {
+async function join(b, link, password = PASSWORDS.ops, { remember = true } = {}) {
   await b.page.goto(link);
   const panel = b.page.getByRole('region', { name: 'Join a shared run' });
   await panel.waitFor();
   await panel.getByLabel('Your name').fill(b.name);
   await panel.getByLabel('User').fill('ops');
   await panel.getByLabel('Password').fill(password);
+  await panel.getByLabel('Remember on this device').setChecked(remember);
   await panel.getByRole('button', { name: 'Join run' }).click();
 }
+
+/** Keys of relay credentials saved in this browser. */
+const relayKeys = (page) =>
+  page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('preflight.relay.')));
 
 /** Resolves when `text`'s step shows `want` on `page`; returns ms taken. */
 async function until(page, text, want, timeout = 5_000) {
@@ -242,6 +249,8 @@ test('wrong credentials are refused with a clear message and nothing is read', (
       Object.keys(localStorage).filter((k) => k.startsWith('preflight.run.') || k.startsWith('preflight.ev.')),
     );
     assert.deepEqual(stored, []);
+    // "Remember" was ticked, but a refused password is not saved.
+    assert.deepEqual(await relayKeys(c.page), []);
     // Another team's user can neither read nor publish this team's runs.
     const other = await c.page.evaluate(
       async ({ ws, pass }) => {
@@ -287,6 +296,15 @@ test('nothing of sharing is loaded until a run is shared', async () => {
     await form.getByRole('button', { name: 'Share' }).click();
     await form.getByRole('alert').filter({ hasText: 'is not a relay address' }).waitFor();
     assert.ok(!requested.includes('/relay.js'));
+    // ws:// to another machine would send the password unencrypted.
+    await form.getByLabel('Relay address(es)').fill(`${relay.ws}, ws://relay.example.com:4223`);
+    await form.getByRole('button', { name: 'Share' }).click();
+    await form
+      .getByRole('alert')
+      .filter({ hasText: '“ws://relay.example.com:4223”: use wss:// — ws:// sends the password unencrypted; it is allowed only for this machine' })
+      .waitFor();
+    assert.ok(!requested.includes('/relay.js'));
+    assert.equal(await a.page.locator('.live').count(), 0);
     await form.getByLabel('Relay address(es)').fill(relay.ws);
     await form.getByRole('button', { name: 'Share' }).click();
     await a.page.waitForSelector('.live.connected');
@@ -403,4 +421,115 @@ test('a relayed self-approval and unapproved completion are set aside on every d
       assert.equal(await d.page.getByRole('button', { name: 'Finish run…' }).count(), 1);
       assert.deepEqual(d.errors, []);
     }
+  }));
+
+test('a password is saved only when asked, for exactly its relay list and team, and removed when sharing stops', () =>
+  withDevices(startRelay, ['Ana', 'Ben'], async (relay, a, b) => {
+    // Not remembered: nothing of the password in storage; the tab
+    // reconnects by itself, a reload asks again.
+    const link = await shareRun(a, [relay.ws], { remember: false });
+    assert.deepEqual(await relayKeys(a.page), []);
+    await step(a.page, 'Release notes reviewed').getByRole('checkbox').click();
+    await a.context.setOffline(true);
+    await a.page.locator('.live.offline').waitFor();
+    await a.context.setOffline(false);
+    await a.page.locator('.live', { hasText: /^Live$/ }).waitFor({ timeout: 15_000 });
+    assert.deepEqual(await relayKeys(a.page), []);
+    await a.page.reload();
+    await a.page.waitForSelector('.run-header');
+    await a.page.locator('.live.failed', { hasText: 'password is not saved on this device' }).waitFor();
+    await act(a.page, 'Share live…');
+    const form = a.page.getByRole('form', { name: 'Share this run live' });
+    assert.equal(await form.getByLabel('Relay address(es)').inputValue(), relay.ws);
+    assert.equal(await form.getByLabel('Team').inputValue(), 'ops');
+    assert.equal(await form.getByLabel('Remember on this device').isChecked(), false);
+    assert.equal(await form.getByLabel('Password').getAttribute('autocomplete'), 'current-password');
+    assert.equal(await form.getByLabel('User').getAttribute('autocomplete'), 'username');
+    await assertNoViolations(a.page, 'the share form asking for the password again');
+    await form.getByLabel('Password').fill(PASSWORDS.ops);
+    await form.getByRole('button', { name: 'Share' }).click();
+    await a.page.locator('.live', { hasText: /^Live$/ }).waitFor({ timeout: 15_000 });
+    assert.deepEqual(await relayKeys(a.page), []);
+
+    // Ben joins and ticks "Remember": saved, and a link naming exactly
+    // that relay and team (another run) gets it; one naming a foreign
+    // server too gets nothing.
+    await join(b, link);
+    await b.page.waitForSelector('.live.connected');
+    assert.equal((await relayKeys(b.page)).length, 1);
+    const stored = await b.page.evaluate((k) => localStorage.getItem(k), (await relayKeys(b.page))[0]);
+    assert.ok(stored.includes(relay.ws), 'saved with its relay list');
+    const panelFor = async (relayList) => {
+      await b.page.goto('about:blank');
+      await b.page.goto(`${env.server.url}/#join=0a1b-other&team=ops&relay=${encodeURIComponent(relayList)}`);
+      const panel = b.page.getByRole('region', { name: 'Join a shared run' });
+      await panel.waitFor();
+      return panel;
+    };
+    let panel = await panelFor(`${relay.ws},wss://relay.example.com`);
+    assert.equal(await panel.getByLabel('Password').inputValue(), '');
+    assert.equal(await panel.getByLabel('Remember on this device').isChecked(), false);
+    panel = await panelFor(`wss://relay.example.com`);
+    assert.equal(await panel.getByLabel('Password').inputValue(), '');
+    // The same list written otherwise (scheme case, a slash, a repeat).
+    panel = await panelFor(`${relay.ws.replace('ws://', 'WS://')}/,${relay.ws}`);
+    assert.equal(await panel.getByLabel('Password').inputValue(), PASSWORDS.ops);
+    assert.equal(await panel.getByLabel('Remember on this device').isChecked(), true);
+    assert.equal(await panel.getByLabel('User').inputValue(), 'ops');
+    await assertNoViolations(b.page, 'the join panel');
+
+    // "Stop sharing here" removes it.
+    await b.page.goto('about:blank');
+    await b.page.goto(link);
+    await b.page.waitForSelector('.live.connected');
+    await act(b.page, 'Stop sharing here');
+    assert.deepEqual(await relayKeys(b.page), []);
+
+    // "Forget relay credentials" removes every one, old forms too, and
+    // says how many; an old-form key is removed at start anyway.
+    await b.page.evaluate(() => localStorage.setItem('preflight.relay.ops@ws://127.0.0.1:4223', '{"user":"ops","password":"old"}'));
+    await b.page.reload();
+    await b.page.waitForSelector('.run-header');
+    assert.deepEqual(await relayKeys(b.page), []);
+    await act(b.page, 'Share live…');
+    const again = b.page.getByRole('form', { name: 'Share this run live' });
+    await again.getByLabel('Relay address(es)').fill(relay.ws);
+    await again.getByLabel('Team').fill('ops');
+    await again.getByLabel('User').fill('ops');
+    await again.getByLabel('Password').fill(PASSWORDS.ops);
+    await again.getByLabel('Remember on this device').check();
+    await again.getByRole('button', { name: 'Share' }).click();
+    await b.page.waitForSelector('.live.connected');
+    assert.equal((await relayKeys(b.page)).length, 1);
+    await b.page.getByRole('button', { name: 'Settings' }).click();
+    await b.page.getByText('Live sharing', { exact: true }).click();
+    await b.page.getByRole('button', { name: 'Forget relay credentials' }).click();
+    await b.page.getByRole('status').filter({ hasText: 'Removed 1 saved relay credential.' }).waitFor();
+    assert.deepEqual(await relayKeys(b.page), []);
+    await assertNoViolations(b.page, 'settings: live sharing');
+
+    // Deleting a shared run removes the password saved for its relay list
+    // and team.
+    await b.page.goto('about:blank');
+    await b.page.goto(link);
+    await b.page.locator('.live.failed', { hasText: 'password is not saved on this device' }).waitFor();
+    await act(b.page, 'Share live…');
+    const third = b.page.getByRole('form', { name: 'Share this run live' });
+    await third.getByLabel('Password').fill(PASSWORDS.ops);
+    await third.getByLabel('Remember on this device').check();
+    await third.getByRole('button', { name: 'Share' }).click();
+    await b.page.locator('.live', { hasText: /^Live$/ }).waitFor({ timeout: 15_000 });
+    assert.equal((await relayKeys(b.page)).length, 1);
+    await b.page.getByRole('button', { name: 'Finish run…' }).click();
+    await b.page.getByRole('radio', { name: 'Abandoned' }).check();
+    await b.page.getByRole('button', { name: 'Finish run', exact: true }).click();
+    await b.page.getByRole('region', { name: 'Run summary' }).waitFor();
+    await b.page.getByRole('button', { name: 'Settings' }).click();
+    await b.page.getByText('Storage and import', { exact: true }).click();
+    await b.page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await b.page.getByRole('button', { name: 'Really delete?' }).click();
+    await b.page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('preflight.shared.')));
+    assert.deepEqual(await relayKeys(b.page), []);
+    assert.deepEqual(a.errors, []);
+    assert.deepEqual(b.errors, []);
   }));

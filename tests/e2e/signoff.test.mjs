@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARTIFACTS, ROOT, appReady, env, openRunPage, startRun, status, step, act } from './harness.mjs';
@@ -30,6 +31,12 @@ async function sign(page, { name, role, meaning, scope }) {
   if (scope) await form.getByLabel('Signs for').selectOption({ label: scope });
   await form.getByRole('radio', { name: meaning }).check();
   await form.getByRole('button', { name: 'Sign' }).click();
+  // Signing is asynchronous (WebCrypto): done when the form closed, or
+  // its button is back after a refusal.
+  await page.waitForFunction(() => {
+    const button = document.querySelector('form[aria-label="Sign off"] button[type="submit"]');
+    return !button || !button.disabled;
+  });
 }
 
 async function completeSignedRun(page) {
@@ -63,7 +70,7 @@ test('a signed run: sign-offs with time zone, review, timeline, and the record i
   const card = page.locator('.review-card').first();
   const text = squash(await card.textContent());
   assert.match(text, /completed · run by Ana · 2026-11-25 09:00 – 2026-11-25 09:20/);
-  assert.match(text, /Signed: Ana performed \(release engineer\) 2026-11-25 09:00 \+00:00; Cleo approved \(change manager\)/);
+  assert.match(text, /Signed: Ana performed \(release engineer\) 2026-11-25 09:00 \+00:00 — signature valid, key [0-9a-f ]{39} \(first time this device sees this key for this name\); Cleo approved \(change manager\) 2026-11-25 09:00 \+00:00 — signature valid, key /);
   assert.match(text, new RegExp(`Log head ${head}`));
   await page.getByLabel('Outcome').selectOption({ label: 'Rolled back' });
   assert.equal(await page.locator('.review-card').count(), 0);
@@ -172,4 +179,129 @@ test('a share link opens the run read-only elsewhere, and can be saved', async (
   await step(other.page, 'On-call engineer').getByRole('checkbox').click();
   assert.equal(await status(other.page, 'On-call engineer'), 'done');
   await other.context.close();
+});
+
+/** The hash chain and checksum an export carries, recomputed as anyone
+ *  editing a file could (the same canonical JSON the app hashes). */
+function rehash(file) {
+  const sha = (s) => createHash('sha256').update(s).digest('hex');
+  let prev = '0'.repeat(64);
+  file.chain = file.run.events.map((e) => (prev = sha(`${prev}\n${JSON.stringify(e)}`)));
+  file.checksum = sha(JSON.stringify([file.guide, file.run]));
+  return JSON.stringify(file, null, 2);
+}
+
+async function importFile(page, path) {
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.locator('.storage-panel summary').click();
+  await page.locator('.storage-panel input[type="file"]').setInputFiles(path);
+}
+
+test('sign-offs are signed with a key the browser keeps; a re-hashed forgery is refused, naming the sign-off', async () => {
+  const { page, context, errors } = await openRunPage();
+  await completeSignedRun(page);
+  const region = page.getByRole('region', { name: 'Sign-offs' });
+  await page.waitForFunction(() => !document.querySelector('.signatures')?.textContent.includes('checking'));
+  const sigs = squash(await region.textContent());
+  const fp = sigs.match(/key ((?:[0-9a-f]{4} ){7}[0-9a-f]{4})/)[1];
+  assert.match(sigs, /performed — Ana .* signature valid key [0-9a-f ]+ — first time this device sees this key for this name/);
+  assert.match(sigs, /approved — Cleo .* signature valid key /);
+  // The private key is kept as a key object that cannot be exported.
+  const kept = await page.evaluate(async () => {
+    const db = await new Promise((ok, no) => {
+      const r = indexedDB.open('preflight');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => no(r.error);
+    });
+    const pair = await new Promise((ok) => {
+      const r = db.transaction('keys').objectStore('keys').get('signing');
+      r.onsuccess = () => ok(r.result);
+    });
+    let exported = true;
+    await crypto.subtle.exportKey('pkcs8', pair.privateKey).catch(() => (exported = false));
+    return { extractable: pair.privateKey.extractable, exported, alg: pair.privateKey.algorithm.namedCurve };
+  });
+  assert.deepEqual(kept, { extractable: false, exported: false, alg: 'P-256' });
+  // The audit pack carries what an auditor needs to check it offline.
+  const [audit] = await Promise.all([page.waitForEvent('download'), act(page, 'Audit pack (HTML)')]);
+  const html = readFileSync(await audit.path(), 'utf8');
+  assert.match(html, /<h2 id="signatures">Signatures<\/h2>/);
+  assert.ok(html.includes(fp), 'the key fingerprint in the audit pack');
+  assert.match(html, /preflight verify run\.json/);
+  assert.match(html, /{&quot;statement&quot;:&quot;preflight sign-off 1&quot;/);
+  // Print says the same.
+  const pdf = await printToText(page, 'print-signed');
+  assert.match(pdf, /signature valid/);
+  const [download] = await Promise.all([page.waitForEvent('download'), act(page, 'Export run')]);
+  const file = join(ARTIFACTS, 'signed-run-keys.json');
+  await download.saveAs(file);
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  // Someone edits who checked a step and recomputes every hash: the chain
+  // and the checksum match, the signatures do not.
+  const original = JSON.parse(readFileSync(file, 'utf8'));
+  const forged = structuredClone(original);
+  forged.run.events.find((e) => e.type === 'check').by = 'Mallory';
+  const forgedPath = join(ARTIFACTS, 'signed-run-forged.json');
+  writeFileSync(forgedPath, rehash(forged));
+  // And someone swaps a signature's bytes.
+  const swapped = structuredClone(original);
+  const signoff = swapped.run.events.find((e) => e.type === 'sign_off' && e.by === 'Cleo');
+  signoff.proof.sig = signoff.proof.sig.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
+  const swappedPath = join(ARTIFACTS, 'signed-run-swapped.json');
+  writeFileSync(swappedPath, rehash(swapped));
+
+  const fresh = await openRunPage();
+  await importFile(fresh.page, forgedPath);
+  await fresh.page.waitForSelector('.notice-error');
+  assert.match(
+    await fresh.page.locator('.notice-error').textContent(),
+    /Not imported: the record is not genuine: Ana's performed sign-off \(entry \d+\): log changed after signing: an entry it signed was changed\. Nothing was changed\./,
+  );
+  await fresh.page.locator('.notice-error button').first().click().catch(() => {});
+  await fresh.page.locator('.storage-panel input[type="file"]').setInputFiles(swappedPath);
+  await fresh.page.waitForSelector('.notice-error >> text=Cleo\'s approved sign-off');
+  assert.match(
+    squash(await fresh.page.locator('.notice-error').last().textContent()),
+    /Cleo's approved sign-off \(entry \d+\): signature NOT valid: it does not match this sign-off/,
+  );
+  assert.equal(await fresh.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('preflight.run.')).length), 0);
+  // The genuine file imports; this device had not seen these keys.
+  await fresh.page.locator('.storage-panel input[type="file"]').setInputFiles(file);
+  await fresh.page.waitForSelector('.run-header');
+  await fresh.page.waitForFunction(() => document.querySelector('.signatures')?.textContent.includes('signature valid'));
+  assert.match(squash(await fresh.page.getByRole('region', { name: 'Sign-offs' }).textContent()), new RegExp(`key ${fp} — first time this device sees this key for this name`));
+  // A log edited in storage (another tab, a hand in the dev tools): the
+  // list names the sign-off whose signature no longer matches.
+  const edited = await fresh.page.evaluate(() => {
+    let n = 0;
+    for (const k of Object.keys(localStorage).filter((k) => k.startsWith('preflight.run.'))) {
+      const v = localStorage.getItem(k);
+      const w = v.replaceAll('"role":"change manager"', '"role":"CEO"');
+      if (w !== v) (n += 1), localStorage.setItem(k, w);
+    }
+    return n;
+  });
+  assert.ok(edited > 0, 'the sign-off is in storage');
+  await fresh.page.reload();
+  await fresh.page.waitForSelector('.run-header');
+  await fresh.page.waitForFunction(() => document.querySelector('.signatures')?.textContent.includes('NOT valid'));
+  assert.match(
+    squash(await fresh.page.getByRole('region', { name: 'Sign-offs' }).textContent()),
+    /approved — Cleo \(CEO\), for the run, .* signature NOT valid: it does not match this sign-off/,
+  );
+  await fresh.context.close();
+
+  // A signature removed, hashes recomputed: kept, with a warning that says so.
+  const stripped = structuredClone(original);
+  delete stripped.run.events.find((e) => e.type === 'sign_off' && e.by === 'Cleo').proof;
+  const strippedPath = join(ARTIFACTS, 'signed-run-stripped.json');
+  writeFileSync(strippedPath, rehash(stripped));
+  const third = await openRunPage();
+  await importFile(third.page, strippedPath);
+  await third.page.waitForSelector('.notice >> text=Imported, but 1 of its 2 sign-off(s) is not signed');
+  await third.page.waitForFunction(() => document.querySelector('.signatures')?.textContent.includes('not signed'));
+  assert.match(squash(await third.page.getByRole('region', { name: 'Sign-offs' }).textContent()), /approved — Cleo .* not signed/);
+  await third.context.close();
 });

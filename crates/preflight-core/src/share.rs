@@ -7,7 +7,11 @@
 //! carries ([`meta_payload`]), how a message from the relay is read
 //! ([`read_message`]), which local events still have to be published
 //! ([`unsent`]), the share link ([`Link`]) and presence ([`Presence`],
-//! [`peers`]).
+//! [`peers`]), the relay addresses allowed ([`servers`]: `wss://`, or
+//! `ws://` on this machine only), where a team's password may be kept
+//! ([`Credentials`], keyed on the whole relay list and the team), and what
+//! a publish refused for one of the relay's limits means
+//! ([`limit_refusal`]).
 //!
 //! A run's log is the same log two tabs merge: each event is published once
 //! under the run's `events` subject with `<run id>:<event id>` as its
@@ -32,6 +36,9 @@ pub const PRESENCE_EVERY_MS: i64 = 10_000;
 pub enum ShareError {
     Team(String),
     Server(String),
+    /// A `ws://` address of another machine: the password would cross the
+    /// network unencrypted.
+    Insecure(String),
     Link(String),
 }
 
@@ -44,7 +51,11 @@ impl fmt::Display for ShareError {
             ),
             ShareError::Server(s) => write!(
                 f,
-                "“{s}” is not a relay address: use ws://host:port or wss://host[:port]"
+                "“{s}” is not a relay address: use wss://host[:port] (or ws://localhost:port on this machine)"
+            ),
+            ShareError::Insecure(s) => write!(
+                f,
+                "“{s}”: use wss:// — ws:// sends the password unencrypted; it is allowed only for this machine (localhost, 127.0.0.1, [::1])"
             ),
             ShareError::Link(why) => write!(f, "the share link is not valid ({why})"),
         }
@@ -66,7 +77,9 @@ pub fn team(raw: &str) -> Result<String, ShareError> {
 }
 
 /// Relay addresses, separated by commas, spaces or new lines: each a
-/// WebSocket URL (`ws://` or `wss://`) with a host and no credentials.
+/// WebSocket URL with a host and no credentials, `wss://` — or `ws://` for
+/// this machine only (`localhost`, `127.0.0.0/8`, `[::1]`), since `ws://`
+/// sends the team's password unencrypted.
 pub fn servers(raw: &str) -> Result<Vec<String>, ShareError> {
     let list: Vec<String> = raw
         .split(|c: char| c == ',' || c.is_whitespace())
@@ -77,20 +90,86 @@ pub fn servers(raw: &str) -> Result<Vec<String>, ShareError> {
         return Err(ShareError::Server(String::new()));
     }
     for s in &list {
-        let rest = s
-            .strip_prefix("ws://")
-            .or_else(|| s.strip_prefix("wss://"))
-            .ok_or_else(|| ShareError::Server(s.clone()))?;
-        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let bad = host.is_empty()
-            || host.starts_with(':')
-            || host.contains('@')
-            || host.chars().any(|c| c.is_whitespace() || c.is_control());
+        let (secure, rest) = split_scheme(s).ok_or_else(|| ShareError::Server(s.clone()))?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let bad = authority.is_empty()
+            || authority.starts_with(':')
+            || authority.contains('@')
+            || authority
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control());
         if bad {
             return Err(ShareError::Server(s.clone()));
         }
+        if !secure && !is_loopback(host_of(authority)) {
+            return Err(ShareError::Insecure(s.clone()));
+        }
     }
     Ok(list)
+}
+
+/// `(secure, rest)` of a `wss://` or `ws://` address, the scheme in any
+/// case.
+fn split_scheme(s: &str) -> Option<(bool, &str)> {
+    let (scheme, rest) = s.split_once("://")?;
+    if scheme.eq_ignore_ascii_case("wss") {
+        Some((true, rest))
+    } else if scheme.eq_ignore_ascii_case("ws") {
+        Some((false, rest))
+    } else {
+        None
+    }
+}
+
+/// The host of `host[:port]` or `[v6][:port]`, brackets kept.
+fn host_of(authority: &str) -> &str {
+    if authority.starts_with('[') {
+        match authority.find(']') {
+            Some(end) => &authority[..=end],
+            None => authority,
+        }
+    } else {
+        authority.split(':').next().unwrap_or(authority)
+    }
+}
+
+/// `localhost`, `127.0.0.0/8` or `[::1]`: this machine.
+fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return v6
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|a| a.is_loopback());
+    }
+    host.parse::<std::net::Ipv4Addr>()
+        .is_ok_and(|a| a.is_loopback())
+}
+
+/// One relay address as credentials are keyed on it: scheme and host
+/// lower-cased, the rest (port, path) as written.
+fn canonical_server(s: &str) -> String {
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return s.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let host = host_of(authority);
+    let port = &authority[host.len()..];
+    let path = if path == "/" { "" } else { path };
+    format!(
+        "{}://{}{port}{path}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    )
+}
+
+/// A relay list as credentials are keyed on it: every address
+/// normalised, sorted, without repeats.
+pub fn canonical_servers(servers: &[String]) -> Vec<String> {
+    let set: BTreeSet<String> = servers.iter().map(|s| canonical_server(s)).collect();
+    set.into_iter().collect()
 }
 
 /// Subjects, stream and bucket names of one team's run.
@@ -273,17 +352,94 @@ impl Shared {
     }
 }
 
-/// A team password remembered in this browser, per relay and team.
+/// A team's user and password for a relay list. Kept in memory for the
+/// tab's connection; saved in this browser only when the person asks
+/// ("Remember on this device"), under a key naming the whole relay list
+/// and the team, so a link that names another server, or one more, never
+/// gets the password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credentials {
     pub user: String,
     pub password: String,
 }
 
+/// What is saved: the credentials with the relay list and team they are
+/// for, checked again when read.
+#[derive(Serialize, Deserialize)]
+struct SavedCredentials {
+    schema: u32,
+    relay: Vec<String>,
+    team: String,
+    user: String,
+    password: String,
+}
+
+/// Saved credentials' keys: `preflight.relay.<team>.<16 hex digits>`.
+const CREDENTIALS_PREFIX: &str = "preflight.relay.";
+
 impl Credentials {
+    pub const SCHEMA: u32 = 2;
+
+    /// `preflight.relay.<team>.<hash>`: the hash is the first 16 hex
+    /// digits of the SHA-256 of the team and the canonical relay list
+    /// ([`canonical_servers`]), so any other list is another key.
     pub fn storage_key(servers: &[String], team: &str) -> String {
-        let first = servers.first().map(String::as_str).unwrap_or("");
-        format!("preflight.relay.{team}@{first}")
+        use sha2::{Digest, Sha256};
+        let mut canonical = team.to_owned();
+        for s in canonical_servers(servers) {
+            canonical.push('\n');
+            canonical.push_str(&s);
+        }
+        let digest = Sha256::digest(canonical.as_bytes());
+        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        format!("{CREDENTIALS_PREFIX}{team}.{hex}")
+    }
+
+    /// Whether `key` holds saved credentials in the current form.
+    pub fn is_storage_key(key: &str) -> bool {
+        let Some(rest) = key.strip_prefix(CREDENTIALS_PREFIX) else {
+            return false;
+        };
+        let Some((team_part, hex)) = rest.rsplit_once('.') else {
+            return false;
+        };
+        team(team_part).as_deref() == Ok(team_part)
+            && hex.len() == 16
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    }
+
+    /// Whether `key` is a credential key of the old form
+    /// (`preflight.relay.<team>@<first server>`), keyed on one server
+    /// only: removed at start, never read.
+    pub fn is_old_storage_key(key: &str) -> bool {
+        key.starts_with(CREDENTIALS_PREFIX) && !Self::is_storage_key(key)
+    }
+
+    /// The value saved under [`Credentials::storage_key`].
+    pub fn encode(&self, servers: &[String], team: &str) -> String {
+        serde_json::to_string(&SavedCredentials {
+            schema: Self::SCHEMA,
+            relay: canonical_servers(servers),
+            team: team.to_owned(),
+            user: self.user.clone(),
+            password: self.password.clone(),
+        })
+        .unwrap_or_default()
+    }
+
+    /// Saved credentials, only if they were saved for exactly this relay
+    /// list and team.
+    pub fn decode(stored: &str, servers: &[String], team: &str) -> Option<Credentials> {
+        let saved: SavedCredentials = serde_json::from_str(stored).ok()?;
+        (saved.schema == Self::SCHEMA
+            && saved.team == team
+            && saved.relay == canonical_servers(servers))
+        .then_some(Credentials {
+            user: saved.user,
+            password: saved.password,
+        })
     }
 }
 
@@ -428,6 +584,100 @@ pub fn refusal_is_final(why: &str) -> bool {
 /// at most 30 s.
 pub fn retry_delay_ms(attempt: u32) -> u64 {
     (1000u64 << attempt.min(5)).min(30_000)
+}
+
+/// A limit of the relay that refused a publish: the relay keeps the
+/// team's stream within bounds (deploy/nats/README.md) and, once one is
+/// reached, refuses new messages instead of dropping old events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelayLimit {
+    /// The stream's `max_bytes`.
+    StreamBytes,
+    /// The stream's `max_msgs`.
+    StreamMessages,
+    /// The stream's `max_msg_size`.
+    MessageSize,
+    /// The server's `max_payload`.
+    Payload,
+    /// The account's or the server's JetStream storage.
+    Resources,
+    /// The account's `max_streams` or `max_consumers`.
+    Streams,
+}
+
+impl RelayLimit {
+    /// Whether the limit is one message's size: the other changes may
+    /// still go.
+    pub fn per_message(self) -> bool {
+        matches!(self, RelayLimit::MessageSize | RelayLimit::Payload)
+    }
+}
+
+/// The relay's words for each limit, as nats-server and the NATS client
+/// say them, lower-cased.
+const LIMIT_WORDS: &[(&str, RelayLimit)] = &[
+    ("maximum bytes exceeded", RelayLimit::StreamBytes),
+    ("maximum messages exceeded", RelayLimit::StreamMessages),
+    ("message size exceeds maximum", RelayLimit::MessageSize),
+    ("max_payload", RelayLimit::Payload),
+    ("maximum payload exceeded", RelayLimit::Payload),
+    ("maximum payload violation", RelayLimit::Payload),
+    ("insufficient resources", RelayLimit::Resources),
+    ("insufficient storage resources", RelayLimit::Resources),
+    ("maximum number of streams reached", RelayLimit::Streams),
+    ("maximum consumers limit reached", RelayLimit::Streams),
+];
+
+/// A publish the relay refused for a limit (not a connection that failed
+/// or timed out): the relay's error text, with the limit it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitRefusal {
+    pub limit: RelayLimit,
+    /// The relay's own words, as the message quotes them.
+    pub said: String,
+}
+
+/// Reads a refused publish's error: `Some` when the relay refused it for
+/// one of its limits. The changes stay unsent here ([`unsent`]) and are
+/// published again later ([`limit_retry_ms`]).
+pub fn limit_refusal(error: &str) -> Option<LimitRefusal> {
+    let lower = error.to_ascii_lowercase();
+    LIMIT_WORDS
+        .iter()
+        .find(|(words, _)| lower.contains(words))
+        .map(|(_, limit)| LimitRefusal {
+            limit: *limit,
+            said: error.trim().trim_end_matches('.').to_owned(),
+        })
+}
+
+impl fmt::Display for LimitRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.limit {
+            RelayLimit::StreamBytes => "the team's storage on the relay is full",
+            RelayLimit::StreamMessages => {
+                "the team's stream on the relay holds as many messages as it may"
+            }
+            RelayLimit::MessageSize | RelayLimit::Payload => {
+                "a change is larger than the relay accepts in one message"
+            }
+            RelayLimit::Resources => "the relay has no storage left for the team",
+            RelayLimit::Streams => "the team has as many streams or readers on the relay as it may",
+        };
+        write!(
+            f,
+            "The relay refused this run's changes: {what} ({}). They are kept on this device; \
+             ask the relay's operator to raise the limit or remove old runs.",
+            self.said
+        )
+    }
+}
+
+/// How long to wait before publishing again after refusal `attempt + 1`
+/// for a limit: 5 s, doubling, at most 5 minutes — a full relay stays full
+/// until its operator acts, so it is asked seldom.
+pub fn limit_retry_ms(attempt: u32) -> u64 {
+    (5_000u64 << attempt.min(6)).min(300_000)
 }
 
 /// The connection as the run header shows it.

@@ -457,6 +457,7 @@ proptest! {
                     role: text,
                     meaning: Meaning::Approved,
                     tz_offset_min: tz % (3 * store::MAX_TZ_OFFSET_MIN),
+                    proof: None,
                 },
                 6 => Action::StartWait { target: step, seconds: secs },
                 _ => Action::Skip { step, reason: text },

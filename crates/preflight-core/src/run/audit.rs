@@ -258,8 +258,95 @@ pub fn markdown(run: &Run, plan: &Plan, text: &str, tz: i32) -> String {
     if state.corrections > 0 {
         push_corrections(&mut out, run, plan, text, tz, moved);
     }
+    let signed = signed_entries(run);
+    if !signed.is_empty() {
+        out.push_str("\n### Signatures\n\n");
+        out.push_str(VERIFY_HOW);
+        out.push('\n');
+        for s in signed {
+            // Everything here may come from a file or a relay: one line
+            // each, and the statement in a fence longer than any run of
+            // backticks it holds.
+            let fence = "`".repeat(longest_run(&s.statement, '`') + 1);
+            let _ = write!(
+                out,
+                "\n- Entry {}, {}: {}  \n  Key {} ({})  \n  Signature {}  \n  Statement: {fence} {} {fence}\n",
+                s.index + 1,
+                one_line(&s.who),
+                one_line(&s.verdict),
+                one_line(&s.fingerprint),
+                one_line(&s.key),
+                one_line(&s.sig),
+                s.statement.replace(['\n', '\r'], " ")
+            );
+        }
+    }
     out.push('\n');
     out
+}
+
+/// The longest run of `c` in `s`.
+fn longest_run(s: &str, c: char) -> usize {
+    s.split(|x| x != c).map(str::len).max().unwrap_or(0)
+}
+
+/// How an auditor checks the signatures without Preflight's page.
+const VERIFY_HOW: &str = "Each sign-off is signed by its signer's browser key (ECDSA P-256 with \
+SHA-256). To check one: the statement's UTF-8 bytes are what was signed; the key is an \
+uncompressed SEC1 point and the signature r‖s, both base64url. `preflight verify run.json` \
+checks every signature of the exported run, and that the log entries each one covers are \
+unchanged (the statement's head is the hash chain over them). A valid signature proves that \
+whoever held that browser's key signed this entry over this log; it is not a proof of a \
+person's identity: compare the key's fingerprint with the one the signer's browser shows.";
+
+/// A signed sign-off as the audit pack shows it.
+struct SignedEntry {
+    index: usize,
+    who: String,
+    verdict: String,
+    fingerprint: String,
+    key: String,
+    sig: String,
+    statement: String,
+}
+
+fn signed_entries(run: &Run) -> Vec<SignedEntry> {
+    let checks = super::sign::verify(run);
+    let notes = super::sign::key_notes(&checks);
+    checks
+        .into_iter()
+        .zip(notes)
+        .filter_map(|(c, note)| {
+            let e = run.events.get(c.index)?;
+            let super::Action::SignOff {
+                proof: Some(proof), ..
+            } = &e.action
+            else {
+                return None;
+            };
+            let proof = super::sign::Proof::read(proof).unwrap_or_else(|| super::sign::Proof {
+                alg: String::new(),
+                key: String::new(),
+                fingerprint: String::new(),
+                signed_ms: 0,
+                head: String::new(),
+                covers: Default::default(),
+                sig: String::new(),
+            });
+            Some(SignedEntry {
+                index: c.index,
+                who: format!("{} {} as {}", c.by, c.meaning.label(), c.role),
+                verdict: c.label(),
+                fingerprint: match note {
+                    Some(note) => format!("{} ({note})", proof.fingerprint),
+                    None => proof.fingerprint.clone(),
+                },
+                key: proof.key.clone(),
+                sig: proof.sig.clone(),
+                statement: super::sign::statement(run, e).unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
 /// The checklist corrections in force, as a table a reader (or a tool)
@@ -386,11 +473,20 @@ fn record_facts(run: &Run, state: &RunState, tz: i32) -> Vec<(&'static str, Stri
             None => "not finished".into(),
         },
     ));
+    let checks = super::sign::verify(run);
     for s in &state.signatures {
+        let verdict = checks
+            .iter()
+            .find(|c| c.id == s.id)
+            .map(|c| match &c.fingerprint {
+                Some(fp) => format!(" — {}, key {fp}", c.label()),
+                None => format!(" — {}", c.label()),
+            })
+            .unwrap_or_default();
         facts.push((
             "Signed",
             format!(
-                "{} as {} by {} at {}",
+                "{} as {} by {} at {}{verdict}",
                 s.meaning.label(),
                 s.role,
                 s.by,
@@ -422,7 +518,7 @@ const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;color:#111;max-wid
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.6rem;border-bottom:1px solid #ccc}\
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #bbb;padding:.3rem .45rem;text-align:left;vertical-align:top}\
 th{background:#f2f2f2}.done{color:#1a7f37}.skipped{color:#8a5a00}.open{color:#b00020}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}\
-dt{font-weight:600}table.steps{table-layout:fixed}table.steps th:first-child{width:48%}table.steps th:nth-child(2){width:8.5rem}code,.hash{font-family:ui-monospace,monospace;word-break:break-all}\
+dt{font-weight:600}table.steps{table-layout:fixed}table.steps th:first-child{width:48%}table.steps th:nth-child(2){width:8.5rem}code,.hash{font-family:ui-monospace,monospace;word-break:break-all}pre.statement{white-space:pre-wrap;word-break:break-all;font-size:12px;margin:.3rem 0 0}\
 @media print{body{margin:0;max-width:none}tr{break-inside:avoid}h2{break-after:avoid}}";
 
 /// The run as one self-contained HTML page (see the module docs).
@@ -516,6 +612,28 @@ pub fn html(run: &Run, plan: &Plan, tz: i32) -> String {
     if !corrections.is_empty() {
         out.push_str("<h2>Corrections of the checklist</h2><table><thead><tr><th>When</th><th>Who</th><th>What</th></tr></thead><tbody>");
         out.push_str(&corrections.concat());
+        out.push_str("</tbody></table>");
+    }
+    let signed = signed_entries(run);
+    if !signed.is_empty() {
+        let _ = write!(
+            out,
+            "<h2 id=\"signatures\">Signatures</h2><p>{}</p><table><thead><tr><th>#</th><th>Sign-off</th><th>Verdict</th><th>Key</th><th>Signature and statement</th></tr></thead><tbody>",
+            esc(VERIFY_HOW)
+        );
+        for s in signed {
+            let _ = write!(
+                out,
+                "<tr class=\"signed\"><td>{}</td><td>{}</td><td>{}</td><td>{}<br><code class=\"hash\">{}</code></td><td><code class=\"hash\">{}</code><pre class=\"statement\">{}</pre></td></tr>",
+                s.index + 1,
+                esc(&s.who),
+                esc(&s.verdict),
+                esc(&s.fingerprint),
+                esc(&s.key),
+                esc(&s.sig),
+                esc(&s.statement)
+            );
+        }
         out.push_str("</tbody></table>");
     }
     out.push_str("<h2>Log</h2><table><thead><tr><th>#</th><th>When</th><th>Who</th><th>What</th><th>Hash</th></tr></thead><tbody>");

@@ -111,6 +111,13 @@ pub enum Action {
         meaning: Meaning,
         /// The signer's time zone, minutes east of UTC, for the record.
         tz_offset_min: i32,
+        /// The signature of the signer's browser key over the entry and the
+        /// log it covers: a [`super::sign::Proof`] as JSON, read only where
+        /// signatures are checked ([`super::sign::Proof::read`]), so the
+        /// log's codec carries it as it came; none in runs recorded before
+        /// signing existed or by a browser that cannot keep a key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proof: Option<Box<serde_json::Value>>,
     },
     Finish {
         outcome: Outcome,
@@ -187,6 +194,8 @@ pub fn signed_at(at_ms: i64, tz_offset_min: i32) -> String {
 /// One signature, as the log holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature {
+    /// The entry's id.
+    pub id: String,
     pub at_ms: i64,
     pub by: String,
     pub phase: Option<String>,

@@ -28,6 +28,7 @@ mod plan;
 mod readings;
 mod refusal;
 mod rules;
+pub mod sign;
 mod state;
 pub mod store;
 #[cfg(test)]

@@ -429,6 +429,7 @@ impl Run {
                 role,
                 meaning,
                 tz_offset_min,
+                proof,
             } => {
                 if let Some(p) = &phase {
                     plan.phase(p).ok_or(Refusal::UnknownPhase(p.clone()))?;
@@ -448,6 +449,7 @@ impl Run {
                     role: role.trim().to_owned(),
                     meaning,
                     tz_offset_min,
+                    proof,
                 }
             }
             Action::MakeStep { .. } | Action::NotAStep { .. }

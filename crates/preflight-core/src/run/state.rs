@@ -233,7 +233,9 @@ impl RunState {
                 role,
                 meaning,
                 tz_offset_min,
+                ..
             } => self.signatures.push(Signature {
+                id: e.id.clone(),
                 at_ms: e.at_ms,
                 by: e.by.clone(),
                 phase: phase.clone(),

@@ -129,6 +129,9 @@ pub enum ImportError {
     LinkTooLong(usize),
     /// A share link that unpacks to more than [`SHARE_UNPACKED_MAX`].
     LinkTooLarge,
+    /// A sign-off's signature is forged, or the entries it signed were
+    /// changed ([`super::sign::import`]): which one, and why.
+    Signature(String),
 }
 
 impl fmt::Display for ImportError {
@@ -174,6 +177,7 @@ impl fmt::Display for ImportError {
                 "the link unpacks to more than {} MB, more than a shared run can be",
                 SHARE_UNPACKED_MAX / (1024 * 1024)
             ),
+            ImportError::Signature(why) => write!(f, "the record is not genuine: {why}"),
         }
     }
 }
@@ -226,6 +230,14 @@ fn in_range(run: &Run) -> Result<(), String> {
                 return Err(format!(
                     "entry {n} names a time zone more than a day from UTC"
                 ));
+            }
+            super::Action::SignOff {
+                proof: Some(proof), ..
+            } if proof
+                .get("signed_ms")
+                .is_some_and(|t| !t.as_i64().is_some_and(time)) =>
+            {
+                return Err(format!("entry {n} is signed at a time {out}"));
             }
             _ => {}
         }

@@ -218,9 +218,194 @@ fn shared_settings_round_trip_and_refuse_other_schemas() {
         None
     );
     assert_eq!(Shared::storage_key("r"), "preflight.shared.r");
+}
+
+/// The key a relay list and team are saved under, and what reads back.
+fn key_of(list: &str, team: &str) -> String {
+    let servers: Vec<String> = list.split(',').map(str::to_owned).collect();
+    Credentials::storage_key(&servers, team)
+}
+
+#[test]
+fn credentials_are_keyed_on_the_whole_relay_list_and_the_team() {
+    let key = key_of("wss://a.example:443,wss://b.example", "ops");
+    expect_test::expect!["preflight.relay.ops.61e1523f83cc8ba5"].assert_eq(&key);
+    // The same list in another order, case or with a repeat: the same key.
+    for same in [
+        "wss://b.example,wss://a.example:443",
+        "WSS://A.Example:443,wss://b.example/,wss://b.example",
+    ] {
+        assert_eq!(key_of(same, "ops"), key, "{same}");
+    }
+    // Another team, a foreign server added, one left out, another port or
+    // path: another key.
+    for other in [
+        ("wss://a.example:443,wss://b.example", "qa"),
+        (
+            "wss://a.example:443,wss://b.example,wss://evil.example",
+            "ops",
+        ),
+        ("wss://a.example:443", "ops"),
+        ("wss://a.example:444,wss://b.example", "ops"),
+        ("wss://a.example:443,wss://b.example/other", "ops"),
+    ] {
+        assert_ne!(key_of(other.0, other.1), key, "{other:?}");
+    }
+    assert!(Credentials::is_storage_key(&key));
+    for old in [
+        "preflight.relay.ops@ws://h:1",
+        "preflight.relay.ops@wss://relay.example.com",
+        "preflight.relay.",
+        "preflight.relay.ops.XYZ",
+    ] {
+        assert!(!Credentials::is_storage_key(old), "{old}");
+        assert!(Credentials::is_old_storage_key(old), "{old}");
+    }
+    for other in [
+        "preflight.run.x",
+        "preflight.shared.x",
+        "preflight.relayish",
+    ] {
+        assert!(!Credentials::is_old_storage_key(other), "{other}");
+    }
+}
+
+#[test]
+fn saved_credentials_read_back_only_for_their_relay_list_and_team() {
+    let servers = vec!["wss://a.example".to_owned(), "wss://b.example".to_owned()];
+    let creds = Credentials {
+        user: "ops".into(),
+        password: "s3cret".into(),
+    };
+    let raw = creds.encode(&servers, "ops");
+    let reordered = vec!["wss://B.example".to_owned(), "wss://a.example".to_owned()];
     assert_eq!(
-        Credentials::storage_key(&["ws://h:1".into()], "ops"),
-        "preflight.relay.ops@ws://h:1"
+        Credentials::decode(&raw, &reordered, "ops"),
+        Some(creds.clone())
+    );
+    let wider = vec![
+        "wss://a.example".to_owned(),
+        "wss://b.example".to_owned(),
+        "wss://evil.example".to_owned(),
+    ];
+    assert_eq!(Credentials::decode(&raw, &wider, "ops"), None);
+    assert_eq!(Credentials::decode(&raw, &servers, "qa"), None);
+    // The old form ({user, password}) is never read.
+    assert_eq!(
+        Credentials::decode(r#"{"user":"ops","password":"x"}"#, &servers, "ops"),
+        None
+    );
+    assert_eq!(Credentials::decode("{", &servers, "ops"), None);
+}
+
+/// `servers(input)` as a line: the addresses kept, or the sentence.
+fn check_servers(input: &str, expect: expect_test::Expect) {
+    let got = match servers(input) {
+        Ok(list) => format!("ok: {}", list.join(" | ")),
+        Err(e) => format!("refused: {e}"),
+    };
+    expect.assert_eq(&got);
+}
+
+#[test]
+fn ws_is_accepted_for_this_machine_only() {
+    use expect_test::expect;
+    check_servers(
+        "wss://relay.example.com, wss://relay2.example.com:8443/nats",
+        expect!["ok: wss://relay.example.com | wss://relay2.example.com:8443/nats"],
+    );
+    check_servers(
+        "ws://localhost:4223 ws://127.0.0.1:4223\nws://127.8.9.10 ws://[::1]:4223 WS://LOCALHOST",
+        expect!["ok: ws://localhost:4223 | ws://127.0.0.1:4223 | ws://127.8.9.10 | ws://[::1]:4223 | WS://LOCALHOST"],
+    );
+    check_servers(
+        "ws://relay.example.com:4223",
+        expect!["refused: “ws://relay.example.com:4223”: use wss:// — ws:// sends the password unencrypted; it is allowed only for this machine (localhost, 127.0.0.1, [::1])"],
+    );
+    check_servers(
+        "ws://127.0.0.1:4223,ws://10.0.0.7:4223",
+        expect!["refused: “ws://10.0.0.7:4223”: use wss:// — ws:// sends the password unencrypted; it is allowed only for this machine (localhost, 127.0.0.1, [::1])"],
+    );
+    // Hosts that only look like this machine.
+    for fake in [
+        "ws://localhost.evil.example",
+        "ws://127.0.0.1.evil.example",
+        "ws://[::2]:4223",
+        "ws://128.0.0.1",
+        "ws://localhost@evil.example",
+    ] {
+        assert!(servers(fake).is_err(), "{fake}");
+    }
+    check_servers(
+        "http://relay:4223",
+        expect!["refused: “http://relay:4223” is not a relay address: use wss://host[:port] (or ws://localhost:port on this machine)"],
+    );
+    check_servers(
+        "wss://ops:secret@relay.example.com",
+        expect!["refused: “wss://ops:secret@relay.example.com” is not a relay address: use wss://host[:port] (or ws://localhost:port on this machine)"],
+    );
+}
+
+/// `limit_refusal(error)` as a line: the limit and the app's sentence, or
+/// "not a limit".
+fn check_limit(error: &str, expect: expect_test::Expect) {
+    let got = match limit_refusal(error) {
+        Some(r) => format!("{:?}: {r}", r.limit),
+        None => "not a limit".to_owned(),
+    };
+    expect.assert_eq(&got);
+}
+
+#[test]
+fn a_publish_refused_for_a_limit_is_named_and_anything_else_is_not() {
+    use expect_test::expect;
+    check_limit(
+        "maximum bytes exceeded",
+        expect!["StreamBytes: The relay refused this run's changes: the team's storage on the relay is full (maximum bytes exceeded). They are kept on this device; ask the relay's operator to raise the limit or remove old runs."],
+    );
+    check_limit(
+        "maximum messages exceeded",
+        expect!["StreamMessages: The relay refused this run's changes: the team's stream on the relay holds as many messages as it may (maximum messages exceeded). They are kept on this device; ask the relay's operator to raise the limit or remove old runs."],
+    );
+    check_limit(
+        "message size exceeds maximum allowed",
+        expect!["MessageSize: The relay refused this run's changes: a change is larger than the relay accepts in one message (message size exceeds maximum allowed). They are kept on this device; ask the relay's operator to raise the limit or remove old runs."],
+    );
+    check_limit(
+        "'payload' max_payload size exceeded",
+        expect!["Payload: The relay refused this run's changes: a change is larger than the relay accepts in one message ('payload' max_payload size exceeded). They are kept on this device; ask the relay's operator to raise the limit or remove old runs."],
+    );
+    check_limit(
+        "Maximum Payload Exceeded.",
+        expect!["Payload: The relay refused this run's changes: a change is larger than the relay accepts in one message (Maximum Payload Exceeded). They are kept on this device; ask the relay's operator to raise the limit or remove old runs."],
+    );
+    check_limit(
+        "insufficient resources",
+        expect!["Resources: The relay refused this run's changes: the relay has no storage left for the team (insufficient resources). They are kept on this device; ask the relay's operator to raise the limit or remove old runs."],
+    );
+    check_limit(
+        "insufficient storage resources available",
+        expect!["Resources: The relay refused this run's changes: the relay has no storage left for the team (insufficient storage resources available). They are kept on this device; ask the relay's operator to raise the limit or remove old runs."],
+    );
+    check_limit(
+        "maximum number of streams reached",
+        expect!["Streams: The relay refused this run's changes: the team has as many streams or readers on the relay as it may (maximum number of streams reached). They are kept on this device; ask the relay's operator to raise the limit or remove old runs."],
+    );
+    for transient in [
+        "TIMEOUT",
+        "the relay did not answer in time",
+        "the relay could not be reached",
+        "connection closed",
+        "",
+    ] {
+        check_limit(transient, expect!["not a limit"]);
+    }
+    assert!(RelayLimit::MessageSize.per_message() && RelayLimit::Payload.per_message());
+    assert!(!RelayLimit::StreamBytes.per_message() && !RelayLimit::Resources.per_message());
+    let delays: Vec<u64> = (0..9).map(limit_retry_ms).collect();
+    assert_eq!(
+        delays,
+        [5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000]
     );
 }
 

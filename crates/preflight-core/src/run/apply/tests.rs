@@ -153,6 +153,7 @@ pub(crate) fn action(s: &Session, verb: &str, args: &[&str]) -> Action {
             role,
             meaning,
             tz_offset_min: 60,
+            proof: None,
         }
     };
     match verb {
@@ -888,6 +889,7 @@ fn plausible_action() -> impl Strategy<Value = Action> {
                 role,
                 meaning,
                 tz_offset_min: 60,
+                proof: None,
             }),
         1 => prop::sample::select(vec![Decision::RollBack, Decision::Pause, Decision::Continue])
             .prop_map(|decision| Action::Decide {
@@ -1410,6 +1412,7 @@ fn hostile_action(wild: bool) -> impl Strategy<Value = Action> {
                 role,
                 meaning,
                 tz_offset_min,
+                proof: None,
             }),
         (
             prop::sample::select(vec![
