@@ -227,17 +227,14 @@ fn signed_export(edit: impl FnOnce(&mut preflight_core::Run)) -> String {
     .expect("checked");
     let key = SigningKey::from_slice(&[7; 32]).expect("a key");
     let public = key.verifying_key().to_encoded_point(false);
-    let pending = sign::prepare(
-        &run,
-        "Bob",
-        None,
-        "lead",
-        Meaning::Verified,
-        60,
-        t0 + 120_000,
-        public.as_bytes(),
-    )
-    .expect("prepared");
+    let signing = sign::Signing {
+        by: "Bob",
+        phase: None,
+        role: "lead",
+        meaning: Meaning::Verified,
+        tz_offset_min: 60,
+    };
+    let pending = sign::prepare(&run, signing, t0 + 120_000, public.as_bytes()).expect("prepared");
     let sig: Signature = key.sign(pending.bytes());
     let proof = pending.finish(&sig.to_bytes());
     run.record(

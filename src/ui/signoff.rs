@@ -177,7 +177,14 @@ async fn signed(
                     .events
                     .last()
                     .map_or(clock::now_ms(), |e| clock::now_ms().max(e.at_ms));
-                sign::prepare(&r.run, by, phase, role, meaning, tz, now, &key.public)
+                let signing = sign::Signing {
+                    by,
+                    phase,
+                    role,
+                    meaning,
+                    tz_offset_min: tz,
+                };
+                sign::prepare(&r.run, signing, now, &key.public)
             })
         })
         .ok_or("no run is open")??;

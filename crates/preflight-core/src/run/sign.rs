@@ -111,17 +111,26 @@ pub fn header_hash(run: &Run) -> String {
     crate::source::hex(&Sha256::digest(header.to_string().as_bytes()))
 }
 
+/// A sign-off's own fields, as the log holds them (`by` and `role`
+/// trimmed).
+#[derive(Debug, Clone, Copy)]
+pub struct Signing<'a> {
+    pub by: &'a str,
+    pub phase: Option<&'a str>,
+    pub role: &'a str,
+    pub meaning: Meaning,
+    pub tz_offset_min: i32,
+}
+
 /// The bytes a sign-off's signature is over.
-#[allow(clippy::too_many_arguments)]
-fn statement_bytes(
-    run: &Run,
-    by: &str,
-    phase: Option<&str>,
-    role: &str,
-    meaning: Meaning,
-    tz_offset_min: i32,
-    proof: &Proof,
-) -> String {
+fn statement_bytes(run: &Run, signing: Signing, proof: &Proof) -> String {
+    let Signing {
+        by,
+        phase,
+        role,
+        meaning,
+        tz_offset_min,
+    } = signing;
     serde_json::to_string(&Statement {
         statement: "preflight sign-off 1",
         run: &run.id,
@@ -154,15 +163,14 @@ pub fn statement(run: &Run, event: &Event) -> Option<String> {
         return None;
     };
     let proof = &Proof::read(proof)?;
-    Some(statement_bytes(
-        run,
-        &event.by,
-        phase.as_deref(),
+    let signing = Signing {
+        by: &event.by,
+        phase: phase.as_deref(),
         role,
-        *meaning,
-        *tz_offset_min,
-        proof,
-    ))
+        meaning: *meaning,
+        tz_offset_min: *tz_offset_min,
+    };
+    Some(statement_bytes(run, signing, proof))
 }
 
 /// The writer of an entry: the middle of `<time>-<writer>-<n>`.
@@ -194,20 +202,10 @@ impl Pending {
     }
 }
 
-/// Prepares the signature of a sign-off over the log as it is: `role` and
-/// `by` as the log will hold them (trimmed). `key` is the public key's
-/// SEC1 bytes; `Err` when it is not a P-256 point.
-#[allow(clippy::too_many_arguments)]
-pub fn prepare(
-    run: &Run,
-    by: &str,
-    phase: Option<&str>,
-    role: &str,
-    meaning: Meaning,
-    tz_offset_min: i32,
-    now_ms: i64,
-    key: &[u8],
-) -> Result<Pending, String> {
+/// Prepares the signature of a sign-off over the log as it is (`by` and
+/// `role` are trimmed, as the log will hold them). `key` is the public
+/// key's SEC1 bytes; `Err` when it is not a P-256 point.
+pub fn prepare(run: &Run, signing: Signing, now_ms: i64, key: &[u8]) -> Result<Pending, String> {
     p256::ecdsa::VerifyingKey::from_sec1_bytes(key)
         .map_err(|_| "this browser's key is not a P-256 public key".to_owned())?;
     let mut covers = BTreeMap::new();
@@ -223,15 +221,12 @@ pub fn prepare(
         covers,
         sig: String::new(),
     };
-    let statement = statement_bytes(
-        run,
-        by.trim(),
-        phase,
-        role.trim(),
-        meaning,
-        tz_offset_min,
-        &proof,
-    );
+    let signing = Signing {
+        by: signing.by.trim(),
+        role: signing.role.trim(),
+        ..signing
+    };
+    let statement = statement_bytes(run, signing, &proof);
     Ok(Pending { proof, statement })
 }
 

@@ -21,7 +21,14 @@ fn public(key: &SigningKey) -> Vec<u8> {
 /// Signs off the run as `by` with `key`, as the browser does: prepare,
 /// sign the bytes, record.
 fn sign_off(run: &mut Run, plan: &Plan, at: i64, by: &str, meaning: Meaning, key: &SigningKey) {
-    let pending = prepare(run, by, None, "lead", meaning, 60, at, &public(key)).expect("a key");
+    let signing = Signing {
+        by,
+        phase: None,
+        role: "lead",
+        meaning,
+        tz_offset_min: 60,
+    };
+    let pending = prepare(run, signing, at, &public(key)).expect("a key");
     let sig: Signature = key.sign(pending.bytes());
     let proof = pending.finish(&sig.to_bytes());
     run.record(
@@ -441,27 +448,16 @@ fn hostile_numbers_in_a_validly_signed_proof_are_named() {
             },
         )
         .expect("checked");
-        let mut pending = prepare(
-            &run,
-            "Bob",
-            None,
-            "lead",
-            Meaning::Verified,
-            0,
-            T0 + 2 * MIN,
-            &public(&key(7)),
-        )
-        .expect("a key");
+        let signing = Signing {
+            by: "Bob",
+            phase: None,
+            role: "lead",
+            meaning: Meaning::Verified,
+            tz_offset_min: 0,
+        };
+        let mut pending = prepare(&run, signing, T0 + 2 * MIN, &public(&key(7))).expect("a key");
         f(&mut pending.proof);
-        pending.statement = statement_bytes(
-            &run,
-            "Bob",
-            None,
-            "lead",
-            Meaning::Verified,
-            0,
-            &pending.proof,
-        );
+        pending.statement = statement_bytes(&run, signing, &pending.proof);
         let sig: Signature = key(7).sign(pending.bytes());
         let proof = pending.finish(&sig.to_bytes());
         run.record(
