@@ -362,3 +362,24 @@ fn verify_require_signed_refuses_a_sign_off_whose_signature_was_removed() {
         "{stdout}"
     );
 }
+
+#[test]
+fn inspect_lists_parameters_and_check_names_a_slip() {
+    let guide = b"# Deploy\n\n```params\nVERSION = 2.4.0  # the release\n```\n\n```bash\ndeploy --version ${VERSION} --host <host-name>\ncheck --host <host-name>\nnotify --host <host-nmae>\n```\n";
+    let out = preflight(&["inspect", "-"], Some(guide));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout.contains("parameters:\n  VERSION (${VERSION}): line 8; default 2.4.0; the release; declared on line 4\n  host-name (<host-name>): lines 8, 9\n"),
+        "{stdout}"
+    );
+    let path = std::env::temp_dir().join(format!("preflight-params-{}.md", std::process::id()));
+    std::fs::write(&path, guide).expect("written");
+    let out = preflight(&["check", path.to_str().expect("a path")], None);
+    let _ = std::fs::remove_file(&path);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains(":10: warning: the placeholder <host-nmae> is used only here; did you mean <host-name> (used on 2 lines)?"),
+        "{stdout}"
+    );
+}

@@ -1,8 +1,10 @@
 //! `preflight`: the command-line face of the same core the app uses.
 //!
 //! ```text
-//! preflight inspect [--json] FILE|-   the guide model: an outline, or JSON
+//! preflight inspect [--json] FILE|-   the guide model: an outline (with the
+//!                                     run parameters), or JSON
 //! preflight check FILE...             diagnostics as FILE:LINE: severity: message
+//!                                     (with placeholders that look like slips)
 //! preflight verify [--require-signed] RUN.json
 //!                                     an exported run: its log, checksum and
 //!                                     every sign-off's signature
@@ -10,6 +12,7 @@
 //! Exit codes: 0 fine, 1 a guide has errors or an export is not genuine,
 //! 2 a file could not be read or the command line is wrong.
 
+use preflight_core::guide::params;
 use preflight_core::{decode, Guide, Severity};
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -68,7 +71,7 @@ fn inspect(path: &str, json: bool) -> ExitCode {
     let out = if json {
         guide.to_json() + "\n"
     } else {
-        guide.outline()
+        guide.outline() + &preflight_core::guide::params::outline(&params::find(&text))
     };
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = std::io::stdout().write_all(out.as_bytes());
@@ -88,7 +91,10 @@ fn check(paths: &[&str]) -> ExitCode {
                 continue;
             }
         };
-        for d in Guide::parse(&text).diagnostics {
+        let mut diagnostics = Guide::parse(&text).diagnostics;
+        diagnostics.extend(params::find(&text).diagnostics);
+        diagnostics.sort_by_key(|d| d.line);
+        for d in diagnostics {
             out.push_str(&format!(
                 "{path}:{}: {}: {}\n",
                 d.line,

@@ -105,4 +105,11 @@ pub(crate) mod test_fixtures {
         out.extend(read_dir(&root().join("../shared/guides")));
         out
     }
+
+    /// [`all`], and the public runbooks in `../shared/guides/public/`.
+    pub fn shared_guides() -> Vec<(String, String)> {
+        let mut out = all();
+        out.extend(read_dir(&root().join("../shared/guides/public")));
+        out
+    }
 }

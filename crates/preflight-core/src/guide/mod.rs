@@ -49,6 +49,7 @@ mod build;
 pub mod decide;
 mod outline;
 mod overrides;
+pub mod params;
 pub mod roles;
 #[cfg(test)]
 mod tests;

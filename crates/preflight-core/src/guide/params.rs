@@ -1,0 +1,795 @@
+//! Run parameters: the values a guide leaves to be filled in each run —
+//! `<PID>`, `<new-version>`, `{{ release }}`, `${VERSION}` or `$VERSION`
+//! where the guide never sets it, `[POD]` in code, `your-domain.example` —
+//! each listed once with the lines that use it, and those a guide declares
+//! with a default and a description: in front matter
+//!
+//! ```text
+//! ---
+//! params:
+//!   VERSION: 2.4.0  # the release to deploy
+//! ---
+//! ```
+//!
+//! or in a fenced `params` block (`NAME = default  # description`, or
+//! `NAME: default`).
+//!
+//! Read from the guide's text with its secrets masked, by lines, knowing
+//! which lines are code: in code every form counts; in prose only
+//! `{{ name }}` and what inline code spans hold. [`find`] also warns about
+//! a placeholder used once whose name is a slip of another's.
+
+use crate::doc::{Diagnostic, Severity};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One parameter of a guide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    /// The name as first written, without its brackets (`PID`,
+    /// `new-version`, `release`).
+    pub name: String,
+    /// Every spelling the guide uses for it, as written (`<PID>`,
+    /// `${PID}`), in order of first use.
+    pub written: Vec<String>,
+    /// 1-based lines that use it, in order, each once.
+    pub lines: Vec<usize>,
+    pub default: Option<String>,
+    pub description: Option<String>,
+    /// The line that declares it, if the guide does.
+    pub declared: Option<usize>,
+    /// Its name says it holds a secret (password, token, key…): its value
+    /// is masked wherever it is shown.
+    pub secret: bool,
+}
+
+/// What [`find`] read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params {
+    pub params: Vec<Param>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A key that joins spellings of one name: `<new-version>`,
+/// `$NEW_VERSION` and `{{ new_version }}` are one parameter.
+pub fn key(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            '-' | ' ' | '.' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// Whether a parameter's name says it holds a secret.
+pub fn is_secret(name: &str) -> bool {
+    let k = key(name);
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "key",
+        "credential",
+        "apikey",
+    ]
+    .iter()
+    .any(|w| k.split('_').any(|part| part == *w || part.ends_with(w)))
+}
+
+/// Shell variables that are the environment's, not the guide's.
+const ENVIRONMENT: &[&str] = &[
+    "BASH_SOURCE",
+    "EDITOR",
+    "EUID",
+    "GROUPS",
+    "HOME",
+    "HOSTNAME",
+    "IFS",
+    "LANG",
+    "LINENO",
+    "LOGNAME",
+    "OLDPWD",
+    "OPTARG",
+    "OPTIND",
+    "PATH",
+    "PPID",
+    "PS1",
+    "PWD",
+    "RANDOM",
+    "REPLY",
+    "SECONDS",
+    "SHELL",
+    "SHLVL",
+    "TERM",
+    "TMPDIR",
+    "UID",
+    "USER",
+];
+
+/// Languages whose `$NAME` is a shell variable.
+fn shell_like(lang: &str) -> bool {
+    matches!(
+        lang,
+        "" | "bash"
+            | "sh"
+            | "shell"
+            | "zsh"
+            | "console"
+            | "shell-session"
+            | "shellsession"
+            | "terminal"
+            | "text"
+            | "plaintext"
+            | "dockerfile"
+            | "env"
+            | "ksh"
+            | "fish"
+    )
+}
+
+/// Languages whose `<name>` and `{{ name }}` are the language's own
+/// (markup, templates; YAML, where Helm, Ansible and Flagger template).
+fn templated(lang: &str) -> bool {
+    matches!(
+        lang,
+        "xml"
+            | "html"
+            | "svg"
+            | "xhtml"
+            | "jinja"
+            | "jinja2"
+            | "j2"
+            | "helm"
+            | "gotemplate"
+            | "yaml"
+            | "yml"
+            | "go-template"
+            | "handlebars"
+            | "hbs"
+            | "mustache"
+            | "liquid"
+            | "twig"
+            | "vue"
+            | "jsx"
+            | "tsx"
+    )
+}
+
+fn ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// A placeholder found on a line: its name, as written, and a default
+/// (`${NAME:-default}`).
+#[derive(Debug)]
+struct Found {
+    name: String,
+    written: String,
+    default: Option<String>,
+}
+
+/// Where a line is read from.
+#[derive(Clone, Copy)]
+struct Code<'a> {
+    lang: &'a str,
+    /// The names the guide sets itself (`NAME=…`, `read NAME`, `for NAME
+    /// in`): not parameters.
+    set: &'a BTreeSet<String>,
+    /// Names closed as markup in this block (`</name>`).
+    closed: &'a BTreeSet<String>,
+}
+
+/// What tools print in angle brackets (`kubectl`'s `<none>`): output,
+/// not a placeholder.
+const SHOWN_BY_TOOLS: &[&str] = &[
+    "empty", "invalid", "missing", "nil", "none", "nothing", "null", "omitted", "pending",
+    "redacted", "unknown", "unset",
+];
+
+fn angle(line: &str, code: Code, out: &mut Vec<Found>) {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // `Vec<String>` is a type in most languages; in a shell,
+        // `v<new-version>` is a tag with a placeholder in it.
+        let glued = i > 0 && ident_byte(b[i - 1]) && !shell_like(code.lang);
+        if b[i] != b'<' || glued || (i > 0 && b[i - 1] == b'<') {
+            i += 1;
+            continue;
+        }
+        let Some(&first) = b.get(i + 1) else { break };
+        if !first.is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let end = b[i + 1..]
+            .iter()
+            .take(64)
+            .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b' ')))
+            .map(|p| i + 1 + p);
+        match end {
+            Some(e) if b[e] == b'>' => {
+                let name = line[i + 1..e].trim_end();
+                // `<a href…>`-like markup has a space then an attribute;
+                // `<div>` closed later in the block is markup too.
+                let lower = name.to_ascii_lowercase();
+                let markup = code.closed.contains(&lower)
+                    || (name.contains(' ') && line[e + 1..].contains("</"));
+                let skip = name.is_empty()
+                    || name.ends_with(['-', '.'])
+                    || SHOWN_BY_TOOLS.contains(&lower.as_str())
+                    || markup;
+                if !skip {
+                    out.push(Found {
+                        name: name.to_owned(),
+                        written: line[i..=e].to_owned(),
+                        default: None,
+                    });
+                }
+                i = e + 1;
+            }
+            _ => i += 1,
+        }
+    }
+}
+
+fn braces(line: &str, out: &mut Vec<Found>) {
+    let mut rest = line;
+    let mut offset = 0;
+    while let Some(at) = rest.find("{{") {
+        let start = offset + at;
+        let after = &line[start + 2..];
+        let Some(close) = after.find("}}") else { break };
+        let inner = after[..close].trim();
+        let prefixed = start > 0 && matches!(line.as_bytes()[start - 1], b'$' | b'{');
+        let plain = !inner.is_empty()
+            && inner.as_bytes()[0].is_ascii_alphabetic()
+            && inner.bytes().all(|c| ident_byte(c) || c == b'-');
+        if plain && !prefixed {
+            out.push(Found {
+                name: inner.to_owned(),
+                written: line[start..start + 2 + close + 2].to_owned(),
+                default: None,
+            });
+        }
+        offset = start + 2 + close + 2;
+        rest = &line[offset..];
+    }
+}
+
+fn dollar(line: &str, code: Code, out: &mut Vec<Found>) {
+    let b = line.as_bytes();
+    let mut in_single = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' => in_single = !in_single,
+            b'\\' => i += 1,
+            b'$' if !in_single && (i == 0 || b[i - 1] != b'$') => {
+                let (name, written_end, default) = match b.get(i + 1) {
+                    Some(b'{') => {
+                        let Some(close) = line[i + 2..].find('}') else {
+                            break;
+                        };
+                        let inner = &line[i + 2..i + 2 + close];
+                        let name_len = inner.bytes().take_while(|&c| ident_byte(c)).count();
+                        let name = &inner[..name_len];
+                        let rest = &inner[name_len..];
+                        let default = rest
+                            .strip_prefix(":-")
+                            .or_else(|| rest.strip_prefix('-'))
+                            .filter(|d| !d.is_empty() && !d.contains(['$', '•']))
+                            .map(str::to_owned);
+                        // `${#NAME}`, `${NAME[@]}`, `${NAME/x/y}` are the
+                        // shell's own work on a variable: not read here. A
+                        // default that was a secret is masked (`••`).
+                        let masked = rest.contains('•');
+                        if !(rest.is_empty() || default.is_some() || masked) {
+                            i += 2 + close + 1;
+                            continue;
+                        }
+                        (name, i + 2 + close + 1, default)
+                    }
+                    Some(&c) if c.is_ascii_alphabetic() || c == b'_' => {
+                        let len = b[i + 1..].iter().take_while(|&&c| ident_byte(c)).count();
+                        (&line[i + 1..i + 1 + len], i + 1 + len, None)
+                    }
+                    _ => {
+                        i += 1;
+                        continue;
+                    }
+                };
+                let valid = name
+                    .as_bytes()
+                    .first()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_');
+                if valid
+                    && !ENVIRONMENT.contains(&name)
+                    && !code.set.contains(name)
+                    && name.len() > 1
+                {
+                    out.push(Found {
+                        name: name.to_owned(),
+                        written: line[i..written_end].to_owned(),
+                        default,
+                    });
+                }
+                i = written_end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+fn bracket(line: &str, out: &mut Vec<Found>) {
+    let t = line.trim();
+    // `[Unit]`, `[DEFAULT]`: an INI section, not a placeholder.
+    if t.starts_with('[') && t.ends_with(']') && !t[1..].contains('[') {
+        return;
+    }
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'[' && (i == 0 || !(ident_byte(b[i - 1]) || matches!(b[i - 1], b'[' | b'$'))) {
+            let len = b[i + 1..]
+                .iter()
+                .take_while(|&&c| {
+                    c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_' || c == b'-'
+                })
+                .count();
+            let name = &line[i + 1..i + 1 + len];
+            if len >= 2
+                && b.get(i + 1 + len) == Some(&b']')
+                && name.as_bytes()[0].is_ascii_uppercase()
+                && name.bytes().any(|c| c.is_ascii_uppercase())
+                && b.get(i + 2 + len) != Some(&b']')
+            {
+                out.push(Found {
+                    name: name.to_owned(),
+                    written: line[i..i + 2 + len].to_owned(),
+                    default: None,
+                });
+                i += 2 + len;
+                continue;
+            }
+        }
+        i += 1;
+    }
+}
+
+/// `your-domain.example`, `YOUR_API_HOST`: a value the reader is to
+/// replace with theirs.
+fn yours(line: &str, out: &mut Vec<Found>) {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i + 5 < b.len() {
+        let starts = (i == 0 || !(ident_byte(b[i - 1]) || matches!(b[i - 1], b'-' | b'.')))
+            && b[i..i + 4].eq_ignore_ascii_case(b"your")
+            && matches!(b[i + 4], b'-' | b'_');
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let len = b[i..]
+            .iter()
+            .take_while(|&&c| ident_byte(c) || matches!(c, b'-' | b'.'))
+            .count();
+        let token = line[i..i + len].trim_end_matches(['.', '-']);
+        if token.len() > 5 {
+            out.push(Found {
+                name: token.to_owned(),
+                written: token.to_owned(),
+                default: None,
+            });
+        }
+        i += len.max(1);
+    }
+}
+
+/// Placeholders on one line of code.
+fn in_code(line: &str, code: Code, out: &mut Vec<Found>) {
+    if !templated(code.lang) {
+        angle(line, code, out);
+        braces(line, out);
+    }
+    if shell_like(code.lang) {
+        dollar(line, code, out);
+    }
+    if shell_like(code.lang) && !matches!(code.lang, "text" | "plaintext") {
+        bracket(line, out);
+    }
+    yours(line, out);
+}
+
+/// A declaration line: `NAME = default  # description`, `NAME: default —
+/// description`, or the name alone.
+fn declaration(line: &str) -> Option<(String, Option<String>, Option<String>)> {
+    let t = line.trim();
+    if t.is_empty() || t.starts_with('#') || t.starts_with("//") {
+        return None;
+    }
+    let (body, description) = match t.find(" #").or_else(|| t.find(" — ")) {
+        Some(at) => {
+            let d = t[at..].trim_start_matches([' ', '#', '—']).trim();
+            (&t[..at], (!d.is_empty()).then(|| d.to_owned()))
+        }
+        None => (t, None),
+    };
+    let (name, default) = match body.find(['=', ':']) {
+        Some(at) => (&body[..at], Some(body[at + 1..].trim())),
+        None => (body, None),
+    };
+    let name = name
+        .trim()
+        .trim_start_matches(['<', '$', '{', '['])
+        .trim_end_matches(['>', '}', ']'])
+        .trim();
+    let ok = name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && name.bytes().all(|c| ident_byte(c) || c == b'-')
+        && name.len() <= 64;
+    let default = default
+        .map(|d| d.trim_matches(['"', '\'']).to_owned())
+        .filter(|d| !d.is_empty());
+    ok.then(|| (name.to_owned(), default, description))
+}
+
+/// A fence line: its marker and info string.
+fn fence(line: &str) -> Option<(&str, &str)> {
+    let t = line.trim_start();
+    if line.len() - t.len() > 3 {
+        return None;
+    }
+    let marker_len = t.bytes().take_while(|&c| c == b'`' || c == b'~').count();
+    let marker = &t[..marker_len];
+    let uniform = marker.bytes().all(|c| c == marker.as_bytes()[0]);
+    (marker_len >= 3 && uniform).then(|| (marker, t[marker_len..].trim()))
+}
+
+/// A code block of the text: its language and lines (1-based numbers).
+struct Block<'a> {
+    lang: String,
+    lines: Vec<(usize, &'a str)>,
+}
+
+/// Numbered lines of the text (1-based).
+type Lines<'a> = Vec<(usize, &'a str)>;
+
+/// Splits the text into prose lines and code blocks; front matter apart.
+fn split(text: &str) -> (Lines<'_>, Vec<Block<'_>>, Lines<'_>) {
+    let mut prose = Vec::new();
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut front = Vec::new();
+    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l)).peekable();
+    if lines.peek().is_some_and(|(_, l)| l.trim_end() == "---") {
+        let mut held = Vec::new();
+        lines.next();
+        let mut closed = false;
+        for (n, l) in lines.by_ref() {
+            if matches!(l.trim_end(), "---" | "...") {
+                closed = true;
+                break;
+            }
+            held.push((n, l));
+        }
+        if closed {
+            front = held;
+        } else {
+            prose.extend(held);
+        }
+    }
+    let mut open: Option<(&str, Block)> = None;
+    for (n, l) in lines {
+        match (&mut open, fence(l)) {
+            (Some((marker, _)), Some((m, info)))
+                if info.is_empty() && m.starts_with(*marker) && m.len() >= marker.len() =>
+            {
+                if let Some((_, block)) = open.take() {
+                    blocks.push(block);
+                }
+            }
+            (Some((_, block)), _) => block.lines.push((n, l)),
+            (None, Some((marker, info))) => {
+                let lang = info
+                    .split(|c: char| c.is_whitespace() || c == '{' || c == ',')
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                open = Some((
+                    marker,
+                    Block {
+                        lang,
+                        lines: Vec::new(),
+                    },
+                ));
+            }
+            (None, None) => prose.push((n, l)),
+        }
+    }
+    if let Some((_, block)) = open {
+        blocks.push(block);
+    }
+    (prose, blocks, front)
+}
+
+/// Names a guide sets itself in its code: `NAME=…` (after `export`,
+/// `local`, …), `read [-p …] NAME`, `for NAME in`.
+fn set_names(blocks: &[Block]) -> BTreeSet<String> {
+    let mut set = BTreeSet::new();
+    for block in blocks.iter().filter(|b| shell_like(&b.lang)) {
+        for (_, line) in &block.lines {
+            for part in line.split([';', '&', '|', '(']) {
+                let words: Vec<&str> = part.split_whitespace().collect();
+                for (w, word) in words.iter().enumerate() {
+                    if let Some((name, _)) = word.split_once('=') {
+                        if !name.is_empty()
+                            && name.as_bytes()[0].is_ascii_alphabetic() | name.starts_with('_')
+                            && name.bytes().all(ident_byte)
+                        {
+                            set.insert(name.to_owned());
+                        }
+                    }
+                    let after_keyword = w > 0 && matches!(words[w - 1], "for" | "read" | "select");
+                    if after_keyword && word.bytes().all(ident_byte) {
+                        set.insert((*word).to_owned());
+                    }
+                    if *word == "read" {
+                        // The last word of `read -r -p "…" NAME`.
+                        if let Some(last) = words.last().filter(|l| l.bytes().all(ident_byte)) {
+                            set.insert((*last).to_owned());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    set
+}
+
+/// The inline code spans of a prose line.
+fn code_spans(line: &str) -> impl Iterator<Item = &str> {
+    line.split('`').skip(1).step_by(2)
+}
+
+/// The parameters of a guide (its text with secrets masked, as the model
+/// reads it: see [`crate::text::secrets::mask_text`]).
+pub fn find(text: &str) -> Params {
+    let masked = crate::text::secrets::mask_text(text);
+    let text: &str = &masked.text;
+    let (prose, blocks, front) = split(text);
+    let set = set_names(&blocks);
+    let mut found: Vec<(usize, Found)> = Vec::new();
+    let mut declared: Vec<(usize, String, Option<String>, Option<String>)> = Vec::new();
+
+    // Front matter: `params:` and the lines indented under it.
+    let mut in_params = false;
+    for (n, line) in &front {
+        if !line.starts_with(char::is_whitespace) {
+            in_params = line.trim_end() == "params:";
+            continue;
+        }
+        if in_params {
+            if let Some((name, default, description)) =
+                declaration(line.trim_start_matches([' ', '-']))
+            {
+                declared.push((*n, name, default, description));
+            }
+        }
+    }
+    let none = BTreeSet::new();
+    for block in &blocks {
+        if block.lang == "params" {
+            for (n, line) in &block.lines {
+                if let Some((name, default, description)) = declaration(line) {
+                    declared.push((*n, name, default, description));
+                }
+            }
+            continue;
+        }
+        let closed: BTreeSet<String> = block
+            .lines
+            .iter()
+            .flat_map(|(_, l)| l.match_indices("</").map(move |(at, _)| &l[at + 2..]))
+            .map(|rest| {
+                rest.split(|c: char| c == '>' || c.is_whitespace())
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+            })
+            .collect();
+        let code = Code {
+            lang: &block.lang,
+            set: &set,
+            closed: &closed,
+        };
+        // A session with prompts: only the commands after them (and
+        // their continuation lines) are read, not what they printed.
+        let prompted = block
+            .lines
+            .iter()
+            .any(|(_, l)| l.trim_start().starts_with("$ "));
+        let mut continued = false;
+        for (n, line) in &block.lines {
+            let command = !prompted || continued || line.trim_start().starts_with("$ ");
+            continued = command && line.trim_end().ends_with('\\');
+            if !command {
+                continue;
+            }
+            let mut here = Vec::new();
+            in_code(line, code, &mut here);
+            found.extend(here.into_iter().map(|f| (*n, f)));
+        }
+    }
+    for (n, line) in &prose {
+        let mut here = Vec::new();
+        braces(line, &mut here);
+        let code = Code {
+            lang: "",
+            set: &set,
+            closed: &none,
+        };
+        for span in code_spans(line) {
+            angle(span, code, &mut here);
+            dollar(span, code, &mut here);
+            bracket(span, &mut here);
+            yours(span, &mut here);
+        }
+        found.extend(here.into_iter().map(|f| (*n, f)));
+    }
+    found.sort_by_key(|(n, _)| *n);
+
+    let mut params: Vec<Param> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut slot = |name: &str, params: &mut Vec<Param>| -> usize {
+        *index.entry(key(name)).or_insert_with(|| {
+            params.push(Param {
+                name: name.to_owned(),
+                written: Vec::new(),
+                lines: Vec::new(),
+                default: None,
+                description: None,
+                declared: None,
+                secret: is_secret(name),
+            });
+            params.len() - 1
+        })
+    };
+    for (n, name, default, description) in declared {
+        let at = slot(&name, &mut params);
+        let p = &mut params[at];
+        if p.declared.is_none() {
+            p.declared = Some(n);
+            p.default = default;
+            p.description = description;
+        }
+    }
+    for (n, f) in found {
+        let at = slot(&f.name, &mut params);
+        let p = &mut params[at];
+        if !p.written.contains(&f.written) {
+            p.written.push(f.written);
+        }
+        if p.lines.last() != Some(&n) {
+            p.lines.push(n);
+        }
+        if p.default.is_none() {
+            p.default = f.default;
+        }
+    }
+    let diagnostics = slips(&params);
+    Params {
+        params,
+        diagnostics,
+    }
+}
+
+/// Edits between two short names (at most `limit + 1` is returned).
+fn distance(a: &str, b: &str, limit: usize) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > limit {
+        return limit + 1;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut row = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            row[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(row[j] + 1);
+        }
+        prev = row;
+    }
+    prev[b.len()].min(limit + 1)
+}
+
+/// A placeholder used on one line whose name is one or two edits from a
+/// parameter used more: likely a slip.
+fn slips(params: &[Param]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for once in params
+        .iter()
+        .filter(|p| p.lines.len() == 1 && p.declared.is_none())
+    {
+        let k = key(&once.name);
+        if k.len() < 4 {
+            continue;
+        }
+        let limit = if k.len() >= 8 { 2 } else { 1 };
+        let other = params
+            .iter()
+            .filter(|p| p.lines.len() > 1 || p.declared.is_some())
+            .filter(|p| distance(&k, &key(&p.name), limit) <= limit)
+            .max_by_key(|p| p.lines.len());
+        if let Some(other) = other {
+            out.push(Diagnostic {
+                line: once.lines[0],
+                severity: Severity::Warning,
+                message: format!(
+                    "the placeholder {} is used only here; did you mean {} (used on {} line{})?",
+                    once.written
+                        .first()
+                        .map_or(once.name.as_str(), String::as_str),
+                    other
+                        .written
+                        .first()
+                        .map_or(other.name.as_str(), String::as_str),
+                    other.lines.len(),
+                    if other.lines.len() == 1 { "" } else { "s" },
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// The parameters as `preflight inspect` lists them.
+pub fn outline(params: &Params) -> String {
+    let mut out = String::new();
+    if params.params.is_empty() {
+        return out;
+    }
+    out.push_str("parameters:\n");
+    for p in &params.params {
+        let lines = if p.lines.is_empty() {
+            "not used".to_owned()
+        } else {
+            let shown: Vec<String> = p.lines.iter().take(8).map(usize::to_string).collect();
+            format!(
+                "line{} {}{}",
+                if p.lines.len() == 1 { "" } else { "s" },
+                shown.join(", "),
+                if p.lines.len() > 8 {
+                    format!(" and {} more", p.lines.len() - 8)
+                } else {
+                    String::new()
+                }
+            )
+        };
+        if p.written.is_empty() {
+            out.push_str(&format!("  {}: {lines}", p.name));
+        } else {
+            out.push_str(&format!("  {} ({}): {lines}", p.name, p.written.join(" ")));
+        }
+        if let Some(d) = &p.default {
+            out.push_str(&format!(
+                "; default {}",
+                if p.secret { "••••••" } else { d }
+            ));
+        }
+        if let Some(d) = &p.description {
+            out.push_str(&format!("; {d}"));
+        }
+        if p.secret {
+            out.push_str("; secret");
+        }
+        if let Some(l) = p.declared {
+            out.push_str(&format!("; declared on line {l}"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,154 @@
+use super::*;
+use expect_test::{expect, Expect};
+
+/// The parameters of a guide as `preflight inspect` lists them, then any
+/// warning.
+fn check(guide: &str, expect: Expect) {
+    let found = find(guide);
+    let mut out = outline(&found);
+    for d in &found.diagnostics {
+        out.push_str(&format!("line {}: {}\n", d.line, d.message));
+    }
+    expect.assert_eq(&out);
+}
+
+#[test]
+fn placeholders_in_commands() {
+    check(
+        "# Deploy\n\n## Steps\n\n1. Stop the worker:\n\n   ```bash\n   kill -9 <PID>\n   ```\n\n2. Tag it:\n\n   ```sh\n   git tag v<new-version> && git push origin v<new-version>\n   helm upgrade api chart --set image.tag={{ release }}\n   kubectl logs [POD] -n prod\n   curl https://your-production-url.example/health\n   ```\n",
+        expect![[r#"
+            parameters:
+              PID (<PID>): line 8
+              new-version (<new-version>): line 14
+              release ({{ release }}): line 15
+              POD ([POD]): line 16
+              your-production-url.example (your-production-url.example): line 17
+        "#]],
+    );
+}
+
+#[test]
+fn shell_variables_the_guide_never_sets() {
+    check(
+        "# Deploy\n\n```bash\nexport REGION=eu-west-1\nfor host in a b; do ssh $host uptime; done\nread -r -p 'Ticket? ' TICKET\naws s3 cp build s3://$BUCKET/$VERSION/ --region $REGION\necho \"${TICKET} ${RELEASE:-2.4.0} $HOME $1 ${#ARR[@]}\"\necho '$NOT_A_VAR'\n```\n",
+        expect![[r#"
+            parameters:
+              BUCKET ($BUCKET): line 7
+              VERSION ($VERSION): line 7
+              RELEASE (${RELEASE:-2.4.0}): line 8; default 2.4.0
+        "#]],
+    );
+}
+
+#[test]
+fn what_is_not_a_placeholder() {
+    check(
+        "# Deploy\n\n```xml\n<configuration><name>x</name></configuration>\n```\n\n```yaml\nimage: \"{{ .Values.image }}\"\nrun: echo ${{ secrets.TOKEN }}\n```\n\n```bash\ncat < input.txt > out.txt\ncat <<EOF\nhi\nEOF\nif [[ -f x ]]; then echo; fi\narr[0]=1\n```\n\n```ini\n[Unit]\nDescription=api\n```\n\n```rust\nlet v: Vec<String> = Vec::new();\n```\n\nIn prose, a <b>tag</b> and $5 are not.\n",
+        expect![[r#""#]],
+    );
+}
+
+#[test]
+fn declared_parameters_with_defaults_and_descriptions() {
+    check(
+        "---\ntitle: Deploy\nparams:\n  VERSION: 2.4.0  # the release to deploy\n  DB_PASSWORD: \n---\n# Deploy\n\n```params\nREGION = eu-west-1  # where it runs\nTICKET — the change ticket\n```\n\n- [ ] Deploy `{{ VERSION }}` to `$REGION` with ticket {{ ticket }}\n",
+        expect![[r#"
+            parameters:
+              VERSION ({{ VERSION }}): line 14; default 2.4.0; the release to deploy; declared on line 4
+              DB_PASSWORD: not used; secret; declared on line 5
+              REGION ($REGION): line 14; default eu-west-1; where it runs; declared on line 10
+              TICKET ({{ ticket }}): line 14; the change ticket; declared on line 11
+        "#]],
+    );
+}
+
+#[test]
+fn a_placeholder_used_once_that_looks_like_a_slip_is_named() {
+    check(
+        "# Deploy\n\n```bash\ndeploy --version <new-version>\ncheck --version <new-version>\nnotify --version <new-verison>\nkill <PID>\nkill <PIDS>\n```\n",
+        expect![[r#"
+            parameters:
+              new-version (<new-version>): lines 4, 5
+              new-verison (<new-verison>): line 6
+              PID (<PID>): line 7
+              PIDS (<PIDS>): line 8
+            line 6: the placeholder <new-verison> is used only here; did you mean <new-version> (used on 2 lines)?
+        "#]],
+    );
+}
+
+#[test]
+fn secrets_in_the_text_never_become_defaults() {
+    check(
+        "# Deploy\n\n```bash\nmysql -p\"${DB_PASSWORD:-hunter2-Zebra-77}\" -e 'select 1'\n```\n",
+        expect![[r#"
+            parameters:
+              DB_PASSWORD (${DB_PASSWORD:••••••}): line 4; secret
+        "#]],
+    );
+}
+
+#[test]
+fn what_tools_print_is_not_a_placeholder() {
+    check(
+        "# Ops\n\n```bash\n$ kubectl get pods -o wide -l app=<app-label>\nNAME   READY   NODE      NOMINATED NODE\nweb-0  1/1     node006   <none>\n$ kubectl logs web-0 \\\n    -c <container>\nsome [ERROR] line\n```\n\n```text\n└── Plan deploy (serial strategy) [COMPLETE]\n```\n\n```yaml\nquery: rate(http_requests_total{namespace=\"{{ namespace }}\"}[1m])\n```\n",
+        expect![[r#"
+            parameters:
+              app-label (<app-label>): line 4
+              container (<container>): line 8
+        "#]],
+    );
+}
+
+#[test]
+fn the_parameters_of_the_shared_guides() {
+    // Every guide beside the checkout: what a person would fill in, and
+    // nothing a tool printed or a template of its own.
+    let mut each = BTreeMap::new();
+    for (name, text) in crate::test_fixtures::shared_guides() {
+        let found = find(&text);
+        if found.params.is_empty() {
+            continue;
+        }
+        let names: Vec<&str> = found.params.iter().map(|p| p.name.as_str()).collect();
+        each.insert(name, names.join(", "));
+    }
+    let out: String = each
+        .iter()
+        .map(|(g, names)| format!("{g}: {names}\n"))
+        .collect();
+    expect![[r#"
+        Orange-OpenSource+casskop__1_cluster_operations.md: idx, pod_name, previous_ip_pod, crd_name
+        crossplane+crossplane__release.md: Y-1
+        k8s-node-upgrade.md: NODE
+        madesroches+micromegas__release_v0.14_plan.md: crate-name
+        opensearch-project+documentation-website__index.md: nodeName
+        phase3-canary-rollout.md: TOKEN
+        sqlite-dedup-deployment-checklist.md: PID, previous-stable-commit, epic-2-merge-commit
+        threading-update-production.md: your-production-url.com, YOUR_TOKEN_HERE
+    "#]]
+    .assert_eq(&out);
+}
+
+#[test]
+fn every_shared_guide_is_read_without_a_panic_and_names_are_clean() {
+    for (name, text) in crate::test_fixtures::shared_guides() {
+        let found = find(&text);
+        let lines = text.lines().count();
+        for p in &found.params {
+            assert!(!p.name.is_empty() && p.name.len() <= 200, "{name}: {p:?}");
+            assert!(
+                p.lines.iter().all(|&l| l >= 1 && l <= lines),
+                "{name}: {p:?}"
+            );
+            assert!(p.lines.windows(2).all(|w| w[0] < w[1]), "{name}: {p:?}");
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_text_is_read_without_a_panic(text in "(?s).{0,400}") {
+        let _ = find(&text);
+    }
+}
