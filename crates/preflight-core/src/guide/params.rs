@@ -47,6 +47,9 @@ pub struct Param {
 pub struct Params {
     pub params: Vec<Param>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Shell names the guide sets itself: not parameters where they are
+    /// used ([`slots`]).
+    pub set: BTreeSet<String>,
 }
 
 /// A key that joins spellings of one name: `<new-version>`,
@@ -164,6 +167,8 @@ fn ident_byte(b: u8) -> bool {
 #[derive(Debug)]
 struct Found {
     name: String,
+    /// Where it starts in the string read, in bytes.
+    at: usize,
     written: String,
     default: Option<String>,
 }
@@ -222,6 +227,7 @@ fn angle(line: &str, code: Code, out: &mut Vec<Found>) {
                 if !skip {
                     out.push(Found {
                         name: name.to_owned(),
+                        at: i,
                         written: line[i..=e].to_owned(),
                         default: None,
                     });
@@ -248,6 +254,7 @@ fn braces(line: &str, out: &mut Vec<Found>) {
         if plain && !prefixed {
             out.push(Found {
                 name: inner.to_owned(),
+                at: start,
                 written: line[start..start + 2 + close + 2].to_owned(),
                 default: None,
             });
@@ -310,6 +317,7 @@ fn dollar(line: &str, code: Code, out: &mut Vec<Found>) {
                 {
                     out.push(Found {
                         name: name.to_owned(),
+                        at: i,
                         written: line[i..written_end].to_owned(),
                         default,
                     });
@@ -348,6 +356,7 @@ fn bracket(line: &str, out: &mut Vec<Found>) {
             {
                 out.push(Found {
                     name: name.to_owned(),
+                    at: i,
                     written: line[i..i + 2 + len].to_owned(),
                     default: None,
                 });
@@ -380,6 +389,7 @@ fn yours(line: &str, out: &mut Vec<Found>) {
         if token.len() > 5 {
             out.push(Found {
                 name: token.to_owned(),
+                at: i,
                 written: token.to_owned(),
                 default: None,
             });
@@ -681,7 +691,129 @@ pub fn find(text: &str) -> Params {
     Params {
         params,
         diagnostics,
+        set,
     }
+}
+
+/// A placeholder in one command: where it is, the parameter it names
+/// ([`key`]) and how it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub range: std::ops::Range<usize>,
+    pub key: String,
+    pub written: String,
+}
+
+/// The placeholders of one command (a code block's or step's text in
+/// language `lang`), in order, as [`find`] reads code; `set` is
+/// [`Params::set`] of its guide.
+pub fn slots(command: &str, lang: &str, set: &BTreeSet<String>) -> Vec<Slot> {
+    let lang = lang.to_ascii_lowercase();
+    let none = BTreeSet::new();
+    let code = Code {
+        lang: &lang,
+        set,
+        closed: &none,
+    };
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in command.split_inclusive('\n') {
+        let mut here = Vec::new();
+        in_code(line, code, &mut here);
+        here.sort_by_key(|f| f.at);
+        let mut end = 0;
+        for f in here {
+            // Forms may overlap (`<your-host>`): the first one wins.
+            if f.at < end {
+                continue;
+            }
+            end = f.at + f.written.len();
+            out.push(Slot {
+                range: offset + f.at..offset + end,
+                key: key(&f.name),
+                written: f.written,
+            });
+        }
+        offset += line.len();
+    }
+    out
+}
+
+/// One piece of a command with its values put in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Text(String),
+    /// A parameter's value, put in (shown marked).
+    Value {
+        key: String,
+        value: String,
+    },
+    /// A placeholder whose parameter has no value yet, as written.
+    Missing {
+        key: String,
+        written: String,
+    },
+}
+
+/// A command with the values of its parameters put in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filled {
+    pub pieces: Vec<Piece>,
+}
+
+impl Filled {
+    /// The command as it would be copied.
+    pub fn text(&self) -> String {
+        self.pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) | Piece::Value { value: t, .. } => t.as_str(),
+                Piece::Missing { written, .. } => written.as_str(),
+            })
+            .collect()
+    }
+
+    /// The parameters still to be given, each once, in order.
+    pub fn missing(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for p in &self.pieces {
+            if let Piece::Missing { key, .. } = p {
+                if !out.contains(&key.as_str()) {
+                    out.push(key);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Puts `values` (by [`key`]) into `command` at its `slots`.
+pub fn fill(command: &str, slots: &[Slot], values: &BTreeMap<String, String>) -> Filled {
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    for slot in slots {
+        if slot.range.start < at || slot.range.end > command.len() {
+            continue;
+        }
+        if slot.range.start > at {
+            pieces.push(Piece::Text(command[at..slot.range.start].to_owned()));
+        }
+        pieces.push(match values.get(&slot.key) {
+            Some(value) => Piece::Value {
+                key: slot.key.clone(),
+                value: value.clone(),
+            },
+            None => Piece::Missing {
+                key: slot.key.clone(),
+                written: slot.written.clone(),
+            },
+        });
+        at = slot.range.end;
+    }
+    if at < command.len() {
+        pieces.push(Piece::Text(command[at..].to_owned()));
+    }
+    Filled { pieces }
 }
 
 /// Edits between two short names (at most `limit + 1` is returned).

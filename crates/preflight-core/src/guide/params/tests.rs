@@ -1,5 +1,6 @@
 use super::*;
 use expect_test::{expect, Expect};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The parameters of a guide as `preflight inspect` lists them, then any
 /// warning.
@@ -150,5 +151,84 @@ proptest::proptest! {
     #[test]
     fn any_text_is_read_without_a_panic(text in "(?s).{0,400}") {
         let _ = find(&text);
+    }
+}
+
+/// A command with `values` put in: values in ⟦ ⟧, missing ones as ⟦? ⟧,
+/// then what is still to be given.
+fn check_fill(command: &str, lang: &str, values: &[(&str, &str)], expect: Expect) {
+    let set = find(&format!("```{lang}\n{command}\n```\n")).set;
+    let values: BTreeMap<String, String> = values
+        .iter()
+        .map(|(k, v)| (key(k), (*v).to_owned()))
+        .collect();
+    let filled = fill(command, &slots(command, lang, &set), &values);
+    let shown: String = filled
+        .pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(t) => t.clone(),
+            Piece::Value { value, .. } => format!("⟦{value}⟧"),
+            Piece::Missing { written, .. } => format!("⟦?{written}⟧"),
+        })
+        .collect();
+    expect.assert_eq(&format!(
+        "{shown}\nmissing: {}",
+        filled.missing().join(", ")
+    ));
+}
+
+#[test]
+fn values_are_put_where_their_placeholders_are() {
+    check_fill(
+        "kill -9 <PID> && git tag v<new-version>\nhelm upgrade api --set tag={{ release }} --set v=${NEW_VERSION:-2.4.0}",
+        "bash",
+        &[("PID", "4242"), ("new-version", "2.5.0")],
+        expect![[r#"
+            kill -9 ⟦4242⟧ && git tag v⟦2.5.0⟧
+            helm upgrade api --set tag=⟦?{{ release }}⟧ --set v=⟦2.5.0⟧
+            missing: release"#]],
+    );
+    // The copied text has every value in place, and nothing else moved.
+    let command = "curl https://your-host.example/health?pod=[POD] # <PID>";
+    let set = BTreeSet::new();
+    let values: BTreeMap<String, String> = [
+        ("pod", "web-0"),
+        ("your_host_example", "api.example.org"),
+        ("pid", "7"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let filled = fill(command, &slots(command, "sh", &set), &values);
+    assert_eq!(
+        filled.text(),
+        "curl https://api.example.org/health?pod=web-0 # 7"
+    );
+    assert!(filled.missing().is_empty());
+}
+
+#[test]
+fn names_the_guide_sets_are_left_alone() {
+    check_fill(
+        "VERSION=2.4.0\ndeploy --version $VERSION --to $TARGET",
+        "bash",
+        &[],
+        expect![[r#"
+            VERSION=2.4.0
+            deploy --version $VERSION --to ⟦?$TARGET⟧
+            missing: target"#]],
+    );
+}
+
+proptest::proptest! {
+    /// Filling never panics, keeps the text between placeholders, and
+    /// with no values gives back the command as it was.
+    #[test]
+    fn filling_keeps_the_command(command in "(?s).{0,200}", lang in "(bash|yaml|xml|)") {
+        let set = BTreeSet::new();
+        let found = slots(&command, &lang, &set);
+        let filled = fill(&command, &found, &BTreeMap::new());
+        proptest::prop_assert_eq!(filled.text(), command);
     }
 }
