@@ -134,9 +134,27 @@ pub async fn signing_key() -> Result<Key, String> {
                 .and_then(|s| s.add_with_key(&pair, &JsValue::from_str(KEY)))
                 .map_err(|e| why("the signing key could not be kept", e))?;
             let _ = done(&added).await;
-            stored(&db)
-                .await?
-                .ok_or("the signing key could not be kept")?
+            match stored(&db).await? {
+                Some(pair) => pair,
+                None => {
+                    // Something that is not a key pair sits under the key
+                    // (a damaged store): replace it, or no sign-off here
+                    // could ever be signed again.
+                    let tx = db
+                        .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+                        .map_err(|e| why("the signing key could not be kept", e))?;
+                    let put = tx
+                        .object_store(STORE)
+                        .and_then(|s| s.put_with_key(&pair, &JsValue::from_str(KEY)))
+                        .map_err(|e| why("the signing key could not be kept", e))?;
+                    done(&put)
+                        .await
+                        .map_err(|e| why("the signing key could not be kept", e))?;
+                    stored(&db)
+                        .await?
+                        .ok_or("the signing key could not be kept")?
+                }
+            }
         }
     };
     let promise = subtle
@@ -145,6 +163,7 @@ pub async fn signing_key() -> Result<Key, String> {
     let raw = JsFuture::from(promise)
         .await
         .map_err(|e| why("the public key could not be read", e))?;
+    db.close();
     Ok(Key {
         private,
         public: Uint8Array::new(&raw).to_vec(),

@@ -305,3 +305,28 @@ test('sign-offs are signed with a key the browser keeps; a re-hashed forgery is 
   assert.match(squash(await third.page.getByRole('region', { name: 'Sign-offs' }).textContent()), /approved — Cleo .* not signed/);
   await third.context.close();
 });
+
+test('a damaged key store is repaired: the next sign-off is signed', async () => {
+  const { page, context, errors } = await openRunPage();
+  await startRun(page);
+  // Something that is not a key pair sits where the key is kept.
+  await page.evaluate(
+    () =>
+      new Promise((ok, no) => {
+        const r = indexedDB.open('preflight', 1);
+        r.onupgradeneeded = () => r.result.createObjectStore('keys');
+        r.onsuccess = () => {
+          const tx = r.result.transaction('keys', 'readwrite');
+          tx.objectStore('keys').put('not a key', 'signing');
+          tx.oncomplete = () => (r.result.close(), ok());
+          tx.onerror = () => no(tx.error);
+        };
+        r.onerror = () => no(r.error);
+      }),
+  );
+  await sign(page, { name: 'Ana', role: 'release engineer', meaning: 'performed' });
+  await page.waitForFunction(() => document.querySelector('.signatures')?.textContent.includes('signature valid'));
+  assert.match(squash(await page.getByRole('region', { name: 'Sign-offs' }).textContent()), /performed — Ana .* signature valid key [0-9a-f ]{39}/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
