@@ -523,16 +523,21 @@ impl AppState {
     /// whether it was imported (if not, a message says why).
     pub fn import_run(&self, bytes: &[u8]) -> bool {
         let text = String::from_utf8_lossy(bytes);
-        let export = match preflight_core::run::store::import(&text) {
-            Ok(export) => export,
+        match preflight_core::run::store::import(&text) {
+            Ok(export) => self.import_export(export),
             Err(why) => {
                 self.notify(
                     NoticeKind::Error,
                     format!("Not imported: {why}. Nothing was changed."),
                 );
-                return false;
+                false
             }
-        };
+        }
+    }
+
+    /// Imports an export already read and checked (`store::import`):
+    /// stores it with its guide, then opens it; whether it was imported.
+    pub fn import_export(&self, export: preflight_core::run::store::Export) -> bool {
         // The run kept here keeps its header (operator, window, four-eyes);
         // the file's events join its log only if every one keeps the rules.
         let existing = match persist::open(&export.run.id) {

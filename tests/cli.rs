@@ -254,15 +254,19 @@ fn signed_export(edit: impl FnOnce(&mut preflight_core::Run)) -> String {
     store::export(&run, "file", None, &text)
 }
 
-fn verify_file(name: &str, content: &str) -> Output {
-    let path = std::env::temp_dir().join(format!(
-        "preflight-verify-{}-{name}.json",
-        std::process::id()
-    ));
+/// `preflight ARGS… FILE` on a temporary file holding `content`.
+fn on_file(args: &[&str], name: &str, content: &[u8]) -> Output {
+    let path = std::env::temp_dir().join(format!("preflight-{}-{name}", std::process::id()));
     std::fs::write(&path, content).expect("written");
-    let out = preflight(&["verify", path.to_str().expect("a path")], None);
+    let mut args = args.to_vec();
+    args.push(path.to_str().expect("a path"));
+    let out = preflight(&args, None);
     let _ = std::fs::remove_file(&path);
     out
+}
+
+fn verify_file(name: &str, content: &str) -> Output {
+    on_file(&["verify"], &format!("{name}.json"), content.as_bytes())
 }
 
 #[test]
@@ -347,14 +351,7 @@ fn verify_require_signed_refuses_a_sign_off_whose_signature_was_removed() {
         stdout.contains("0 signed sign-off(s) valid, 1 not signed"),
         "{stdout}"
     );
-    let path =
-        std::env::temp_dir().join(format!("preflight-verify-{}-req.json", std::process::id()));
-    std::fs::write(&path, &file).expect("written");
-    let out = preflight(
-        &["verify", "--require-signed", path.to_str().expect("a path")],
-        None,
-    );
-    let _ = std::fs::remove_file(&path);
+    let out = on_file(&["verify", "--require-signed"], "req.json", file.as_bytes());
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
@@ -373,10 +370,7 @@ fn inspect_lists_parameters_and_check_names_a_slip() {
         stdout.contains("parameters:\n  VERSION (${VERSION}): line 8; default 2.4.0; the release; declared on line 4\n  host-name (<host-name>): lines 8, 9\n"),
         "{stdout}"
     );
-    let path = std::env::temp_dir().join(format!("preflight-params-{}.md", std::process::id()));
-    std::fs::write(&path, guide).expect("written");
-    let out = preflight(&["check", path.to_str().expect("a path")], None);
-    let _ = std::fs::remove_file(&path);
+    let out = on_file(&["check"], "params.md", guide);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         stdout.contains(":10: warning: the placeholder <host-nmae> is used only here; did you mean <host-name> (used on 2 lines)?"),

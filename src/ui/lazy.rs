@@ -194,58 +194,59 @@ split! { record;
         // main module's.
         use preflight_core::run::sign;
         let text = String::from_utf8_lossy(&bytes);
-        let checks = match preflight_core::run::store::import(&text) {
-            Ok(export) => Some((export.run.id.clone(), sign::verify(&export.run))),
-            // Said by the import itself.
-            Err(_) => None,
+        let export = match preflight_core::run::store::import(&text) {
+            Ok(export) => export,
+            Err(why) => {
+                state.notify(
+                    NoticeKind::Error,
+                    format!("Not imported: {why}. Nothing was changed."),
+                );
+                return Ok(());
+            }
         };
-        if let Some(why) = checks.as_ref().and_then(|(_, c)| sign::refusal(c)) {
+        let run = export.run.id.clone();
+        let checks = sign::verify(&export.run);
+        if let Some(why) = sign::refusal(&checks) {
             state.notify(
                 NoticeKind::Error,
                 format!("Not imported: the record is not genuine: {why}. Nothing was changed."),
             );
             return Ok(());
         }
-        if !state.import_run(&bytes) {
+        if !state.import_export(export) {
             return Ok(());
         }
         // What a signature cannot tell alone: sign-offs with none, and
         // names whose key this device knows as another.
-        if let Some((run, checks)) = checks {
-            let book = crate::effects::storage::get(sign::KeyBook::STORAGE_KEY)
-                .ok()
-                .flatten()
-                .map(|raw| sign::KeyBook::decode(&raw))
-                .unwrap_or_default();
-            let unsigned = checks.iter().filter(|c| c.fingerprint.is_none()).count();
-            let rivals: Vec<String> = checks
-                .iter()
-                .filter(|c| matches!(book.seen(&run, c), sign::Seen::OtherKey { .. }))
-                .map(|c| c.by.clone())
-                .collect();
-            let mut said = Vec::new();
-            if unsigned > 0 {
-                said.push(format!(
-                    "{unsigned} of its {} sign-off(s) {} not signed",
-                    checks.len(),
-                    if unsigned == 1 { "is" } else { "are" }
-                ));
-            }
-            if !rivals.is_empty() {
-                said.push(format!(
-                    "the key of {} is not the one this device saw for that name before",
-                    rivals.join(", ")
-                ));
-            }
-            if !said.is_empty() {
-                state.notify(
-                    NoticeKind::Warning,
-                    format!(
-                        "Imported, but {}: compare the key fingerprints with the signers.",
-                        said.join("; ")
-                    ),
-                );
-            }
+        let book = crate::ui::signoff::key_book();
+        let unsigned = checks.iter().filter(|c| c.fingerprint.is_none()).count();
+        let rivals: Vec<String> = checks
+            .iter()
+            .filter(|c| matches!(book.seen(&run, c), sign::Seen::OtherKey { .. }))
+            .map(|c| c.by.clone())
+            .collect();
+        let mut said = Vec::new();
+        if unsigned > 0 {
+            said.push(format!(
+                "{unsigned} of its {} sign-off(s) {} not signed",
+                checks.len(),
+                if unsigned == 1 { "is" } else { "are" }
+            ));
+        }
+        if !rivals.is_empty() {
+            said.push(format!(
+                "the key of {} is not the one this device saw for that name before",
+                rivals.join(", ")
+            ));
+        }
+        if !said.is_empty() {
+            state.notify(
+                NoticeKind::Warning,
+                format!(
+                    "Imported, but {}: compare the key fingerprints with the signers.",
+                    said.join("; ")
+                ),
+            );
         }
         Ok(())
     }

@@ -51,11 +51,7 @@ fn load(id: &str) -> Option<Reviewed> {
         lines.push(format!("Closing note ({by}): {note}"));
     }
     let checks = preflight_core::run::sign::verify(&run);
-    let book = storage::get(preflight_core::run::sign::KeyBook::STORAGE_KEY)
-        .ok()
-        .flatten()
-        .map(|raw| preflight_core::run::sign::KeyBook::decode(&raw))
-        .unwrap_or_default();
+    let book = crate::ui::signoff::key_book();
     let signers: Vec<String> = state
         .signatures
         .iter()

@@ -205,17 +205,23 @@ pub struct Verified {
     pub key: Option<String>,
 }
 
+/// The keys this device has seen, per signer name; an unreadable store
+/// is an empty book.
+pub fn key_book() -> sign::KeyBook {
+    crate::effects::storage::get(sign::KeyBook::STORAGE_KEY)
+        .ok()
+        .flatten()
+        .map(|raw| sign::KeyBook::decode(&raw))
+        .unwrap_or_default()
+}
+
 /// Every sign-off of `run` checked; with `learn`, the keys of valid
 /// signatures are learnt into this device's key book
 /// (`preflight.signers`) — never from a read-only copy someone shared.
 pub fn verified(run: &preflight_core::Run, learn: bool) -> Vec<Verified> {
     use crate::effects::storage;
     let checks = sign::verify(run);
-    let mut book = storage::get(sign::KeyBook::STORAGE_KEY)
-        .ok()
-        .flatten()
-        .map(|raw| sign::KeyBook::decode(&raw))
-        .unwrap_or_default();
+    let mut book = key_book();
     let out = checks
         .iter()
         .map(|c| Verified {

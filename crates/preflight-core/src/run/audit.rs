@@ -324,15 +324,8 @@ fn signed_entries(run: &Run) -> Vec<SignedEntry> {
             else {
                 return None;
             };
-            let proof = super::sign::Proof::read(proof).unwrap_or_else(|| super::sign::Proof {
-                alg: String::new(),
-                key: String::new(),
-                fingerprint: String::new(),
-                signed_ms: 0,
-                head: String::new(),
-                covers: Default::default(),
-                sig: String::new(),
-            });
+            // One that does not read is listed with its verdict alone.
+            let proof = super::sign::Proof::read(proof).unwrap_or_default();
             Some(SignedEntry {
                 index: c.index,
                 who: format!("{} {} as {}", c.by, c.meaning.label(), c.role),

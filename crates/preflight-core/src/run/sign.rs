@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 pub const ALG: &str = "ES256";
 
 /// What a signed sign-off carries besides the entry itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Proof {
     pub alg: String,
     /// The public key: the uncompressed SEC1 point (65 bytes), base64url.
