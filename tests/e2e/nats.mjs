@@ -2,7 +2,7 @@
 // cluster, each from the committed configuration in deploy/nats/, on
 // free loopback ports, with JetStream in a temporary directory.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,17 +13,52 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const PASSWORDS = { ops: 'ops-test-password', qa: 'qa-test-password' };
 
-function freePort() {
-  return new Promise((resolve, reject) => {
+// Ports are taken below the kernel's ephemeral range: a port asked of the
+// kernel with listen(0) and closed again can be handed to an outgoing
+// connection (a cluster route dialling its peers) before the server binds it.
+const EPHEMERAL_START = (() => {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+})();
+const taken = new Set();
+
+function bindable(port) {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 
+async function freePort() {
+  const low = 10_000;
+  const high = Math.max(low + 1000, EPHEMERAL_START);
+  for (let i = 0; i < 200; i++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (taken.has(port)) continue;
+    if (await bindable(port)) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free loopback port below the ephemeral range');
+}
+
+const inUse = (err) => /address already in use/.test(String(err?.message ?? err));
+
+/** Runs `start` again (up to three times) when a port was taken meanwhile. */
+async function retryOnPort(start) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= 3 || !inUse(err)) throw err;
+    }
+  }
+}
 
 function launch(config, env, readyMarker = 'Server is ready') {
   const child = spawn(process.env.NATS_SERVER ?? 'nats-server', ['-c', config], {
@@ -47,6 +82,9 @@ function launch(config, env, readyMarker = 'Server is ready') {
       reject(new Error(`nats-server exited (${code}):\n${log}`));
     });
   });
+  // Awaited by the caller; a node stopped after another failed rejects
+  // too, and that is not an unhandled rejection.
+  ready.catch(() => {});
   return { child, ready, log: () => log };
 }
 
@@ -70,26 +108,38 @@ async function stop(child) {
 }
 
 /** One relay (deploy/nats/relay.conf). Returns { ws, close }. */
-export async function startRelay() {
-  const dir = mkdtempSync(join(tmpdir(), 'preflight-nats-'));
-  const [port, wsPort] = [await freePort(), await freePort()];
-  const node = launch(join(ROOT, 'deploy/nats/relay.conf'), baseEnv('relay', dir, port, wsPort));
-  await node.ready;
-  return {
-    ws: `ws://127.0.0.1:${wsPort}`,
-    log: node.log,
-    async close() {
+export function startRelay() {
+  return retryOnPort(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'preflight-nats-'));
+    const [port, wsPort] = [await freePort(), await freePort()];
+    const node = launch(join(ROOT, 'deploy/nats/relay.conf'), baseEnv('relay', dir, port, wsPort));
+    try {
+      await node.ready;
+    } catch (err) {
       await stop(node.child);
       rmSync(dir, { recursive: true, force: true });
-    },
-  };
+      throw err;
+    }
+    return {
+      ws: `ws://127.0.0.1:${wsPort}`,
+      log: node.log,
+      async close() {
+        await stop(node.child);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  });
 }
 
 /**
  * Three nodes (deploy/nats/cluster.conf) routed to each other. Returns
  * { ws: [url, url, url], kill(i), close }.
  */
-export async function startCluster() {
+export function startCluster() {
+  return retryOnPort(startClusterOnce);
+}
+
+async function startClusterOnce() {
   const dir = mkdtempSync(join(tmpdir(), 'preflight-nats-cluster-'));
   const ports = [];
   for (let i = 0; i < 9; i++) ports.push(await freePort());
@@ -104,12 +154,23 @@ export async function startCluster() {
       PREFLIGHT_NATS_ROUTE_3: routes[2],
     }),
   );
-  await Promise.all(nodes.map((n) => n.ready));
-  // JetStream answers once the nodes have elected a metadata leader.
-  const deadline = Date.now() + 30_000;
-  while (!nodes.some((n) => /new metadata leader|JetStream cluster new metadata leader/.test(n.log()))) {
-    if (Date.now() > deadline) throw new Error(`no JetStream leader:\n${nodes[0].log()}`);
-    await new Promise((r) => setTimeout(r, 100));
+  const close = async () => {
+    await Promise.all(nodes.map((n) => stop(n.child)));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.all(nodes.map((n) => n.ready));
+    // JetStream answers once the nodes have elected a metadata leader.
+    const deadline = Date.now() + 30_000;
+    while (!nodes.some((n) => /new metadata leader|JetStream cluster new metadata leader/.test(n.log()))) {
+      if (Date.now() > deadline) throw new Error(`no JetStream leader:\n${nodes[0].log()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    // A node that failed leaves the others running: stop them all, or
+    // the test process would never exit.
+    await close();
+    throw err;
   }
   return {
     ws: [0, 1, 2].map((i) => `ws://127.0.0.1:${ports[3 + i]}`),
@@ -117,9 +178,6 @@ export async function startCluster() {
     async kill(i) {
       await stop(nodes[i].child);
     },
-    async close() {
-      await Promise.all(nodes.map((n) => stop(n.child)));
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close,
   };
 }

@@ -433,7 +433,7 @@ proptest! {
         started in time(),
         window in (time(), time()),
         events in proptest::collection::vec(
-            (time(), "(?s).{0,12}", 0..8usize, time(), any::<u64>(), any::<i32>()),
+            (time(), "(?s).{0,12}", 0..9usize, time(), any::<u64>(), any::<i32>()),
             0..6,
         ),
         now in -store::MAX_TIME_MS..=store::MAX_TIME_MS,
@@ -460,6 +460,7 @@ proptest! {
                     proof: None,
                 },
                 6 => Action::StartWait { target: step, seconds: secs },
+                7 => Action::SetParam { param: text.clone(), value: Some(text), step: Some(step) },
                 _ => Action::Skip { step, reason: text },
             };
             run.events.push(Event { id: format!("{i}-h"), at_ms: at, by: "Eve".into(), action });

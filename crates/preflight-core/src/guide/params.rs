@@ -816,6 +816,71 @@ pub fn fill(command: &str, slots: &[Slot], values: &BTreeMap<String, String>) ->
     Filled { pieces }
 }
 
+/// Words that say a step notes a value for later steps ("Note the PID",
+/// "Record the new pod's name", "Copy the token from the output").
+const CAPTURE_VERBS: &[&str] = &[
+    "capture",
+    "copy",
+    "determine",
+    "find",
+    "get",
+    "grab",
+    "identify",
+    "look",
+    "note",
+    "obtain",
+    "read",
+    "record",
+    "remember",
+    "retrieve",
+    "save",
+    "take",
+    "write",
+];
+
+/// The steps that note a parameter's value during the run, as
+/// (step id, parameter key): a step whose text says to note, record,
+/// find or copy something, names the parameter (its words, `pod name`
+/// for `<pod_name>`, or a spelling the guide uses), and comes before a
+/// later line that uses it. A parameter with a default is asked for at
+/// the start instead; each is noted at one step, the first.
+/// `steps` are (id, line, plain text) in guide order.
+pub fn captures<'a>(
+    params: &Params,
+    steps: impl IntoIterator<Item = (&'a str, usize, &'a str)>,
+) -> Vec<(String, String)> {
+    let norm = |t: &str| -> String {
+        let words: Vec<String> = t
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        format!(" {} ", words.join(" "))
+    };
+    let steps: Vec<(&str, usize, String, String)> = steps
+        .into_iter()
+        .map(|(id, line, text)| (id, line, norm(text), text.to_owned()))
+        .filter(|(_, _, words, _)| {
+            CAPTURE_VERBS
+                .iter()
+                .any(|v| words.contains(&format!(" {v} ")))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for p in params.params.iter().filter(|p| p.default.is_none()) {
+        let k = key(&p.name);
+        let words = norm(&k.replace('_', " "));
+        let at = steps.iter().find(|(_, line, text, raw)| {
+            let named = text.contains(&words) || p.written.iter().any(|w| raw.contains(w.as_str()));
+            named && p.lines.iter().any(|l| l > line)
+        });
+        if let Some((id, ..)) = at {
+            out.push((id.to_string(), k));
+        }
+    }
+    out
+}
+
 /// Edits between two short names (at most `limit + 1` is returned).
 fn distance(a: &str, b: &str, limit: usize) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());

@@ -137,6 +137,7 @@ pub fn describe(action: &Action, plan: &Plan) -> String {
         Action::Assign { target, .. } => format!("assign {}", name(target)),
         Action::MakeStep { line, .. } => format!("make line {line} a step"),
         Action::NotAStep { step } => format!("make {} not a step", name(step)),
+        Action::SetParam { param, .. } => format!("set {}", crate::text::truncate(param, 60)),
     }
 }
 
@@ -877,6 +878,9 @@ impl Run {
                 super::rules::need_words(reason)
             }
             Action::Note { text, .. } => super::rules::need_words(text),
+            Action::SetParam { param, value, .. } => {
+                super::rules::set_param(param.clone(), value.clone(), None).map(|_| ())
+            }
             Action::SignOff {
                 phase,
                 role,

@@ -255,6 +255,22 @@ pub fn markdown(run: &Run, plan: &Plan, text: &str, tz: i32) -> String {
             );
         }
     }
+    let params = super::params::history(run, plan);
+    if !params.is_empty() {
+        out.push_str("\n### Parameters\n\n| When | Who | Parameter | Value | Noted at |\n|---|---|---|---|---|\n");
+        for p in &params {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {}{} | {} |",
+                signed_at(p.at_ms, tz),
+                one_line(&p.by),
+                one_line(&p.param),
+                one_line(&p.shown),
+                if p.changed { " (changed)" } else { "" },
+                one_line(p.step.as_deref().unwrap_or(""))
+            );
+        }
+    }
     if state.corrections > 0 {
         push_corrections(&mut out, run, plan, text, tz, moved);
     }
@@ -605,6 +621,23 @@ pub fn html(run: &Run, plan: &Plan, tz: i32) -> String {
     if !corrections.is_empty() {
         out.push_str("<h2>Corrections of the checklist</h2><table><thead><tr><th>When</th><th>Who</th><th>What</th></tr></thead><tbody>");
         out.push_str(&corrections.concat());
+        out.push_str("</tbody></table>");
+    }
+    let params = super::params::history(run, plan);
+    if !params.is_empty() {
+        out.push_str("<h2>Parameters</h2><table><thead><tr><th>When</th><th>Who</th><th>Parameter</th><th>Value</th><th>Noted at</th></tr></thead><tbody>");
+        for p in &params {
+            let _ = write!(
+                out,
+                "<tr class=\"param\"><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code>{}</td><td>{}</td></tr>",
+                esc(&signed_at(p.at_ms, tz)),
+                esc(&p.by),
+                esc(&p.param),
+                esc(&p.shown),
+                if p.changed { " (changed)" } else { "" },
+                esc(p.step.as_deref().unwrap_or(""))
+            );
+        }
         out.push_str("</tbody></table>");
     }
     let signed = signed_entries(run);

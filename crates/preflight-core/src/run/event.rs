@@ -123,6 +123,18 @@ pub enum Action {
         outcome: Outcome,
         note: String,
     },
+    /// A run parameter given a value ([`crate::guide::params`]), or a
+    /// new one: `param` is its key ([`crate::guide::params::key`]);
+    /// `step`, when the value was noted at a step during the run. A
+    /// secret's value never enters the log: `value` is then `None`, and the
+    /// value stays with the device that set it.
+    SetParam {
+        param: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
+    },
     /// "Make this a step": the list item, paragraph or code block at
     /// `line` (1-based, in the guide the run follows) is a step of this
     /// run; `text` is the block's plain text as the plan had it, so the

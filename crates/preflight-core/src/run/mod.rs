@@ -24,6 +24,7 @@ mod event;
 pub mod forecast;
 mod gate;
 mod index;
+pub mod params;
 mod plan;
 mod readings;
 mod refusal;
@@ -46,7 +47,7 @@ pub use readings::{
     WaitStatus, WindowLevel, WindowTimer, WINDOW_WARN_AT,
 };
 pub use refusal::Refusal;
-pub use state::{GateStatus, Note, RunState, StepStatus};
+pub use state::{GateStatus, Note, ParamValue, RunState, StepStatus};
 
 use crate::guide::{Guide, StepOverrides};
 use serde::{Deserialize, Serialize};

@@ -344,6 +344,12 @@ impl Run {
                 no_return_ms,
                 finish_ms,
             },
+            Action::SetParam { param, value, step } => {
+                if let Some(step) = &step {
+                    step_of(step)?;
+                }
+                set_param(param, value, step)?
+            }
             Action::Acknowledge { step, .. } => {
                 let (phase, s) = step_of(&step)?;
                 unlocked(phase)?;
@@ -525,6 +531,50 @@ fn follow_up_work(plan: &Plan, action: &Action) -> bool {
 /// The most "Make this a step" / "Not a step" corrections one run holds:
 /// each makes the plan again.
 pub const MAX_CORRECTIONS: usize = 200;
+
+/// The longest parameter name and value a run takes.
+pub const MAX_PARAM_NAME: usize = 64;
+pub const MAX_PARAM_VALUE: usize = 2000;
+
+/// A parameter's value as the log keeps it: a name that is a key, one
+/// line of text without control characters (a line break pasted into a
+/// shell runs what follows it), and no secret's value.
+pub(super) fn set_param(
+    param: String,
+    value: Option<String>,
+    step: Option<String>,
+) -> Result<Action, Refusal> {
+    use crate::guide::params;
+    if param.is_empty() || param.len() > MAX_PARAM_NAME || params::key(&param) != param {
+        return Err(Refusal::Malformed("a parameter is named by its key"));
+    }
+    let value = match value {
+        Some(_) if params::is_secret(&param) => {
+            return Err(Refusal::Malformed(
+                "a secret's value is kept on the device that set it, never in the log",
+            ))
+        }
+        Some(v) => {
+            let v = v.trim().to_owned();
+            if v.is_empty() {
+                return Err(Refusal::ReasonRequired);
+            }
+            if v.len() > MAX_PARAM_VALUE {
+                return Err(Refusal::Malformed(
+                    "a parameter's value is at most 2000 bytes",
+                ));
+            }
+            if v.chars().any(char::is_control) {
+                return Err(Refusal::Malformed(
+                    "a parameter's value is one line without control characters",
+                ));
+            }
+            Some(v)
+        }
+        None => None,
+    };
+    Ok(Action::SetParam { param, value, step })
+}
 
 /// Skips, overrides, notes, roles and names need words.
 pub(super) fn need_words(s: &str) -> Result<(), Refusal> {

@@ -34,6 +34,19 @@ pub struct Note {
     pub text: String,
 }
 
+/// A run parameter's latest value, and who set it when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamValue {
+    /// `None`: a secret, kept on the device that set it.
+    pub value: Option<String>,
+    pub at_ms: i64,
+    pub by: String,
+    /// The step it was noted at, if any.
+    pub step: Option<String>,
+    /// How many times it was set in all.
+    pub times: usize,
+}
+
 /// The run's log folded into current state.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunState {
@@ -60,6 +73,8 @@ pub struct RunState {
     /// How many `MakeStep` / `NotAStep` events the log holds: when it
     /// changes, so does the plan.
     pub corrections: usize,
+    /// Run parameter (key) → its latest value.
+    pub params: std::collections::BTreeMap<String, ParamValue>,
 }
 
 fn gate_record(e: &Event, kind: GateAnswer) -> GateRecord {
@@ -152,6 +167,19 @@ impl RunState {
             }
             Action::PassNoReturn { .. } | Action::AdoptGuide { .. } => {}
             Action::MakeStep { .. } | Action::NotAStep { .. } => self.corrections += 1,
+            Action::SetParam { param, value, step } => {
+                let times = self.params.get(param).map_or(0, |p| p.times);
+                self.params.insert(
+                    param.clone(),
+                    ParamValue {
+                        value: value.clone(),
+                        at_ms: e.at_ms,
+                        by: e.by.clone(),
+                        step: step.clone(),
+                        times: times + 1,
+                    },
+                );
+            }
             Action::Assign {
                 target,
                 who,

@@ -232,3 +232,52 @@ proptest::proptest! {
         proptest::prop_assert_eq!(filled.text(), command);
     }
 }
+
+/// The steps that note a value, as `step text → parameter`.
+fn check_captures(guide: &str, expect: Expect) {
+    let g = crate::guide::Guide::parse(guide);
+    let plan = crate::run::Plan::new(&g, &BTreeMap::new());
+    let steps: Vec<(&str, usize, &str)> = plan
+        .run_phases()
+        .flat_map(|p| &p.steps)
+        .map(|s| (s.id.as_str(), s.line, s.text.as_str()))
+        .collect();
+    let out: String = captures(&find(guide), steps.iter().copied())
+        .into_iter()
+        .map(|(id, key)| {
+            let text = steps.iter().find(|s| s.0 == id).map_or("?", |s| s.2);
+            format!("{text} → {key}\n")
+        })
+        .collect();
+    expect.assert_eq(&out);
+}
+
+#[test]
+fn a_step_that_notes_a_value_for_later_steps_captures_it() {
+    check_captures(
+        "# Restart the worker\n\n\
+         - [ ] Find the PID of the stuck worker: `pgrep -f worker`\n\
+         - [ ] Stop it: `kill -TERM <PID>`\n\
+         - [ ] Deploy: `deploy.sh $VERSION`\n\
+         - [ ] Note the new pod name from the output\n\
+         - [ ] Read its logs: `kubectl logs <pod-name>`\n\
+         - [ ] Record the incident number\n\
+         - [ ] Get the `<TICKET>` from the on-call channel\n\
+         - [ ] Link it: `notify --ticket <TICKET>`\n",
+        expect![[r#"
+            Find the PID of the stuck worker: pgrep -f worker → pid
+            Note the new pod name from the output → pod_name
+            Get the <TICKET> from the on-call channel → ticket
+        "#]],
+    );
+    // A value asked for later only (no later line uses it), one with a
+    // default, and a step that names it after its use capture nothing.
+    check_captures(
+        "---\nparams:\n  VERSION: 2.4.0\n---\n# Deploy\n\n\
+         - [ ] Note the VERSION you deploy\n\
+         - [ ] Run `deploy.sh $VERSION`\n\
+         - [ ] Stop `kill <PID>`\n\
+         - [ ] Note the PID\n",
+        expect![[r#""#]],
+    );
+}

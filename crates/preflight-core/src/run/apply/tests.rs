@@ -243,6 +243,20 @@ pub(crate) fn action(s: &Session, verb: &str, args: &[&str]) -> Action {
         "drop" => Action::NotAStep {
             step: step(s, args[0]),
         },
+        // `set <param> [#step] <value…>`; `set-secret <param>`.
+        "set" => {
+            let on = args.get(1).filter(|a| is_place(a));
+            Action::SetParam {
+                param: args[0].to_owned(),
+                step: on.map(|a| step(s, a)),
+                value: Some(rest(1 + usize::from(on.is_some()))),
+            }
+        }
+        "set-secret" => Action::SetParam {
+            param: args[0].to_owned(),
+            value: None,
+            step: None,
+        },
         other => panic!("unknown verb {other}"),
     }
 }
@@ -439,6 +453,22 @@ pub(crate) fn render(s: &Session) -> String {
         "progress: {}; next: {next}\n",
         s.run.progress(&s.plan, &st, None).label()
     ));
+    for (name, p) in &st.params {
+        out.push_str(&format!(
+            "param {name} = {} by {} at {}{}{}\n",
+            p.value.as_deref().unwrap_or("(secret, kept on its device)"),
+            p.by,
+            minute(p.at_ms),
+            p.step
+                .as_deref()
+                .map_or(String::new(), |id| format!(" at {}", place(s, id))),
+            if p.times > 1 {
+                format!(", set {} times", p.times)
+            } else {
+                String::new()
+            }
+        ));
+    }
     for (at, by, path, decision) in &st.decisions {
         let path: Vec<String> = path
             .iter()
@@ -1354,6 +1384,8 @@ fn hostile_action(wild: bool) -> impl Strategy<Value = Action> {
         (text(), prop::option::of(text()))
             .prop_map(|(step, overridden)| Action::Check { step, overridden }),
         (text(), texts()).prop_map(|(step, hazards)| Action::Acknowledge { step, hazards }),
+        (text(), prop::option::of(text()), prop::option::of(text()))
+            .prop_map(|(param, value, step)| Action::SetParam { param, value, step }),
         (time(), time()).prop_map(|(no_return_ms, finish_ms)| Action::PassNoReturn {
             no_return_ms,
             finish_ms
@@ -1927,4 +1959,72 @@ fn a_follow_up_due_with_open_steps_is_announced_once_per_session() {
     // Not for a run that was abandoned.
     let (s, _) = run_script(FOLLOW_UPS, "1 Ana finish abandoned called off");
     assert_eq!(s.poll_timeout(&s.run.state(), T0 + 30 * day), None);
+}
+
+#[test]
+fn parameters_are_set_changed_and_kept_to_one_clean_line() {
+    check_run(
+        GUIDE,
+        "
+        1 Ana set pid #1 4242
+        2 Ana set version 2.4.0
+        3 Ben set version 2.4.1
+        4 Ana set Version 2.5.0
+        5 Ana set pid
+        6 Ana set pid 1; rm -rf /
+        7 Ana set-secret api_token
+        8 Ana set api_token hunter2
+        9 Ben@relay set db_password s3cret
+        10 Ana set pid #9 12
+        ",
+        expect![[r#"
+            1 Ana set pid #1 4242: accepted [set pid]; save 1; publish 1
+            2 Ana set version 2.4.0: accepted [set version]; save 1; publish 1
+            3 Ben set version 2.4.1: accepted [set version]; save 1; publish 1
+            4 Ana set Version 2.5.0: refused: a parameter is named by its key
+            5 Ana set pid: refused: a reason is required
+            6 Ana set pid 1; rm -rf /: accepted [set pid]; save 1; publish 1
+            7 Ana set-secret api_token: accepted [set api_token]; save 1; publish 1
+            8 Ana set api_token hunter2: refused: a secret's value is kept on the device that set it, never in the log
+            9 Ben@relay set db_password s3cret: set aside (well-formed events only)
+            10 Ana set pid #9 12: refused: no step #9 in this guide
+            #1 Back up the database: open
+            #2 Tell the support team: open
+            #3 Error rate below 1%: open
+            #4 Run deploy.sh: open, locked by “Success criteria”
+            #5 Wait 10 minutes for the caches to warm: open, locked by “Success criteria”
+            g1 Error rate below 1%: open
+            progress: 0 done · 0 skipped · 5 open; next: #1 Back up the database
+            param api_token = (secret, kept on its device) by Ana at 7
+            param pid = 1; rm -rf / by Ana at 6, set 2 times
+            param version = 2.4.1 by Ben at 3, set 2 times
+            aside: A change by Ben from another device (set db_password) was set aside: it breaks the rule “well-formed events only” (a secret's value is kept on the device that set it, never in the log).
+        "#]],
+    );
+}
+
+#[test]
+fn a_parameter_value_with_a_line_break_or_control_character_is_refused() {
+    for value in ["4242\nrm -rf /", "4\r2", "a\u{1b}[2J", "x\u{0}"] {
+        let mut s = session(GUIDE);
+        let set = Action::SetParam {
+            param: "pid".into(),
+            value: Some(value.into()),
+            step: None,
+        };
+        assert_eq!(
+            s.run.record(&s.plan, T0, "Ana", set).map(|_| ()),
+            Err(Refusal::Malformed(
+                "a parameter's value is one line without control characters"
+            )),
+            "{value:?}"
+        );
+    }
+    let long = Action::SetParam {
+        param: "pid".into(),
+        value: Some("9".repeat(2001)),
+        step: None,
+    };
+    let mut s = session(GUIDE);
+    assert!(s.run.record(&s.plan, T0, "Ana", long).is_err());
 }

@@ -212,3 +212,44 @@ fn every_fixture_guide_round_trips_with_half_its_steps_done() {
         }
     }
 }
+
+#[test]
+fn parameters_are_in_both_packs_with_who_set_them_and_secrets_masked() {
+    let (_, plan, mut run) = worked();
+    let step = plan.run_steps().next().map(|(_, s)| s.clone()).unwrap();
+    let mut set = |at: i64, param: &str, value: Option<&str>, step: Option<String>| {
+        let action = Action::SetParam {
+            param: param.into(),
+            value: value.map(str::to_owned),
+            step,
+        };
+        run.record(&plan, T0 + at * 60_000, "Ana", action).unwrap();
+    };
+    set(5, "version", Some("2.4.0"), None);
+    set(6, "pid", Some("4242 | <b>"), Some(step.id.clone()));
+    set(7, "version", Some("2.4.1"), None);
+    set(8, "api_token", None, None);
+    let md = markdown(&run, &plan, EXAMPLE, 0);
+    let table: Vec<&str> = md
+        .lines()
+        .skip_while(|l| *l != "### Parameters")
+        .skip(4)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert_eq!(
+        table,
+        [
+            "| 2025-11-25 09:05 +00:00 | Ana | version | 2.4.0 |  |",
+            &format!(
+                "| 2025-11-25 09:06 +00:00 | Ana | pid | 4242 \\| &lt;b> | {} |",
+                step.text
+            ),
+            "| 2025-11-25 09:07 +00:00 | Ana | version | 2.4.1 (changed) |  |",
+            "| 2025-11-25 09:08 +00:00 | Ana | api_token | •••••• (secret, kept on the device that set it) |  |",
+        ]
+    );
+    let page = html(&run, &plan, 0);
+    assert_eq!(page.matches("<tr class=\"param\">").count(), 4);
+    assert!(page.contains("<code>4242 | &lt;b&gt;</code>"));
+    assert!(page.contains("<code>2.4.1</code> (changed)"));
+}
