@@ -48,6 +48,7 @@ fn prefetch_when_idle() {
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    provide_context(crate::params::RunParams::new(state));
     state.boot();
     Effect::new(move |_| state.on_tick());
     // Each tick retries unsaved changes and writes the list of runs.
@@ -154,6 +155,7 @@ pub fn App() -> impl IntoView {
                 </Show>
             </header>
             <ui::notices::Notices />
+            <ui::params::AskValues />
             <main id="main">
                 {move || {
                     state

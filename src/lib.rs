@@ -6,7 +6,8 @@
 //!   effects [`driver`] carries out; [`app`] mounts the views.
 //! * [`persist`] keeps runs in browser storage with the core's codec.
 //! * [`webhooks`] queues run status for a webhook and delivers it;
-//!   [`share`] shares a run live through a relay.
+//!   [`share`] shares a run live through a relay; [`params`] keeps the
+//!   values of a run's parameters and copies commands with them.
 //! * [`ui`] turns core data into DOM nodes; it holds no logic of its own.
 //! * [`effects`] is the only code that talks to browser APIs: storage,
 //!   fetch, files, the panic notice.
@@ -16,6 +17,7 @@ pub mod driver;
 pub mod effects;
 pub mod guides;
 pub mod notice;
+pub mod params;
 pub mod persist;
 pub mod runs;
 pub mod share;

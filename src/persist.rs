@@ -160,6 +160,8 @@ pub fn delete(id: &str) -> Result<(), StorageError> {
     for (key, _) in event_keys(id)? {
         storage::remove(&key)?;
     }
+    // Secrets' values kept for it go too.
+    storage::remove(&crate::params::storage_key(id))?;
     // Its live-sharing settings go with it (the relay keeps its copy),
     // and the team's password saved for that relay list.
     let shared_key = preflight_core::share::Shared::storage_key(id);

@@ -383,26 +383,31 @@ fn item(item: &ListItem, ctx: RenderCtx) -> AnyView {
 }
 
 /// A code block with styled tokens and a copy button, which copies what
-/// is shown (secrets masked, as in the model).
+/// is shown (secrets masked, as in the model) with the run's parameters
+/// put in.
 pub fn code_block(text: &str, lang: Option<&str>) -> AnyView {
     let class = lang
         .map(|l| format!("code lang-{}", css_token(l)))
         .unwrap_or_else(|| "code".to_owned());
-    let tokens = highlight::spans(text, lang)
-        .into_iter()
-        .map(|(tok, range)| {
-            let part = text[range].to_owned();
-            match tok {
-                highlight::Tok::Plain => part.into_any(),
-                tok => view! { <span class=tok.class()>{part}</span> }.into_any(),
-            }
-        })
-        .collect_view();
+    // With placeholders, their values (once given) are shown in place.
+    let tokens = crate::ui::params::filled_tokens(text, lang).unwrap_or_else(|| {
+        highlight::spans(text, lang)
+            .into_iter()
+            .map(|(tok, range)| {
+                let part = text[range].to_owned();
+                match tok {
+                    highlight::Tok::Plain => part.into_any(),
+                    tok => view! { <span class=tok.class()>{part}</span> }.into_any(),
+                }
+            })
+            .collect_view()
+            .into_any()
+    });
     view! {
         <div class="code-wrap">
             // Focusable, so that a long line can be scrolled with the keys.
             <pre class=class data-lang=lang.map(str::to_owned) tabindex="0"><code>{tokens}</code></pre>
-            {run::copy_button(text.to_owned())}
+            {run::copy_command_button(text.to_owned(), lang.unwrap_or("").to_owned())}
         </div>
     }
     .into_any()

@@ -5,11 +5,9 @@
 //! skips it; w starts its wait; ? shows the list. Keys typed into a field
 //! are left alone.
 
-use crate::effects::clipboard;
 use crate::state::{AppState, Edit, NoticeKind};
 use crate::ui::run::{focus_step, toggle};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use preflight_core::Action;
 use wasm_bindgen::JsCast;
 
@@ -191,10 +189,6 @@ fn copy_command(state: AppState, id: &str) {
         state.notify(NoticeKind::Info, "This step has no command to copy.".into());
         return;
     };
-    spawn_local(async move {
-        match clipboard::copy(&code).await {
-            Ok(()) => state.notify(NoticeKind::Info, "Command copied.".into()),
-            Err(why) => state.notify(NoticeKind::Warning, format!("Not copied: {why}.")),
-        }
-    });
+    // With the run's parameters put in, or a question for the missing.
+    expect_context::<crate::params::RunParams>().copy(state, &code, "", None);
 }

@@ -12,6 +12,7 @@ pub mod lazy;
 pub mod menu;
 pub mod notices;
 pub mod open;
+pub mod params;
 pub mod review;
 pub mod run;
 pub mod share;

@@ -82,6 +82,26 @@ fn load(id: &str) -> Option<Reviewed> {
     } else {
         format!("Signed: {}.", signers.join("; "))
     });
+    // The values the run used, last first set; a secret's stays masked.
+    let values: Vec<String> = state
+        .params
+        .iter()
+        .map(|(k, p)| {
+            format!(
+                "{k} = {} ({}{})",
+                preflight_core::run::params::shown(p.value.as_deref()),
+                p.by,
+                if p.times > 1 {
+                    format!(", set {} times", p.times)
+                } else {
+                    String::new()
+                }
+            )
+        })
+        .collect();
+    if !values.is_empty() {
+        lines.push(format!("Parameters: {}.", values.join("; ")));
+    }
     for (text, by, why) in &s.overridden {
         lines.push(format!("Override — {text}, by {by}: {why}"));
     }

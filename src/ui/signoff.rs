@@ -383,6 +383,14 @@ pub fn Timeline() -> impl IntoView {
                                 format!("checked “{}” before its wait ended: {why}", text_of(step))
                             }
                             Action::Uncheck { step } => format!("unchecked “{}”", text_of(step)),
+                            // A secret's value is never in the log.
+                            Action::SetParam { param, value, step } => format!(
+                                "set {param} = {}{}",
+                                preflight_core::run::params::shown(value.as_deref()),
+                                step.as_deref()
+                                    .map(|s| format!(" at “{}”", text_of(s)))
+                                    .unwrap_or_default()
+                            ),
                             Action::Skip { step, reason } => {
                                 format!("skipped “{}”: {reason}", text_of(step))
                             }

@@ -94,6 +94,7 @@ pub fn step(
     let checkbox = run_checkbox(state, row, id.clone(), plan_step.text.clone());
     let controls = run_controls(state, row, id.clone(), &plan_step, shape, code);
     let form = run_form(row, id.clone());
+    let capture = crate::ui::params::capture(&id, shape);
     let notes = run_notes(row);
     let dom_id = format!("step-{id}");
     let kind = format!("step kind-{}", kind_name(plan_step.kind));
@@ -105,6 +106,7 @@ pub fn step(
             {controls}
         </div>
         {form}
+        {capture}
         {notes}
         {rest}
     };
@@ -541,11 +543,23 @@ fn focus_now(id: &str) {
     }
 }
 
-/// A button that copies `text` and says so.
+/// A button that copies a step's command (`text`, read as shell) with the
+/// run's parameters put in, and says so.
 pub fn copy_button(text: String) -> impl IntoView {
+    copy_command_button(text, String::new())
+}
+
+/// A button that copies `text`, a command in `lang`, with the run's
+/// parameters put in (asking first for any still missing), and says so.
+pub fn copy_command_button(text: String, lang: String) -> impl IntoView {
     let state = expect_context::<AppState>();
+    let params = use_context::<crate::params::RunParams>();
     let copied = RwSignal::new(false);
     let copy = move |_| {
+        if let Some(params) = params {
+            params.copy(state, &text, &lang, Some(copied));
+            return;
+        }
         let text = text.clone();
         spawn_local(async move {
             match clipboard::copy(&text).await {

@@ -5,6 +5,10 @@
 use super::{Action, Plan, Run, RunState};
 use std::collections::BTreeMap;
 
+/// The longest parameter name and value a run takes.
+pub const MAX_NAME: usize = 64;
+pub const MAX_VALUE: usize = 2000;
+
 /// How a secret's value is shown: never its text.
 pub const MASK: &str = "••••••";
 

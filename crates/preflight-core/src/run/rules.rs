@@ -532,10 +532,6 @@ fn follow_up_work(plan: &Plan, action: &Action) -> bool {
 /// each makes the plan again.
 pub const MAX_CORRECTIONS: usize = 200;
 
-/// The longest parameter name and value a run takes.
-pub const MAX_PARAM_NAME: usize = 64;
-pub const MAX_PARAM_VALUE: usize = 2000;
-
 /// A parameter's value as the log keeps it: a name that is a key, one
 /// line of text without control characters (a line break pasted into a
 /// shell runs what follows it), and no secret's value.
@@ -545,7 +541,7 @@ pub(super) fn set_param(
     step: Option<String>,
 ) -> Result<Action, Refusal> {
     use crate::guide::params;
-    if param.is_empty() || param.len() > MAX_PARAM_NAME || params::key(&param) != param {
+    if param.is_empty() || param.len() > super::params::MAX_NAME || params::key(&param) != param {
         return Err(Refusal::Malformed("a parameter is named by its key"));
     }
     let value = match value {
@@ -559,7 +555,7 @@ pub(super) fn set_param(
             if v.is_empty() {
                 return Err(Refusal::ReasonRequired);
             }
-            if v.len() > MAX_PARAM_VALUE {
+            if v.len() > super::params::MAX_VALUE {
                 return Err(Refusal::Malformed(
                     "a parameter's value is at most 2000 bytes",
                 ));
