@@ -115,9 +115,9 @@ ensure_build_tools() {
 }
 
 # Prints the raw, gzip and brotli sizes of the built app's critical path,
-# and fails when it grows past a budget (about 3 % over the 556.5 KB of the
-# split build with slices: a regression guard, not the 170 KB goal in
-# BENCHMARKS.md).
+# and fails when it grows past a budget (about 1 % over the 590.5 KB of the
+# build with run parameters, whose first-screen share is 18.4 KB: a
+# regression guard, not the 170 KB goal in BENCHMARKS.md).
 report_size() {
-  SIZE_BUDGET_BROTLI_KB="${SIZE_BUDGET_BROTLI_KB:-575}" node "$ROOT/scripts/size.mjs" "$ROOT/dist"
+  SIZE_BUDGET_BROTLI_KB="${SIZE_BUDGET_BROTLI_KB:-595}" node "$ROOT/scripts/size.mjs" "$ROOT/dist"
 }

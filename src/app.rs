@@ -155,7 +155,7 @@ pub fn App() -> impl IntoView {
                 </Show>
             </header>
             <ui::notices::Notices />
-            <ui::params::AskValues />
+            {ui::params::ask()}
             <main id="main">
                 {move || {
                     state

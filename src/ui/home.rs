@@ -62,42 +62,21 @@ fn StartRun() -> impl IntoView {
     let choices = RwSignal::new(plan.choices());
     let four_eyes = RwSignal::new(false);
     // The parameters a step does not note during the run are asked for
-    // here; any left empty are asked for when a command needs them.
+    // here (their fields come with the parameters' module); any left
+    // empty are asked for when a command needs them.
     let rp = expect_context::<crate::params::RunParams>();
-    let asked = start_params(rp, &plan);
-    let param_fields = (!asked.is_empty()).then(|| {
-        let fields = asked
-            .iter()
-            .map(|(p, value)| {
-                let value = *value;
-                let key = preflight_core::guide::params::key(&p.name);
-                let secret = p.secret;
-                let name = p.written.first().cloned().unwrap_or_else(|| p.name.clone());
-                view! {
-                    <label>
-                        <code class="param-name">{name}</code>
-                        {p.description.clone().map(|d| view! { <span class="hint">{format!(" — {d}")}</span> })}
-                        <input
-                            type=if secret { "password" } else { "text" }
-                            name=format!("param-{key}")
-                            autocomplete="off"
-                            spellcheck="false"
-                            maxlength="2000"
-                            prop:value=move || value.get()
-                            on:input=move |ev| value.set(event_target_value(&ev))
-                        />
-                    </label>
-                }
+    let param_values = RwSignal::new(BTreeMap::<String, String>::new());
+    let start_plan = std::sync::Arc::new(plan.clone());
+    let param_fields = move || {
+        rp.found
+            .with(|f| f.as_ref().is_some_and(|f| !f.params.is_empty()))
+            .then(|| {
+                crate::ui::lazy::params_view(crate::ui::lazy::ParamView::Start(
+                    start_plan.clone(),
+                    param_values,
+                ))
             })
-            .collect_view();
-        view! {
-            <fieldset class="start-params">
-                <legend>"Parameters"</legend>
-                <p class="hint">"Put into the guide's commands. Leave one empty to give it when a command needs it."</p>
-                <div class="start-fields">{fields}</div>
-            </fieldset>
-        }
-    });
+    };
     let groups = plan
         .groups
         .iter()
@@ -193,10 +172,7 @@ fn StartRun() -> impl IntoView {
             four_eyes.get_untracked(),
         );
         if state.run.with_untracked(Option::is_some) {
-            for (p, value) in &asked {
-                let key = preflight_core::guide::params::key(&p.name);
-                rp.set(state, &key, &value.get_untracked(), None, false);
-            }
+            crate::ui::lazy::set_param_values(rp, state, param_values.get_untracked());
         }
     };
     view! {
@@ -280,33 +256,6 @@ fn StartRun() -> impl IntoView {
         </form>
     }
     .into_any()
-}
-
-/// The parameters the start form asks for, each with its field's value
-/// (a default filled in): those no step of `plan` notes during the run.
-fn start_params(
-    rp: crate::params::RunParams,
-    plan: &Plan,
-) -> Vec<(preflight_core::guide::params::Param, RwSignal<String>)> {
-    use preflight_core::guide::params;
-    let found = rp.found.get_untracked();
-    let steps = plan
-        .run_phases()
-        .flat_map(|p| &p.steps)
-        .map(|s| (s.id.as_str(), s.line, s.text.as_str()));
-    let noted: Vec<String> = params::captures(&found, steps)
-        .into_iter()
-        .map(|(_, key)| key)
-        .collect();
-    found
-        .params
-        .iter()
-        .filter(|p| !noted.contains(&params::key(&p.name)))
-        .map(|p| {
-            let default = p.default.clone().filter(|_| !p.secret);
-            (p.clone(), RwSignal::new(default.unwrap_or_default()))
-        })
-        .collect()
 }
 
 #[component]

@@ -48,7 +48,9 @@ pub fn Help() -> impl IntoView {
 
 /// Listens for shortcuts on the whole page for as long as it is open.
 pub fn install(state: AppState) {
-    let handle = window_event_listener(leptos::ev::keydown, move |ev| on_key(state, &ev));
+    // Contexts are read here: a listener runs outside the component tree.
+    let params = expect_context::<crate::params::RunParams>();
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| on_key(state, params, &ev));
     // One listener for the page's lifetime.
     std::mem::forget(handle);
 }
@@ -97,7 +99,7 @@ fn current(state: AppState) -> Option<String> {
     })
 }
 
-fn on_key(state: AppState, ev: &web_sys::KeyboardEvent) {
+fn on_key(state: AppState, params: crate::params::RunParams, ev: &web_sys::KeyboardEvent) {
     if ev.key() == "Escape" {
         state.help.set(false);
         state.editing.set(None);
@@ -142,7 +144,7 @@ fn on_key(state: AppState, ev: &web_sys::KeyboardEvent) {
             true
         }
         "c" => {
-            copy_command(state, &here);
+            copy_command(state, params, &here);
             true
         }
         "n" | "s" => {
@@ -180,7 +182,7 @@ fn move_to(state: AppState, id: &str) {
     focus_step(id);
 }
 
-fn copy_command(state: AppState, id: &str) {
+fn copy_command(state: AppState, params: crate::params::RunParams, id: &str) {
     let code = state.run.with_untracked(|r| {
         r.as_ref()
             .and_then(|r| r.plan.step(id).and_then(|(_, s)| s.code.clone()))
@@ -190,5 +192,5 @@ fn copy_command(state: AppState, id: &str) {
         return;
     };
     // With the run's parameters put in, or a question for the missing.
-    expect_context::<crate::params::RunParams>().copy(state, &code, "", None);
+    params.copy(state, &code, "", None);
 }

@@ -277,6 +277,113 @@ split! { changes, preload_changes;
     }
 }
 
+// Run parameters: reading a guide's (`params::find`) and their views.
+split! { params, preload_params;
+    fn find_params(text: std::sync::Arc<str>) -> Result<preflight_core::guide::params::Params, Unloaded> {
+        Ok(preflight_core::guide::params::find(&text))
+    }
+}
+
+/// A view of the parameters' module.
+pub enum ParamView {
+    Panel,
+    Ask,
+    /// A step's field for a parameter (key, step).
+    Field(String, Option<String>),
+    /// The start form's fields, for a run of the plan, into the values.
+    Start(
+        std::sync::Arc<preflight_core::run::Plan>,
+        RwSignal<std::collections::BTreeMap<String, String>>,
+    ),
+}
+
+split! { params;
+    fn param_view(which: ParamView) -> Loaded {
+        use crate::ui::params::{AskValues, ParamField, ParamsPanel};
+        Ok(match which {
+            ParamView::Panel => view! { <ParamsPanel /> }.into_any(),
+            ParamView::Ask => view! { <AskValues /> }.into_any(),
+            ParamView::Field(key, step) => view! { <ParamField key step /> }.into_any(),
+            ParamView::Start(plan, values) => crate::ui::params::start_fields(&plan, values),
+        })
+    }
+}
+
+split! { params;
+    fn param_values(
+        rp: crate::params::RunParams,
+        state: AppState,
+        values: std::collections::BTreeMap<String, String>
+    ) -> Result<(), Unloaded> {
+        for (key, value) in values {
+            rp.set(state, &key, &value, None, false);
+        }
+        Ok(())
+    }
+}
+
+split! { params;
+    fn param_copy(
+        rp: crate::params::RunParams,
+        state: AppState,
+        command: String,
+        lang: String,
+        copied: Option<RwSignal<bool>>
+    ) -> Result<(), Unloaded> {
+        rp.copy_filled(state, &command, &lang, copied);
+        Ok(())
+    }
+}
+
+/// Sets the values given when a run started (in the parameters' module,
+/// which holds the code).
+pub fn set_param_values(
+    rp: crate::params::RunParams,
+    state: AppState,
+    values: std::collections::BTreeMap<String, String>,
+) {
+    leptos::task::spawn_local(async move {
+        if param_values(rp, state, values).await.is_err() {
+            state.notify(
+                NoticeKind::Warning,
+                "The values given at the start could not be set: the parameters' code could not be loaded. Check the connection and reload, then set them in the Parameters panel.".into(),
+            );
+        }
+    });
+}
+
+/// Copies a command with the run's values put in, or asks for the missing
+/// ones first (in the parameters' module, which holds the code).
+pub fn copy_command(
+    rp: crate::params::RunParams,
+    state: AppState,
+    command: String,
+    lang: String,
+    copied: Option<RwSignal<bool>>,
+) {
+    leptos::task::spawn_local(async move {
+        if param_copy(rp, state, command, lang, copied).await.is_err() {
+            state.notify(
+                NoticeKind::Warning,
+                "Not copied: the guide's parameters could not be read. Check the connection and reload.".into(),
+            );
+        }
+    });
+}
+
+/// A guide's parameters, read in the module that holds their code.
+pub async fn read_params(
+    text: std::sync::Arc<str>,
+) -> Result<preflight_core::guide::params::Params, Unloaded> {
+    find_params(text).await
+}
+
+/// A view of the run's parameters (one split point for all of them).
+pub fn params_view(which: ParamView) -> impl IntoView {
+    let reveal = matches!(which, ParamView::Ask).then_some("#param-ask");
+    deferred("parameters", reveal, param_view(which))
+}
+
 /// What changed in the open guide since its last run, when it did.
 pub fn guide_changes() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -415,5 +522,6 @@ pub fn prefetch() {
         let _ = preload_settings().await;
         let _ = preload_join().await;
         let _ = preload_changes().await;
+        let _ = preload_params().await;
     });
 }

@@ -4,11 +4,14 @@
 
 use crate::params::{Ask, RunParams};
 use crate::state::AppState;
+use crate::ui::lazy::{self, ParamView};
 use crate::ui::run::Shape;
 use leptos::prelude::*;
 use preflight_core::guide::params::{self, Param};
 use preflight_core::run::params::MASK;
+use preflight_core::run::Plan;
 use preflight_core::text::highlight;
+use std::collections::BTreeMap;
 
 /// A parameter's name as the guide first wrote it, else its key.
 fn written(p: Option<&Param>, key: &str) -> String {
@@ -21,12 +24,27 @@ fn written(p: Option<&Param>, key: &str) -> String {
 /// them, the usual highlighting. `None` when the command has none.
 pub fn filled_tokens(text: &str, lang: Option<&str>) -> Option<AnyView> {
     let rp = use_context::<RunParams>()?;
-    let slots = rp
-        .found
-        .with_untracked(|f| params::slots(text, lang.unwrap_or(""), &f.set));
-    if slots.is_empty() {
+    // Only a command that could hold one waits for the guide's parameters.
+    let could = ["<", "{{", "$", "[", "your", "YOUR"]
+        .iter()
+        .any(|m| text.contains(m));
+    if !could {
         return None;
     }
+    let (text, lang): (String, Option<String>) = (text.to_owned(), lang.map(str::to_owned));
+    let (text2, lang2) = (text.clone(), lang.clone());
+    let slots = Memo::new(move |_| {
+        rp.found.with(|f| {
+            f.as_ref()
+                .map(|f| params::slots(&text2, lang2.as_deref().unwrap_or(""), &f.set))
+                .unwrap_or_default()
+        })
+    });
+    Some((move || tokens(rp, &text, lang.as_deref(), slots.get())).into_any())
+}
+
+/// A command's tokens with its placeholders at `slots`.
+fn tokens(rp: RunParams, text: &str, lang: Option<&str>, slots: Vec<params::Slot>) -> AnyView {
     let mut parts: Vec<AnyView> = Vec::new();
     let mut at = 0;
     let plain = |s: &str, parts: &mut Vec<AnyView>| {
@@ -39,7 +57,7 @@ pub fn filled_tokens(text: &str, lang: Option<&str>) -> Option<AnyView> {
         }
     };
     for slot in slots {
-        if slot.range.start < at {
+        if slot.range.start < at || slot.range.end > text.len() {
             continue;
         }
         plain(&text[at..slot.range.start], &mut parts);
@@ -72,13 +90,13 @@ pub fn filled_tokens(text: &str, lang: Option<&str>) -> Option<AnyView> {
         at = slot.range.end;
     }
     plain(&text[at..], &mut parts);
-    Some(parts.into_any())
+    parts.into_any()
 }
 
 /// One parameter's form: its value set or changed here. `step`: the step
 /// it is noted at. `keep` offers to keep a secret on this device.
 #[component]
-pub fn ParamField(key: String, #[prop(optional)] step: Option<String>) -> impl IntoView {
+pub fn ParamField(key: String, step: Option<String>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let rp = expect_context::<RunParams>();
     let param = rp.param(&key);
@@ -90,13 +108,28 @@ pub fn ParamField(key: String, #[prop(optional)] step: Option<String>) -> impl I
         step.as_deref().map(|s| format!("-{s}")).unwrap_or_default()
     );
     let default = param.as_ref().and_then(|p| p.default.clone());
-    let input = RwSignal::new(
+    // The field shows the current value (a secret's never), following a
+    // change from elsewhere until the person edits it.
+    let key1 = key.clone();
+    let current = Memo::new(move |_| {
         rp.values
-            .with_untracked(|v| v.get(&key).cloned())
+            .with(|v| v.get(&key1).cloned())
             .filter(|_| !secret)
+    });
+    let input = RwSignal::new(
+        current
+            .get_untracked()
             .or(default.clone().filter(|_| !secret))
             .unwrap_or_default(),
     );
+    let edited = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(v) = current.get() {
+            if !edited.get_untracked() {
+                input.set(v);
+            }
+        }
+    });
     let keep = RwSignal::new(false);
     let key2 = key.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -105,12 +138,16 @@ pub fn ParamField(key: String, #[prop(optional)] step: Option<String>) -> impl I
         if value.trim().is_empty() {
             return;
         }
-        if rp.set(state, &key2, &value, step.clone(), keep.get_untracked()) && secret {
-            input.set(String::new());
+        if rp.set(state, &key2, &value, step.clone(), keep.get_untracked()) {
+            edited.set(false);
+            if secret {
+                input.set(String::new());
+            }
         }
     };
+    let label = name.clone();
     let key3 = key.clone();
-    let has = move || rp.values.with(|v| v.contains_key(&key3));
+    let has = Memo::new(move |_| rp.values.with(|v| v.contains_key(&key3)));
     let description = param.as_ref().and_then(|p| p.description.clone());
     view! {
         <form class="param-form" on:submit=submit>
@@ -127,7 +164,10 @@ pub fn ParamField(key: String, #[prop(optional)] step: Option<String>) -> impl I
                 maxlength="2000"
                 placeholder=default.unwrap_or_default()
                 prop:value=move || input.get()
-                on:input=move |ev| input.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    edited.set(true);
+                    input.set(event_target_value(&ev));
+                }
             />
             {secret
                 .then(|| {
@@ -142,7 +182,13 @@ pub fn ParamField(key: String, #[prop(optional)] step: Option<String>) -> impl I
                         </label>
                     }
                 })}
-            <button type="submit" class="small">{move || if has() { "Change" } else { "Set" }}</button>
+            <button
+                type="submit"
+                class="small"
+                aria-label=move || format!("{} {label}", if has.get() { "Change" } else { "Set" })
+            >
+                {move || if has.get() { "Change" } else { "Set" }}
+            </button>
         </form>
     }
 }
@@ -180,6 +226,25 @@ fn value_line(rp: RunParams, state: AppState, key: String) -> impl IntoView {
     }
 }
 
+/// The run's parameters panel, once the guide's are read and it has any:
+/// loaded with their module.
+pub fn panel() -> impl IntoView {
+    let rp = expect_context::<RunParams>();
+    let any = Memo::new(move |_| {
+        rp.found
+            .with(|f| f.as_ref().is_some_and(|f| !f.params.is_empty()))
+    });
+    move || any.get().then(|| lazy::params_view(ParamView::Panel))
+}
+
+/// The question before a copy, while there is one: loaded with the
+/// parameters' module.
+pub fn ask() -> impl IntoView {
+    let rp = expect_context::<RunParams>();
+    let open = Memo::new(move |_| rp.asking.with(Option::is_some));
+    move || open.get().then(|| lazy::params_view(ParamView::Ask))
+}
+
 /// The run's parameters: each with its value, who set it, and a form to
 /// set or change it (not in a read-only copy or a finished run).
 #[component]
@@ -187,7 +252,7 @@ pub fn ParamsPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
     let rp = expect_context::<RunParams>();
     move || {
-        let list = rp.found.get();
+        let list = rp.found.get()?;
         if list.params.is_empty() {
             return None;
         }
@@ -206,7 +271,7 @@ pub fn ParamsPanel() -> impl IntoView {
                 view! {
                     <li class="param" data-param=key.clone()>
                         {if writable {
-                            view! { <ParamField key=key.clone() /> }.into_any()
+                            view! { <ParamField key=key.clone() step=None /> }.into_any()
                         } else {
                             view! { <code class="param-name">{name}</code> }.into_any()
                         }}
@@ -242,10 +307,10 @@ pub fn capture(id: &str, shape: Shape) -> impl IntoView {
         }
         let keys = rp.captures.with(|c| c.get(&id).cloned())?;
         Some(view! {
-            <div class="param-capture" aria-label="Note a value for later steps">
+            <div class="param-capture" role="group" aria-label="Note a value for later steps">
                 {keys
                     .into_iter()
-                    .map(|key| view! { <ParamField key step=id.clone() /> })
+                    .map(|key| lazy::params_view(ParamView::Field(key, Some(id.clone()))))
                     .collect_view()}
             </div>
         })
@@ -297,48 +362,38 @@ pub fn AskValues() -> impl IntoView {
                 }
             })
             .collect_view();
-        let (command, lang) = (ask.command.clone(), ask.lang.clone());
+        let confirm = ask.missing.is_empty();
+        let warning = ask.warning.clone();
+        let asked = ask.clone();
         let submit = move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            let mut given = std::collections::BTreeMap::new();
-            for (key, value) in &inputs {
-                let v = value.get_untracked().trim().to_owned();
-                if v.is_empty() {
-                    return;
-                }
-                if !rp.set(state, key, &v, None, false) {
-                    return;
-                }
-                given.insert(key.clone(), v);
+            if confirm {
+                rp.close();
+                rp.copy_asked(state, &asked);
+                return;
             }
-            rp.asking.set(None);
-            // Before a run nothing is kept: this copy uses what was given.
-            let slots = rp
-                .found
-                .with_untracked(|f| params::slots(&command, &lang, &f.set));
-            let mut values = rp.values.get_untracked();
-            values.extend(given);
-            let text = params::fill(&command, &slots, &values).text();
-            let state2 = state;
-            leptos::task::spawn_local(async move {
-                match crate::effects::clipboard::copy(&text).await {
-                    Ok(()) => state2.notify(
-                        crate::state::NoticeKind::Info,
-                        "Command copied with its values.".into(),
-                    ),
-                    Err(why) => state2.notify(
-                        crate::state::NoticeKind::Warning,
-                        format!("Not copied: {why}."),
-                    ),
+            for (key, value) in &inputs {
+                let v = value.get_untracked();
+                if v.trim().is_empty() || !rp.set(state, key, &v, None, false) {
+                    return;
                 }
-            });
+            }
+            rp.close();
+            // Filled now; a value the shell reads as more than text asks
+            // once more.
+            rp.copy(state, &asked.command, &asked.lang, None);
         };
-        let cancel = move |_| rp.asking.set(None);
+        let cancel = move |_| rp.close();
         let on_key = move |ev: leptos::ev::KeyboardEvent| {
             if ev.key() == "Escape" {
                 ev.stop_propagation();
-                rp.asking.set(None);
+                rp.close();
             }
+        };
+        let (title, button) = if confirm {
+            ("Check before copying", "Copy anyway")
+        } else {
+            ("Values needed before copying", "Set and copy")
         };
         Some(view! {
             <div
@@ -349,17 +404,89 @@ pub fn AskValues() -> impl IntoView {
                 on:keydown=on_key
             >
                 <form on:submit=submit>
-                    <h2 id="param-ask-title">"Values needed before copying"</h2>
+                    <h2 id="param-ask-title">{title}</h2>
+                    {warning.map(|w| view! { <p class="param-warning" role="alert">{w}</p> })}
                     <pre class="code param-ask-command">
-                        <code>{ask.command.clone()}</code>
+                        <code>{crate::ui::params::filled_tokens(&ask.command, Some(ask.lang.as_str()).filter(|l| !l.is_empty())).unwrap_or_else(|| ask.command.clone().into_any())}</code>
                     </pre>
                     {fields}
                     <div class="run-actions">
-                        <button type="submit" class="primary">"Set and copy"</button>
+                        <button type="submit" class="primary">{button}</button>
                         <button type="button" on:click=cancel>"Cancel"</button>
                     </div>
                 </form>
             </div>
         })
     }
+}
+
+/// The start form's fields: the parameters no step of `plan` notes
+/// during the run, a default filled in; `values` (key → value) is what
+/// the run starts with.
+pub fn start_fields(plan: &Plan, values: RwSignal<BTreeMap<String, String>>) -> AnyView {
+    let rp = expect_context::<RunParams>();
+    let Some(found) = rp.found.get_untracked() else {
+        return ().into_any();
+    };
+    let steps = plan
+        .run_phases()
+        .flat_map(|p| &p.steps)
+        .map(|s| (s.id.as_str(), s.line, s.text.as_str()));
+    let noted: Vec<String> = params::captures(&found, steps)
+        .into_iter()
+        .map(|(_, key)| key)
+        .collect();
+    let asked: Vec<&Param> = found
+        .params
+        .iter()
+        .filter(|p| !noted.contains(&params::key(&p.name)))
+        .collect();
+    if asked.is_empty() {
+        return ().into_any();
+    }
+    values.update(|v| {
+        for p in &asked {
+            if let Some(d) = p.default.clone().filter(|_| !p.secret) {
+                v.entry(params::key(&p.name)).or_insert(d);
+            }
+        }
+    });
+    let fields = asked
+        .iter()
+        .map(|p| {
+            let key = params::key(&p.name);
+            let name = written(Some(p), &key);
+            let (k1, k2) = (key.clone(), key.clone());
+            view! {
+                <label>
+                    <code class="param-name">{name}</code>
+                    {p.description.clone().map(|d| view! { <span class="hint">{format!(" — {d}")}</span> })}
+                    <input
+                        type=if p.secret { "password" } else { "text" }
+                        name=format!("param-{key}")
+                        autocomplete="off"
+                        spellcheck="false"
+                        maxlength="2000"
+                        prop:value=move || values.with(|v| v.get(&k1).cloned().unwrap_or_default())
+                        on:input=move |ev| {
+                            let value = event_target_value(&ev);
+                            values.update(|v| {
+                                v.insert(k2.clone(), value);
+                            });
+                        }
+                    />
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="start-params">
+            <legend>"Parameters"</legend>
+            <p class="hint">
+                "Put into the guide's commands. Leave one empty to give it when a command needs it."
+            </p>
+            <div class="start-fields">{fields}</div>
+        </fieldset>
+    }
+    .into_any()
 }

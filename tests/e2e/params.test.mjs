@@ -91,8 +91,8 @@ test('values given at the start, noted at a step or asked for at a copy fill eve
   // A step notes the PID; the next step's command uses it, and `c`
   // copies that command filled.
   const find = step(page, 'Find the PID');
-  await find.getByLabel('<PID>').fill('4242');
-  await find.getByRole('button', { name: 'Set' }).click();
+  await find.getByRole('textbox', { name: '<PID>' }).fill('4242');
+  await find.getByRole('button', { name: 'Set <PID>' }).click();
   await page.locator('.code-wrap mark.param-value', { hasText: '4242' }).waitFor();
   assert.deepEqual(await marked(page, 'kill -TERM'), ['4242']);
   await step(page, 'Stop the old worker').click({ position: { x: 5, y: 5 } });
@@ -110,7 +110,7 @@ test('values given at the start, noted at a step or asked for at a copy fill eve
   await assertNoViolations(page, 'the question before a copy');
   await ask.getByLabel('$API_TOKEN').fill(TOKEN);
   await ask.getByRole('button', { name: 'Set and copy' }).click();
-  await page.waitForSelector('text=Command copied with its values.');
+  await page.waitForSelector('text=Command copied.');
   assert.equal(
     (await clipboard(page)).trim(),
     `curl -H "Authorization: Bearer ${TOKEN}" https://deploy.example/releases/2.5.1`,
@@ -119,8 +119,8 @@ test('values given at the start, noted at a step or asked for at a copy fill eve
   assert.deepEqual(await marked(page, 'curl -H'), ['••••••', '2.5.1']);
 
   // A changed value is logged and shown everywhere.
-  await panel(page).getByLabel('$VERSION').fill('2.5.2');
-  await panel(page).getByRole('button', { name: 'Change' }).first().click();
+  await panel(page).getByRole('textbox', { name: '$VERSION' }).fill('2.5.2');
+  await panel(page).getByRole('button', { name: 'Change $VERSION' }).click();
   await page.locator('.code-wrap mark.param-value', { hasText: '2.5.2' }).first().waitFor();
   assert.deepEqual(await marked(page, 'docker pull'), ['2.5.2']);
   await assertNoViolations(page, 'the run with its parameters');
@@ -144,10 +144,10 @@ test('values given at the start, noted at a step or asked for at a copy fill eve
 
   // The audit pack lists who set what, the change included.
   const audit = await downloadText(page, 'Audit pack (Markdown)', 'params');
-  assert.match(audit, /\| Ana \| version \| 2\.5\.1 \|/);
-  assert.match(audit, /\| Ana \| version \| 2\.5\.2 \(changed\) \|/);
-  assert.match(audit, /\| Ana \| pid \| 4242 \| Find the PID of the old worker/);
-  assert.match(audit, /\| Ana \| api_token \| •••••• \(secret, kept on the device that set it\) \|/);
+  assert.match(audit, /\| Ana \| version \| ` 2\.5\.1 ` \|/);
+  assert.match(audit, /\| Ana \| version \| ` 2\.5\.2 ` \(changed\) \|/);
+  assert.match(audit, /\| Ana \| pid \| ` 4242 ` \| Find the PID of the old worker/);
+  assert.match(audit, /\| Ana \| api_token \| ` •••••• ` \(secret, kept on the device that set it\) \|/);
   assert.ok(!audit.includes(TOKEN));
 
   // After a reload the logged values are back; the secret, kept only in
@@ -165,18 +165,74 @@ test('values given at the start, noted at a step or asked for at a copy fill eve
   await context.close();
 });
 
-test('a value the shell reads as more than text is copied with a warning', async () => {
+test('a value the shell reads as more than text is copied only after a yes', async () => {
   const { page, context, errors } = await openRunPage();
   await openGuide(page);
   await page.getByLabel('Your name').fill('Ana');
   await page.getByRole('button', { name: 'Start run' }).click();
   await page.waitForSelector('.run-header');
   const find = step(page, 'Find the PID');
-  await find.getByLabel('<PID>').fill('4242; reboot');
-  await find.getByRole('button', { name: 'Set' }).click();
-  await code(page, 'kill -TERM').getByRole('button', { name: 'Copy' }).click();
-  await page.locator('.notice', { hasText: 'the shell reads more than text in these values (pid holds ; space)' }).waitFor();
+  await find.getByRole('textbox', { name: '<PID>' }).fill('4242; reboot');
+  await find.getByRole('button', { name: 'Set <PID>' }).click();
+  await page.locator('.code-wrap mark.param-value', { hasText: '4242; reboot' }).waitFor();
+  await page.evaluate(() => navigator.clipboard.writeText('nothing yet'));
+  const copy = code(page, 'kill -TERM').getByRole('button', { name: 'Copy' });
+  await copy.click();
+  const check = page.getByRole('dialog', { name: 'Check before copying' });
+  await check.waitFor();
+  assert.match(await check.textContent(), /pid holds ; a space/);
+  assert.equal(await clipboard(page), 'nothing yet');
+  await assertNoViolations(page, 'the check before a copy');
+  // Cancel copies nothing and gives the focus back to the button.
+  await page.keyboard.press('Escape');
+  await check.waitFor({ state: 'detached' });
+  assert.equal(await clipboard(page), 'nothing yet');
+  assert.equal(await copy.evaluate((el) => el === document.activeElement), true);
+  await copy.click();
+  await check.getByRole('button', { name: 'Copy anyway' }).click();
+  await page.waitForSelector('text=Command copied.');
   assert.equal((await clipboard(page)).trim(), 'kill -TERM 4242; reboot');
+  // A value with a hidden character is refused, from any field.
+  await find.getByRole('textbox', { name: '<PID>' }).fill('42\u200b42');
+  await find.getByRole('button', { name: 'Change <PID>' }).click();
+  await page.locator('.notice', { hasText: 'Not set:' }).waitFor();
+  assert.deepEqual(await marked(page, 'kill -TERM'), ['4242; reboot']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a secret given at the start fills its commands and is never stored; before a run, a value asked for fills one copy', async () => {
+  const { page, context, errors } = await openRunPage();
+  await openGuide(page);
+
+  // Before a run: a copy asks, and the value is used, logged nowhere.
+  await page.evaluate(() => navigator.clipboard.writeText('nothing yet'));
+  await code(page, 'kill -TERM').getByRole('button', { name: 'Copy' }).click();
+  const ask = page.getByRole('dialog', { name: 'Values needed before copying' });
+  await ask.waitFor();
+  assert.equal(await clipboard(page), 'nothing yet');
+  await ask.getByLabel('<PID>').fill('77');
+  await ask.getByRole('button', { name: 'Set and copy' }).click();
+  await page.waitForSelector('text=Command copied.');
+  assert.equal((await clipboard(page)).trim(), 'kill -TERM 77');
+
+  // The secret typed on the start form is there once the run starts.
+  const fields = page.getByRole('form', { name: 'Start a run' }).locator('.start-params');
+  await fields.getByLabel('$API_TOKEN').fill(TOKEN);
+  await page.getByLabel('Your name').fill('Ana');
+  await page.getByRole('button', { name: 'Start run' }).click();
+  await page.waitForSelector('.run-header');
+  await page.locator('.code-wrap mark.param-value', { hasText: '••••••' }).first().waitFor();
+  await code(page, 'curl -H').getByRole('button', { name: 'Copy' }).click();
+  await page.waitForSelector('.copy.copied');
+  assert.equal(
+    (await clipboard(page)).trim(),
+    `curl -H "Authorization: Bearer ${TOKEN}" https://deploy.example/releases/2.4.0`,
+  );
+  assert.ok(!(await page.content()).includes(TOKEN), 'the page shows the secret');
+  const stored = await page.evaluate(() => Object.values(localStorage).join('\n'));
+  assert.ok(!stored.includes(TOKEN), 'the secret was stored');
+  assert.ok(!stored.includes('"77"'), 'a value given before the run was logged');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -173,7 +173,7 @@ fn Page(
                         view! {
                             <RunHeader />
                             <Summary />
-                            <crate::ui::params::ParamsPanel />
+                            {crate::ui::params::panel()}
                             <crate::ui::signoff::Signatures />
                         }
                     })

@@ -438,12 +438,15 @@ fn live_step(
         move || slot.get().map(|row| run_form(row, id.clone()))
     };
     let notes = move || slot.get().map(run_notes);
+    // Empty until a run is open and the step notes a value.
+    let capture = crate::ui::params::capture(&id, shape);
     let body = view! {
         <div class="step-main">
             <label class="task-label">{boxed} <span class="task-text">{label}</span></label>
             {controls}
         </div>
         {form}
+        {capture}
         {notes}
         {rest}
     };

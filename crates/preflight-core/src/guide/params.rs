@@ -63,20 +63,42 @@ pub fn key(name: &str) -> String {
         .collect()
 }
 
-/// Whether a parameter's name says it holds a secret.
+/// Whether a parameter's name says it holds a secret: one of its words
+/// (`DB_PASSWORD`, `apiKeys`, `GITHUB_PAT`) is or ends in a secret's word,
+/// plural or not.
 pub fn is_secret(name: &str) -> bool {
-    let k = key(name);
-    [
+    // camelCase words apart: `apiKey` is `api_key`.
+    let mut spaced = String::with_capacity(name.len() + 4);
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_uppercase() && prev_lower {
+            spaced.push('_');
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        spaced.push(c);
+    }
+    let k = key(&spaced);
+    // Words that end a longer word too (`sshkey`, `dbpassword`)…
+    const ENDING: &[&str] = &[
         "password",
         "passwd",
+        "passphrase",
         "secret",
         "token",
         "key",
         "credential",
-        "apikey",
-    ]
-    .iter()
-    .any(|w| k.split('_').any(|part| part == *w || part.ends_with(w)))
+    ];
+    // …and short ones that count only as a word of their own.
+    const WORDS: &[&str] = &[
+        "pass", "pwd", "pat", "creds", "auth", "cookie", "session", "pin", "otp",
+    ];
+    k.split('_').filter(|p| !p.is_empty()).any(|part| {
+        let single = part.strip_suffix('s').filter(|s| !s.is_empty());
+        [Some(part), single]
+            .into_iter()
+            .flatten()
+            .any(|w| ENDING.iter().any(|e| w.ends_with(e)) || WORDS.contains(&w))
+    })
 }
 
 /// Shell variables that are the environment's, not the guide's.
@@ -695,6 +717,44 @@ pub fn find(text: &str) -> Params {
     }
 }
 
+/// `found` in order of where each starts. Each form's reader adds what it
+/// finds from left to right, so `found` is a few runs already in order:
+/// merged, not sorted (a sort would be the largest part of this code in
+/// the page's first module).
+fn in_order(found: Vec<Found>) -> Vec<Found> {
+    // Each run as (next, end) indices into `found`.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for i in 0..found.len() {
+        match runs.last_mut() {
+            Some(r) if found[i - 1].at <= found[i].at => r.1 = i + 1,
+            _ => runs.push((i, i + 1)),
+        }
+    }
+    let mut slots: Vec<Option<Found>> = found.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(slots.len());
+    loop {
+        let mut best: Option<(usize, usize)> = None;
+        for (r, &(next, end)) in runs.iter().enumerate() {
+            let Some(at) = (next < end)
+                .then(|| slots[next].as_ref().map(|f| f.at))
+                .flatten()
+            else {
+                continue;
+            };
+            if best.is_none_or(|(_, b)| at < b) {
+                best = Some((r, at));
+            }
+        }
+        let Some((r, _)) = best else { break };
+        let i = runs[r].0;
+        runs[r].0 += 1;
+        if let Some(f) = slots[i].take() {
+            out.push(f);
+        }
+    }
+    out
+}
+
 /// A placeholder in one command: where it is, the parameter it names
 /// ([`key`]) and how it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -720,9 +780,8 @@ pub fn slots(command: &str, lang: &str, set: &BTreeSet<String>) -> Vec<Slot> {
     for line in command.split_inclusive('\n') {
         let mut here = Vec::new();
         in_code(line, code, &mut here);
-        here.sort_by_key(|f| f.at);
         let mut end = 0;
-        for f in here {
+        for f in in_order(here) {
             // Forms may overlap (`<your-host>`): the first one wins.
             if f.at < end {
                 continue;

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::chain;
+use super::params::MASK;
 use super::plan::{Plan, PlanPhase, PlanStep};
 use super::{signed_at, GateStatus, Run, RunState, StepStatus};
 use crate::guide::StepKind;
@@ -265,8 +266,8 @@ pub fn markdown(run: &Run, plan: &Plan, text: &str, tz: i32) -> String {
                 signed_at(p.at_ms, tz),
                 one_line(&p.by),
                 one_line(&p.param),
-                one_line(&p.shown),
-                if p.changed { " (changed)" } else { "" },
+                code_cell(p.value.as_deref().unwrap_or(MASK)),
+                note(p),
                 one_line(p.step.as_deref().unwrap_or(""))
             );
         }
@@ -299,6 +300,30 @@ pub fn markdown(run: &Run, plan: &Plan, text: &str, tz: i32) -> String {
     }
     out.push('\n');
     out
+}
+
+/// What follows a value in the record: whether it was a secret's or
+/// replaced an earlier value.
+fn note(p: &super::params::ParamEntry) -> String {
+    let mut out = String::new();
+    if p.value.is_none() {
+        let _ = write!(out, " ({})", super::params::KEPT_AWAY);
+    }
+    if p.changed {
+        out.push_str(" (changed)");
+    }
+    out
+}
+
+/// A value as code in a table cell: read as it is, not as Markdown (a
+/// fence longer than any run of backticks in it; `|` escaped, which GFM
+/// tables need inside code too).
+fn code_cell(s: &str) -> String {
+    let fence = "`".repeat(longest_run(s, '`') + 1);
+    format!(
+        "{fence} {} {fence}",
+        s.replace(['\n', '\r'], " ").replace('|', "\\|")
+    )
 }
 
 /// The longest run of `c` in `s`.
@@ -633,8 +658,8 @@ pub fn html(run: &Run, plan: &Plan, tz: i32) -> String {
                 esc(&signed_at(p.at_ms, tz)),
                 esc(&p.by),
                 esc(&p.param),
-                esc(&p.shown),
-                if p.changed { " (changed)" } else { "" },
+                esc(p.value.as_deref().unwrap_or(MASK)),
+                esc(&note(p)),
                 esc(p.step.as_deref().unwrap_or(""))
             );
         }

@@ -9,6 +9,41 @@ use std::collections::BTreeMap;
 pub const MAX_NAME: usize = 64;
 pub const MAX_VALUE: usize = 2000;
 
+/// Whether `value` is one a run takes: at most [`MAX_VALUE`] bytes, no
+/// space around it, and nothing that is not seen as it is — no control
+/// characters (a line break pasted into a shell runs what follows it),
+/// no characters that reorder or hide text (bidirectional controls,
+/// zero-width characters, soft hyphens, line and paragraph separators),
+/// so the command copied is the command shown.
+pub fn check_value(value: &str) -> Result<(), &'static str> {
+    if value.len() > MAX_VALUE {
+        return Err("a parameter's value is at most 2000 bytes");
+    }
+    if value.trim() != value {
+        return Err("a parameter's value has no space before or after it");
+    }
+    if value.chars().any(|c| c.is_control() || hidden(c)) {
+        return Err("a parameter's value is one line of visible text, without control or invisible characters");
+    }
+    Ok(())
+}
+
+/// Characters that change how text around them is shown, or are not
+/// shown at all (Unicode's format characters and separators).
+fn hidden(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
 /// How a secret's value is shown: never its text.
 pub const MASK: &str = "••••••";
 
@@ -19,8 +54,9 @@ pub struct ParamEntry {
     pub by: String,
     /// The parameter's key.
     pub param: String,
-    /// The value as shown: a secret's is [`MASK`] with where it is kept.
-    pub shown: String,
+    /// The value, or `None` for a secret's (kept on the device that set
+    /// it, never in the log).
+    pub value: Option<String>,
     /// The text of the step it was noted at.
     pub step: Option<String>,
     /// Whether it replaced an earlier value.
@@ -37,7 +73,7 @@ pub fn history(run: &Run, plan: &Plan) -> Vec<ParamEntry> {
                 at_ms: e.at_ms,
                 by: e.by.clone(),
                 param: param.clone(),
-                shown: shown(value.as_deref()),
+                value: value.clone(),
                 step: step
                     .as_ref()
                     .map(|id| plan.step(id).map_or(id.clone(), |(_, s)| s.text.clone())),
@@ -48,11 +84,14 @@ pub fn history(run: &Run, plan: &Plan) -> Vec<ParamEntry> {
         .collect()
 }
 
+/// What a secret's entry says in place of its value.
+pub const KEPT_AWAY: &str = "secret, kept on the device that set it";
+
 /// A value as the record shows it.
 pub fn shown(value: Option<&str>) -> String {
     match value {
         Some(v) => v.to_owned(),
-        None => format!("{MASK} (secret, kept on the device that set it)"),
+        None => format!("{MASK} ({KEPT_AWAY})"),
     }
 }
 
@@ -60,11 +99,14 @@ pub fn shown(value: Option<&str>) -> String {
 /// (secrets this device was given, by key) fills what the log keeps
 /// out.
 pub fn values(state: &RunState, local: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    let mut out: BTreeMap<String, String> = state
-        .params
-        .iter()
-        .filter_map(|(k, p)| p.value.clone().map(|v| (k.clone(), v)))
-        .collect();
+    // Inserted one by one: collecting would sort, which the page's first
+    // module would carry for this alone.
+    let mut out = BTreeMap::new();
+    for (k, p) in &state.params {
+        if let Some(v) = &p.value {
+            out.insert(k.clone(), v.clone());
+        }
+    }
     for (k, v) in local {
         out.entry(k.clone()).or_insert_with(|| v.clone());
     }
@@ -74,35 +116,12 @@ pub fn values(state: &RunState, local: &BTreeMap<String, String>) -> BTreeMap<St
 /// The characters of `value` a shell reads as more than text: a value
 /// holding them changes what a pasted command does.
 pub fn shell_specials(value: &str) -> Vec<char> {
-    let mut out: Vec<char> = value
-        .chars()
-        .filter(|c| {
-            matches!(
-                c,
-                ';' | '&'
-                    | '|'
-                    | '$'
-                    | '`'
-                    | '('
-                    | ')'
-                    | '<'
-                    | '>'
-                    | '\\'
-                    | '"'
-                    | '\''
-                    | '*'
-                    | '?'
-                    | '!'
-                    | '#'
-                    | '~'
-                    | '{'
-                    | '}'
-                    | '['
-                    | ']'
-            ) || c.is_whitespace()
-        })
-        .collect();
-    out.sort_unstable();
-    out.dedup();
+    // In this order, each once; whitespace as a space. Read off a list
+    // rather than sorted, which the page's first module would carry.
+    const READ: &str = ";&|$`()<>\\\"'*?!#~{}[]";
+    let mut out: Vec<char> = READ.chars().filter(|c| value.contains(*c)).collect();
+    if value.chars().any(char::is_whitespace) {
+        out.push(' ');
+    }
     out
 }

@@ -532,43 +532,48 @@ fn follow_up_work(plan: &Plan, action: &Action) -> bool {
 /// each makes the plan again.
 pub const MAX_CORRECTIONS: usize = 200;
 
-/// A parameter's value as the log keeps it: a name that is a key, one
-/// line of text without control characters (a line break pasted into a
-/// shell runs what follows it), and no secret's value.
+/// A parameter's value as the log keeps it: a name that is a key (letters,
+/// digits, `_`), one line of text ([`super::params::check_value`]), and
+/// no secret's value: a secret's entry says only that it was set.
 pub(super) fn set_param(
     param: String,
     value: Option<String>,
     step: Option<String>,
 ) -> Result<Action, Refusal> {
     use crate::guide::params;
-    if param.is_empty() || param.len() > super::params::MAX_NAME || params::key(&param) != param {
+    let clean = param.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if param.is_empty()
+        || param.len() > super::params::MAX_NAME
+        || !clean
+        || params::key(&param) != param
+    {
         return Err(Refusal::Malformed("a parameter is named by its key"));
     }
-    let value = match value {
-        Some(_) if params::is_secret(&param) => {
+    let secret = params::is_secret(&param);
+    match &value {
+        Some(_) if secret => {
             return Err(Refusal::Malformed(
                 "a secret's value is kept on the device that set it, never in the log",
             ))
         }
         Some(v) => {
-            let v = v.trim().to_owned();
-            if v.is_empty() {
+            if v.trim().is_empty() {
                 return Err(Refusal::ReasonRequired);
             }
-            if v.len() > super::params::MAX_VALUE {
+            super::params::check_value(v).map_err(Refusal::Malformed)?;
+            if crate::text::secrets::mask_text(v).text != v.as_str() {
                 return Err(Refusal::Malformed(
-                    "a parameter's value is at most 2000 bytes",
+                    "this value looks like a credential; a parameter that holds one needs a secret's name (PASSWORD, TOKEN, KEY…)",
                 ));
             }
-            if v.chars().any(char::is_control) {
-                return Err(Refusal::Malformed(
-                    "a parameter's value is one line without control characters",
-                ));
-            }
-            Some(v)
         }
-        None => None,
-    };
+        None if !secret => {
+            return Err(Refusal::Malformed(
+                "only a secret's entry leaves its value out",
+            ))
+        }
+        None => {}
+    }
     Ok(Action::SetParam { param, value, step })
 }
 

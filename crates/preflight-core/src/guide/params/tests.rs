@@ -225,9 +225,19 @@ proptest::proptest! {
     /// Filling never panics, keeps the text between placeholders, and
     /// with no values gives back the command as it was.
     #[test]
-    fn filling_keeps_the_command(command in "(?s).{0,200}", lang in "(bash|yaml|xml|)") {
+    fn filling_keeps_the_command(
+        command in "(?s)([<>{}$\\[\\] a-zA-Z_-]|your-|YOUR_|\\{\\{|.){0,200}",
+        lang in "(bash|yaml|xml|)",
+    ) {
         let set = BTreeSet::new();
         let found = slots(&command, &lang, &set);
+        // In order, none overlapping another, each on a character boundary.
+        for pair in found.windows(2) {
+            proptest::prop_assert!(pair[0].range.end <= pair[1].range.start);
+        }
+        for s in &found {
+            proptest::prop_assert_eq!(&command[s.range.clone()], s.written.as_str());
+        }
         let filled = fill(&command, &found, &BTreeMap::new());
         proptest::prop_assert_eq!(filled.text(), command);
     }

@@ -1976,6 +1976,9 @@ fn parameters_are_set_changed_and_kept_to_one_clean_line() {
         8 Ana set api_token hunter2
         9 Ben@relay set db_password s3cret
         10 Ana set pid #9 12
+        11 Ana set-secret version
+        12 Ana set version ghp_0123456789abcdefghijABCDEFGHIJ012345
+        13 Ana set pid<b> 1
         ",
         expect![[r#"
             1 Ana set pid #1 4242: accepted [set pid]; save 1; publish 1
@@ -1988,6 +1991,9 @@ fn parameters_are_set_changed_and_kept_to_one_clean_line() {
             8 Ana set api_token hunter2: refused: a secret's value is kept on the device that set it, never in the log
             9 Ben@relay set db_password s3cret: set aside (well-formed events only)
             10 Ana set pid #9 12: refused: no step #9 in this guide
+            11 Ana set-secret version: refused: only a secret's entry leaves its value out
+            12 Ana set version ghp_0123456789abcdefghijABCDEFGHIJ012345: refused: this value looks like a credential; a parameter that holds one needs a secret's name (PASSWORD, TOKEN, KEY…)
+            13 Ana set pid<b> 1: refused: a parameter is named by its key
             #1 Back up the database: open
             #2 Tell the support team: open
             #3 Error rate below 1%: open
@@ -2004,27 +2010,94 @@ fn parameters_are_set_changed_and_kept_to_one_clean_line() {
 }
 
 #[test]
-fn a_parameter_value_with_a_line_break_or_control_character_is_refused() {
-    for value in ["4242\nrm -rf /", "4\r2", "a\u{1b}[2J", "x\u{0}"] {
-        let mut s = session(GUIDE);
-        let set = Action::SetParam {
+fn a_parameter_value_that_hides_or_breaks_the_command_is_refused_from_anywhere() {
+    let hidden =
+        "a parameter's value is one line of visible text, without control or invisible characters";
+    for (value, why) in [
+        ("4242\nrm -rf /", hidden),
+        ("4\r2", hidden),
+        ("a\u{1b}[2J", hidden),
+        ("x\u{0}", hidden),
+        // Reordered or hidden text: what is copied is not what is shown.
+        ("app\u{202E}fdp.exe", hidden),
+        ("ab\u{200B}c", hidden),
+        ("v1\u{2028}reboot", hidden),
+        ("\u{FEFF}2.4.0", hidden),
+        // Space around it, which a trim would hide.
+        (
+            "app\n",
+            "a parameter's value has no space before or after it",
+        ),
+        (
+            " 4242",
+            "a parameter's value has no space before or after it",
+        ),
+        (
+            &"9".repeat(2001),
+            "a parameter's value is at most 2000 bytes",
+        ),
+    ] {
+        let set = || Action::SetParam {
             param: "pid".into(),
             value: Some(value.into()),
             step: None,
         };
+        let mut s = session(GUIDE);
         assert_eq!(
-            s.run.record(&s.plan, T0, "Ana", set).map(|_| ()),
-            Err(Refusal::Malformed(
-                "a parameter's value is one line without control characters"
-            )),
+            s.run.record(&s.plan, T0, "Ana", set()).map(|_| ()),
+            Err(Refusal::Malformed(why)),
             "{value:?}"
         );
+        // From another device, the same rule sets it aside.
+        let event = Event {
+            id: "1-relay-0".into(),
+            at_ms: T0,
+            by: "Eve".into(),
+            action: set(),
+        };
+        let applied = s.apply(
+            T0,
+            Input::Events {
+                from: Source::Relay,
+                events: vec![event],
+            },
+        );
+        assert!(s.run.state().params.is_empty(), "{value:?}: {applied:?}");
     }
-    let long = Action::SetParam {
-        param: "pid".into(),
-        value: Some("9".repeat(2001)),
-        step: None,
-    };
-    let mut s = session(GUIDE);
-    assert!(s.run.record(&s.plan, T0, "Ana", long).is_err());
+}
+
+#[test]
+fn secret_names_are_read_in_every_spelling() {
+    let secret = [
+        "DB_PASSWORD",
+        "dbPassword",
+        "PASSPHRASE",
+        "DB_PASS",
+        "PWD",
+        "GITHUB_PAT",
+        "API_KEYS",
+        "apiKeys",
+        "CREDENTIALS",
+        "SSHKEY",
+        "x-auth-token",
+        "SESSION_COOKIE",
+        "TOKENS",
+        "OTP",
+    ];
+    let plain = [
+        "VERSION",
+        "PID",
+        "POD_NAME",
+        "PATH_PREFIX",
+        "AUTHOR",
+        "PASSENGER",
+        "KEYSPACE",
+        "PATCH",
+    ];
+    for n in secret {
+        assert!(crate::guide::params::is_secret(n), "{n}");
+    }
+    for n in plain {
+        assert!(!crate::guide::params::is_secret(n), "{n}");
+    }
 }

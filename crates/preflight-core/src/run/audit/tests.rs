@@ -226,7 +226,7 @@ fn parameters_are_in_both_packs_with_who_set_them_and_secrets_masked() {
         run.record(&plan, T0 + at * 60_000, "Ana", action).unwrap();
     };
     set(5, "version", Some("2.4.0"), None);
-    set(6, "pid", Some("4242 | <b>"), Some(step.id.clone()));
+    set(6, "pid", Some("4242 | <b> `x`"), Some(step.id.clone()));
     set(7, "version", Some("2.4.1"), None);
     set(8, "api_token", None, None);
     let md = markdown(&run, &plan, EXAMPLE, 0);
@@ -239,17 +239,17 @@ fn parameters_are_in_both_packs_with_who_set_them_and_secrets_masked() {
     assert_eq!(
         table,
         [
-            "| 2025-11-25 09:05 +00:00 | Ana | version | 2.4.0 |  |",
+            "| 2025-11-25 09:05 +00:00 | Ana | version | ` 2.4.0 ` |  |",
             &format!(
-                "| 2025-11-25 09:06 +00:00 | Ana | pid | 4242 \\| &lt;b> | {} |",
+                "| 2025-11-25 09:06 +00:00 | Ana | pid | `` 4242 \\| <b> `x` `` | {} |",
                 step.text
             ),
-            "| 2025-11-25 09:07 +00:00 | Ana | version | 2.4.1 (changed) |  |",
-            "| 2025-11-25 09:08 +00:00 | Ana | api_token | •••••• (secret, kept on the device that set it) |  |",
+            "| 2025-11-25 09:07 +00:00 | Ana | version | ` 2.4.1 ` (changed) |  |",
+            "| 2025-11-25 09:08 +00:00 | Ana | api_token | ` •••••• ` (secret, kept on the device that set it) |  |",
         ]
     );
     let page = html(&run, &plan, 0);
     assert_eq!(page.matches("<tr class=\"param\">").count(), 4);
-    assert!(page.contains("<code>4242 | &lt;b&gt;</code>"));
+    assert!(page.contains("<code>4242 | &lt;b&gt; `x`</code>"));
     assert!(page.contains("<code>2.4.1</code> (changed)"));
 }
