@@ -213,6 +213,14 @@ const SHOWN_BY_TOOLS: &[&str] = &[
     "redacted", "unknown", "unset",
 ];
 
+/// HTML elements written alone in a command (`echo "<html>" > page`,
+/// `printf '<br>'`): markup even when the block never closes them.
+/// Names a command could mean as a value (`<body>` of a request, `<table>`
+/// in SQL) are left out.
+const HTML_ELEMENTS: &[&str] = &[
+    "br", "div", "hr", "html", "li", "script", "span", "tbody", "td", "thead", "tr", "ul",
+];
+
 fn angle(line: &str, code: Code, out: &mut Vec<Found>) {
     let b = line.as_bytes();
     let mut i = 0;
@@ -241,6 +249,7 @@ fn angle(line: &str, code: Code, out: &mut Vec<Found>) {
                 // `<div>` closed later in the block is markup too.
                 let lower = name.to_ascii_lowercase();
                 let markup = code.closed.contains(&lower)
+                    || HTML_ELEMENTS.contains(&lower.as_str())
                     || (name.contains(' ') && line[e + 1..].contains("</"));
                 let skip = name.is_empty()
                     || name.ends_with(['-', '.'])
@@ -619,38 +628,9 @@ pub fn find(text: &str) -> Params {
             }
             continue;
         }
-        let closed: BTreeSet<String> = block
-            .lines
-            .iter()
-            .flat_map(|(_, l)| l.match_indices("</").map(move |(at, _)| &l[at + 2..]))
-            .map(|rest| {
-                rest.split(|c: char| c == '>' || c.is_whitespace())
-                    .next()
-                    .unwrap_or("")
-                    .to_ascii_lowercase()
-            })
-            .collect();
-        let code = Code {
-            lang: &block.lang,
-            set: &set,
-            closed: &closed,
-        };
-        // A session with prompts: only the commands after them (and
-        // their continuation lines) are read, not what they printed.
-        let prompted = block
-            .lines
-            .iter()
-            .any(|(_, l)| l.trim_start().starts_with("$ "));
-        let mut continued = false;
-        for (n, line) in &block.lines {
-            let command = !prompted || continued || line.trim_start().starts_with("$ ");
-            continued = command && line.trim_end().ends_with('\\');
-            if !command {
-                continue;
-            }
-            let mut here = Vec::new();
-            in_code(line, code, &mut here);
-            found.extend(here.into_iter().map(|f| (*n, f)));
+        for (i, here) in read_block(&block.lines, &block.lang, &set) {
+            let n = block.lines[i].0;
+            found.extend(here.into_iter().map(|f| (n, f)));
         }
     }
     for (n, line) in &prose {
@@ -667,7 +647,7 @@ pub fn find(text: &str) -> Params {
             bracket(span, &mut here);
             yours(span, &mut here);
         }
-        found.extend(here.into_iter().map(|f| (*n, f)));
+        found.extend(winners(here).into_iter().map(|f| (*n, f)));
     }
     found.sort_by_key(|(n, _)| *n);
 
@@ -715,6 +695,66 @@ pub fn find(text: &str) -> Params {
         diagnostics,
         set,
     }
+}
+
+/// The placeholders of a code block in language `lang`, by the index of
+/// the line that holds them (the `usize` beside each line is the caller's).
+/// [`find`] and [`slots`] both read code through here, so a command is
+/// filled at exactly the placeholders its guide lists.
+fn read_block(
+    lines: &[(usize, &str)],
+    lang: &str,
+    set: &BTreeSet<String>,
+) -> Vec<(usize, Vec<Found>)> {
+    // Names closed as markup anywhere in the block (`</name>`).
+    let closed: BTreeSet<String> = lines
+        .iter()
+        .flat_map(|(_, l)| l.match_indices("</").map(move |(at, _)| &l[at + 2..]))
+        .map(|rest| {
+            rest.split(|c: char| c == '>' || c.is_whitespace())
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        })
+        .collect();
+    let code = Code {
+        lang,
+        set,
+        closed: &closed,
+    };
+    // A session with prompts: only the commands after them (and their
+    // continuation lines) are read, not what they printed.
+    let prompted = lines.iter().any(|(_, l)| l.trim_start().starts_with("$ "));
+    let mut continued = false;
+    let mut out = Vec::new();
+    for (i, (_, line)) in lines.iter().enumerate() {
+        let command = !prompted || continued || line.trim_start().starts_with("$ ");
+        continued = command && line.trim_end().ends_with('\\');
+        if !command {
+            continue;
+        }
+        let mut here = Vec::new();
+        in_code(line, code, &mut here);
+        if !here.is_empty() {
+            out.push((i, winners(here)));
+        }
+    }
+    out
+}
+
+/// What the readers found on one line, in order; where two forms overlap
+/// (`<your-host>`), the first one wins.
+fn winners(here: Vec<Found>) -> Vec<Found> {
+    let mut end = 0;
+    let mut out = Vec::with_capacity(here.len());
+    for f in in_order(here) {
+        if f.at < end {
+            continue;
+        }
+        end = f.at + f.written.len();
+        out.push(f);
+    }
+    out
 }
 
 /// `found` in order of where each starts. Each form's reader adds what it
@@ -769,31 +809,22 @@ pub struct Slot {
 /// [`Params::set`] of its guide.
 pub fn slots(command: &str, lang: &str, set: &BTreeSet<String>) -> Vec<Slot> {
     let lang = lang.to_ascii_lowercase();
-    let none = BTreeSet::new();
-    let code = Code {
-        lang: &lang,
-        set,
-        closed: &none,
-    };
-    let mut out = Vec::new();
+    let mut lines = Vec::new();
     let mut offset = 0;
     for line in command.split_inclusive('\n') {
-        let mut here = Vec::new();
-        in_code(line, code, &mut here);
-        let mut end = 0;
-        for f in in_order(here) {
-            // Forms may overlap (`<your-host>`): the first one wins.
-            if f.at < end {
-                continue;
-            }
-            end = f.at + f.written.len();
+        lines.push((offset, line));
+        offset += line.len();
+    }
+    let mut out = Vec::new();
+    for (i, here) in read_block(&lines, &lang, set) {
+        let offset = lines[i].0;
+        for f in here {
             out.push(Slot {
-                range: offset + f.at..offset + end,
+                range: offset + f.at..offset + f.at + f.written.len(),
                 key: key(&f.name),
                 written: f.written,
             });
         }
-        offset += line.len();
     }
     out
 }

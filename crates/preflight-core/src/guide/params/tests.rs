@@ -16,7 +16,7 @@ fn check(guide: &str, expect: Expect) {
 #[test]
 fn placeholders_in_commands() {
     check(
-        "# Deploy\n\n## Steps\n\n1. Stop the worker:\n\n   ```bash\n   kill -9 <PID>\n   ```\n\n2. Tag it:\n\n   ```sh\n   git tag v<new-version> && git push origin v<new-version>\n   helm upgrade api chart --set image.tag={{ release }}\n   kubectl logs [POD] -n prod\n   curl https://your-production-url.example/health\n   ```\n",
+        "# Deploy\n\n## Steps\n\n1. Stop the worker:\n\n   ```bash\n   kill -9 <PID>\n   ```\n\n2. Tag it:\n\n   ```sh\n   git tag v<new-version> && git push origin v<new-version>\n   helm upgrade api chart --set image.tag={{ release }}\n   kubectl logs [POD] -n prod\n   curl https://your-production-url.example/health\n   psql -c 'DROP TABLE <table>'\n   ```\n",
         expect![[r#"
             parameters:
               PID (<PID>): line 8
@@ -24,6 +24,7 @@ fn placeholders_in_commands() {
               release ({{ release }}): line 15
               POD ([POD]): line 16
               your-production-url.example (your-production-url.example): line 17
+              table (<table>): line 18
         "#]],
     );
 }
@@ -44,7 +45,7 @@ fn shell_variables_the_guide_never_sets() {
 #[test]
 fn what_is_not_a_placeholder() {
     check(
-        "# Deploy\n\n```xml\n<configuration><name>x</name></configuration>\n```\n\n```yaml\nimage: \"{{ .Values.image }}\"\nrun: echo ${{ secrets.TOKEN }}\n```\n\n```bash\ncat < input.txt > out.txt\ncat <<EOF\nhi\nEOF\nif [[ -f x ]]; then echo; fi\narr[0]=1\n```\n\n```ini\n[Unit]\nDescription=api\n```\n\n```rust\nlet v: Vec<String> = Vec::new();\n```\n\nIn prose, a <b>tag</b> and $5 are not.\n",
+        "# Deploy\n\n```xml\n<configuration><name>x</name></configuration>\n```\n\n```yaml\nimage: \"{{ .Values.image }}\"\nrun: echo ${{ secrets.TOKEN }}\n```\n\n```bash\ncat < input.txt > out.txt\ncat <<EOF\nhi\nEOF\nif [[ -f x ]]; then echo; fi\narr[0]=1\necho \"<html>\" > /tmp/page.html\nprintf '<BR>'\n```\n\n```ini\n[Unit]\nDescription=api\n```\n\n```rust\nlet v: Vec<String> = Vec::new();\n```\n\nIn prose, a <b>tag</b> and $5 are not.\n",
         expect![[r#""#]],
     );
 }
@@ -219,6 +220,55 @@ fn names_the_guide_sets_are_left_alone() {
             deploy --version $VERSION --to ⟦?$TARGET⟧
             missing: target"#]],
     );
+}
+
+#[test]
+fn a_command_is_filled_at_exactly_the_placeholders_its_guide_lists() {
+    // Markup written by a here-document, a session's output, and a
+    // placeholder that two forms read (`<your-email>`).
+    check_fill(
+        "cat > /etc/app/config.xml <<EOF\n<config>\n  <host>db</host>\n</config>\nEOF",
+        "bash",
+        &[],
+        expect![[r#"
+            cat > /etc/app/config.xml <<EOF
+            <config>
+              <host>db</host>
+            </config>
+            EOF
+            missing: "#]],
+    );
+    check_fill(
+        "$ kubectl get pods -l app=<app>\nweb-0   <pending-reason>\n$ notify <your-email>",
+        "console",
+        &[],
+        expect![[r#"
+            $ kubectl get pods -l app=⟦?<app>⟧
+            web-0   <pending-reason>
+            $ notify ⟦?<your-email>⟧
+            missing: app, your_email"#]],
+    );
+    check(
+        "# Notify\n\n```console\n$ notify <your-email>\n```\n",
+        expect![[r#"
+            parameters:
+              your-email (<your-email>): line 4
+        "#]],
+    );
+    // Every code block of the guides beside the checkout: what a copy
+    // asks for is what the guide's parameters list.
+    for (name, text) in crate::test_fixtures::shared_guides() {
+        let found = find(&text);
+        let listed: BTreeSet<String> = found.params.iter().map(|p| key(&p.name)).collect();
+        let masked = crate::text::secrets::mask_text(&text).text;
+        let (_, blocks, _) = split(&masked);
+        for block in blocks.iter().filter(|b| b.lang != "params") {
+            let command: String = block.lines.iter().map(|(_, l)| format!("{l}\n")).collect();
+            for slot in slots(&command, &block.lang, &found.set) {
+                assert!(listed.contains(&slot.key), "{name}: {slot:?} is not listed");
+            }
+        }
+    }
 }
 
 proptest::proptest! {
