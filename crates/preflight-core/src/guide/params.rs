@@ -221,6 +221,16 @@ const HTML_ELEMENTS: &[&str] = &[
     "br", "div", "hr", "html", "li", "script", "span", "tbody", "td", "thead", "tr", "ul",
 ];
 
+/// A key to press (`<Enter>`, `<Ctrl-C>`), not a value to give.
+fn key_name(lower: &str) -> bool {
+    matches!(
+        lower,
+        "enter" | "return" | "tab" | "esc" | "escape" | "space"
+    ) || ["ctrl-", "alt-", "shift-", "cmd-", "meta-"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+}
+
 fn angle(line: &str, code: Code, out: &mut Vec<Found>) {
     let b = line.as_bytes();
     let mut i = 0;
@@ -253,6 +263,7 @@ fn angle(line: &str, code: Code, out: &mut Vec<Found>) {
                     || (name.contains(' ') && line[e + 1..].contains("</"));
                 let skip = name.is_empty()
                     || name.ends_with(['-', '.'])
+                    || key_name(&lower)
                     || SHOWN_BY_TOOLS.contains(&lower.as_str())
                     || markup;
                 if !skip {
@@ -362,6 +373,13 @@ fn dollar(line: &str, code: Code, out: &mut Vec<Found>) {
     }
 }
 
+/// What logs and tools print in square brackets (`[OK]`, `[ERROR]`): a
+/// status, not a placeholder.
+const STATUS_WORDS: &[&str] = &[
+    "CRITICAL", "DEBUG", "DONE", "ERROR", "FAIL", "FAILED", "FATAL", "INFO", "NOTICE", "OK",
+    "PASS", "PASSED", "SKIP", "SKIPPED", "SUCCESS", "TRACE", "WARN", "WARNING",
+];
+
 fn bracket(line: &str, out: &mut Vec<Found>) {
     let t = line.trim();
     // `[Unit]`, `[DEFAULT]`: an INI section, not a placeholder.
@@ -384,6 +402,7 @@ fn bracket(line: &str, out: &mut Vec<Found>) {
                 && name.as_bytes()[0].is_ascii_uppercase()
                 && name.bytes().any(|c| c.is_ascii_uppercase())
                 && b.get(i + 2 + len) != Some(&b']')
+                && !STATUS_WORDS.contains(&name)
             {
                 out.push(Found {
                     name: name.to_owned(),
@@ -709,7 +728,12 @@ fn read_block(
     // Names closed as markup anywhere in the block (`</name>`).
     let closed: BTreeSet<String> = lines
         .iter()
-        .flat_map(|(_, l)| l.match_indices("</").map(move |(at, _)| &l[at + 2..]))
+        .flat_map(|(_, l)| {
+            // `<\/name>` is a closing tag escaped for `sed`.
+            l.match_indices("</")
+                .map(move |(at, _)| &l[at + 2..])
+                .chain(l.match_indices("<\\/").map(move |(at, _)| &l[at + 3..]))
+        })
         .map(|rest| {
             rest.split(|c: char| c == '>' || c.is_whitespace())
                 .next()

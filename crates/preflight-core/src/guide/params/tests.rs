@@ -45,7 +45,7 @@ fn shell_variables_the_guide_never_sets() {
 #[test]
 fn what_is_not_a_placeholder() {
     check(
-        "# Deploy\n\n```xml\n<configuration><name>x</name></configuration>\n```\n\n```yaml\nimage: \"{{ .Values.image }}\"\nrun: echo ${{ secrets.TOKEN }}\n```\n\n```bash\ncat < input.txt > out.txt\ncat <<EOF\nhi\nEOF\nif [[ -f x ]]; then echo; fi\narr[0]=1\necho \"<html>\" > /tmp/page.html\nprintf '<BR>'\n```\n\n```ini\n[Unit]\nDescription=api\n```\n\n```rust\nlet v: Vec<String> = Vec::new();\n```\n\nIn prose, a <b>tag</b> and $5 are not.\n",
+        "# Deploy\n\n```xml\n<configuration><name>x</name></configuration>\n```\n\n```yaml\nimage: \"{{ .Values.image }}\"\nrun: echo ${{ secrets.TOKEN }}\n```\n\n```bash\ncat < input.txt > out.txt\ncat <<EOF\nhi\nEOF\nif [[ -f x ]]; then echo; fi\narr[0]=1\necho \"<html>\" > /tmp/page.html\nprintf '<BR>'\nsed -i 's/<version>.*<\\/version>/<version>2<\\/version>/' pom.xml\ntest \"$(status)\" = \"[OK]\" || echo '[ERROR] not ready'\necho 'Press <Enter>, or <Ctrl-C> to stop'\n```\n\n```ini\n[Unit]\nDescription=api\n```\n\n```rust\nlet v: Vec<String> = Vec::new();\n```\n\nIn prose, a <b>tag</b> and $5 are not.\n",
         expect![[r#""#]],
     );
 }
