@@ -21,6 +21,9 @@ pub struct Ask {
     pub lang: String,
     pub missing: Vec<String>,
     pub warning: Option<String>,
+    /// The filled command the warning is about: what **Copy anyway**
+    /// copies, as long as the values still give it.
+    pub text: String,
 }
 
 /// The parameters of the open guide and their values, provided as a
@@ -312,28 +315,33 @@ impl RunParams {
                 lang: lang.to_owned(),
                 missing,
                 warning: None,
+                text: String::new(),
             });
             return;
         }
-        if let Some(warning) = shell_warning(&filled, lang) {
+        if let Some(warning) = shell_warning(&filled) {
             self.ask(Ask {
                 command: command.to_owned(),
                 lang: lang.to_owned(),
                 missing: Vec::new(),
                 warning: Some(warning),
+                text: filled.text(),
             });
             return;
         }
         copy_now(state, filled.text(), copied);
     }
 
-    /// Copies the command of a question answered: its values are in.
+    /// Copies the command a warning was about, once the person said yes.
+    /// A value changed meanwhile (on another device, in another tab) gives
+    /// another command: that one is checked and asked about afresh.
     pub fn copy_asked(&self, state: AppState, ask: &Ask) {
-        copy_now(
-            state,
-            self.fill(state, &ask.command, &ask.lang).text(),
-            None,
-        );
+        let now = self.fill(state, &ask.command, &ask.lang).text();
+        if now == ask.text {
+            copy_now(state, now, None);
+        } else {
+            self.copy_filled(state, &ask.command, &ask.lang, None);
+        }
     }
 }
 
@@ -354,18 +362,19 @@ fn copy_now(state: AppState, text: String, copied: Option<RwSignal<bool>>) {
 }
 
 /// What a shell would read as more than text in a filled command's
-/// values (`pid holds ; a space`); a secret's characters are not named.
-fn shell_warning(filled: &params::Filled, lang: &str) -> Option<String> {
-    if !shell_lang(lang) {
-        return None;
-    }
+/// values (`pid holds ; a space`), and a value that starts with `-` (read
+/// as an option: `kubectl delete pod --all`); a secret's characters are
+/// not named. Whatever the block's language: a command is pasted into a
+/// shell more often than its fence says.
+fn shell_warning(filled: &params::Filled) -> Option<String> {
     let mut named: Vec<String> = Vec::new();
     for piece in &filled.pieces {
         let params::Piece::Value { key, value } = piece else {
             continue;
         };
         let found = preflight_core::run::params::shell_specials(value);
-        if found.is_empty() {
+        let option = value.starts_with('-');
+        if found.is_empty() && !option {
             continue;
         }
         let what = if params::is_secret(key) {
@@ -381,7 +390,14 @@ fn shell_warning(filled: &params::Filled, lang: &str) -> Option<String> {
                     }
                 })
                 .collect();
-            format!("{key} holds {}", chars.join(" "))
+            match (option, chars.is_empty()) {
+                (true, true) => format!("{key} starts with - (read as an option)"),
+                (true, false) => format!(
+                    "{key} starts with - (read as an option) and holds {}",
+                    chars.join(" ")
+                ),
+                (false, _) => format!("{key} holds {}", chars.join(" ")),
+            }
         };
         if !named.contains(&what) {
             named.push(what);
@@ -409,12 +425,4 @@ fn adopt(
     owner.set_value(id.map(str::to_owned));
     local.set(id.map(load).unwrap_or_default());
     given.set(BTreeMap::new());
-}
-
-/// Whether a command in `lang` is read by a shell.
-fn shell_lang(lang: &str) -> bool {
-    matches!(
-        lang.to_ascii_lowercase().as_str(),
-        "" | "bash" | "sh" | "shell" | "zsh" | "console" | "shell-session" | "ksh" | "fish"
-    )
 }

@@ -184,13 +184,16 @@ fn move_to(state: AppState, id: &str) {
 
 fn copy_command(state: AppState, params: crate::params::RunParams, id: &str) {
     let code = state.run.with_untracked(|r| {
-        r.as_ref()
-            .and_then(|r| r.plan.step(id).and_then(|(_, s)| s.code.clone()))
+        r.as_ref().and_then(|r| {
+            r.plan
+                .step(id)
+                .and_then(|(_, s)| Some((s.code.clone()?, s.lang.clone().unwrap_or_default())))
+        })
     });
-    let Some(code) = code else {
+    let Some((code, lang)) = code else {
         state.notify(NoticeKind::Info, "This step has no command to copy.".into());
         return;
     };
     // With the run's parameters put in, or a question for the missing.
-    params.copy(state, &code, "", None);
+    params.copy(state, &code, &lang, None);
 }

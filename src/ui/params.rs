@@ -25,9 +25,11 @@ fn written(p: Option<&Param>, key: &str) -> String {
 pub fn filled_tokens(text: &str, lang: Option<&str>) -> Option<AnyView> {
     let rp = use_context::<RunParams>()?;
     // Only a command that could hold one waits for the guide's parameters.
-    let could = ["<", "{{", "$", "[", "your", "YOUR"]
-        .iter()
-        .any(|m| text.contains(m));
+    let could = ["<", "{{", "$", "["].iter().any(|m| text.contains(m))
+        || text
+            .as_bytes()
+            .windows(4)
+            .any(|w| w.eq_ignore_ascii_case(b"your"));
     if !could {
         return None;
     }

@@ -197,6 +197,18 @@ test('a value the shell reads as more than text is copied only after a yes', asy
   await find.getByRole('button', { name: 'Change <PID>' }).click();
   await page.locator('.notice', { hasText: 'Not set:' }).waitFor();
   assert.deepEqual(await marked(page, 'kill -TERM'), ['4242; reboot']);
+  // A value read as an option (`kill -TERM -1` signals every process) asks
+  // first too.
+  await find.getByRole('textbox', { name: '<PID>' }).fill('-1');
+  await find.getByRole('button', { name: 'Change <PID>' }).click();
+  await page.locator('.code-wrap mark.param-value', { hasText: /^-1$/ }).waitFor();
+  await page.evaluate(() => navigator.clipboard.writeText('nothing yet'));
+  await copy.click();
+  await check.waitFor();
+  assert.match(await check.textContent(), /pid starts with - \(read as an option\)/);
+  await page.keyboard.press('Escape');
+  await check.waitFor({ state: 'detached' });
+  assert.equal(await clipboard(page), 'nothing yet');
   assert.deepEqual(errors, []);
   await context.close();
 });

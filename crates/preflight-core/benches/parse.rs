@@ -71,6 +71,62 @@ fn ratios() {
     );
 }
 
+/// Guides written to make the run parameters' reader slow, about 1 MB
+/// each: its time per byte on each, against the baseline's on the 1 MB
+/// guide. A reader that is linear stays within a small multiple of it.
+fn hostile_params() -> Vec<(&'static str, String)> {
+    const MB: usize = 1 << 20;
+    let fill = |unit: &str| unit.repeat(MB / unit.len());
+    let names: String = (0..MB / 48)
+        .map(|i| format!("echo <p{i:07}x> <p{i:07}x>\necho <q{i:07}y>\n"))
+        .collect();
+    vec![
+        (
+            "closers on one line",
+            format!("```bash\n{}\n```\n", fill("</")),
+        ),
+        (
+            "markup-like tags",
+            format!("```bash\n{}\n```\n", fill("<a b>")),
+        ),
+        ("code spans in prose", fill("` <ab>` ")),
+        (
+            "angles, braces, dollars",
+            format!("```bash\n{}\n```\n", fill("<<{{$$[[")),
+        ),
+        ("names one edit apart", format!("```bash\n{names}```\n")),
+    ]
+}
+
+fn params_ratios() {
+    let text = one_megabyte_guide();
+    let per_byte = |t: &str, f: &dyn Fn(&str)| {
+        let mut samples: Vec<f64> = (0..5)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                f(t);
+                start.elapsed().as_secs_f64() / t.len() as f64
+            })
+            .collect();
+        samples.sort_by(f64::total_cmp);
+        samples[samples.len() / 2]
+    };
+    let base = per_byte(&text, &|t| {
+        black_box(baseline(black_box(t)));
+    });
+    let find = |t: &str| {
+        black_box(preflight_core::guide::params::find(black_box(t)));
+    };
+    let mut line = format!(
+        "W1 run parameters (time per byte against the baseline's, medians of 5): the 1 MB guide {:.2}x",
+        per_byte(&text, &find) / base
+    );
+    for (name, t) in hostile_params() {
+        line.push_str(&format!("; {name} {:.2}x", per_byte(&t, &find) / base));
+    }
+    println!("{line}");
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(5));
@@ -80,5 +136,6 @@ criterion_group! {
 fn main() {
     benches();
     ratios();
+    params_ratios();
     Criterion::default().configure_from_args().final_summary();
 }

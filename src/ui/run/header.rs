@@ -487,7 +487,11 @@ fn NowStep() -> impl IntoView {
             } else {
                 step.text.clone()
             };
-            Some((id, phase.title.clone(), text, step.code.clone()))
+            let code = step
+                .code
+                .clone()
+                .map(|c| (c, step.lang.clone().unwrap_or_default()));
+            Some((id, phase.title.clone(), text, code))
         })
     });
     let active = move || !state.read_only.get() && !state.finished.get();
@@ -531,7 +535,7 @@ fn NowStep() -> impl IntoView {
                     {move || step.with(|s| s.as_ref().map(|(_, _, text, _)| text.clone()))}
                 </button>
                 <span class="now-actions">
-                    {move || step.get().and_then(|(_, _, _, code)| code).map(crate::ui::run::copy_button)}
+                    {move || step.get().and_then(|(_, _, _, code)| code).map(|(code, lang)| crate::ui::run::copy_command_button(code, lang))}
                     <button type="button" class="small primary now-check" on:click=check>
                         "Check"
                     </button>

@@ -231,10 +231,11 @@ fn run_controls(
     let wait = plan_step
         .wait_s
         .map(|secs| wait_control(id.clone(), secs, plan_step.text.clone()));
+    let lang = plan_step.lang.clone().unwrap_or_default();
     let copy = (shape == Shape::Item)
         .then_some(code)
         .flatten()
-        .map(copy_button);
+        .map(|code| copy_command_button(code, lang));
     // A plain closure, not `<Show>`: one reactive binding less per row.
     let actions = move || {
         (!finished()).then(|| {

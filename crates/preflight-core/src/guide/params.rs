@@ -53,14 +53,24 @@ pub struct Params {
 }
 
 /// A key that joins spellings of one name: `<new-version>`,
-/// `$NEW_VERSION` and `{{ new_version }}` are one parameter.
+/// `$NEW_VERSION`, `{{ new_version }}` and `<newVersion>` are one
+/// parameter. Its words stay apart (`dbPass` is `db_pass`), so a key says
+/// as much as its name about a secret: `is_secret(&key(n)) ==
+/// is_secret(n)`, which the log's rules rely on.
 pub fn key(name: &str) -> String {
-    name.chars()
-        .map(|c| match c {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(match c {
             '-' | ' ' | '.' => '_',
             c => c.to_ascii_lowercase(),
-        })
-        .collect()
+        });
+    }
+    out
 }
 
 /// Whether a parameter's name says it holds a secret: one of its words
@@ -68,16 +78,7 @@ pub fn key(name: &str) -> String {
 /// plural or not.
 pub fn is_secret(name: &str) -> bool {
     // camelCase words apart: `apiKey` is `api_key`.
-    let mut spaced = String::with_capacity(name.len() + 4);
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if c.is_uppercase() && prev_lower {
-            spaced.push('_');
-        }
-        prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        spaced.push(c);
-    }
-    let k = key(&spaced);
+    let k = key(name);
     // Words that end a longer word too (`sshkey`, `dbpassword`)…
     const ENDING: &[&str] = &[
         "password",
@@ -233,6 +234,8 @@ fn key_name(lower: &str) -> bool {
 
 fn angle(line: &str, code: Code, out: &mut Vec<Found>) {
     let b = line.as_bytes();
+    // `<a href…>` followed by a closer on the line is markup.
+    let last_closer = line.rfind("</");
     let mut i = 0;
     while i < b.len() {
         // `Vec<String>` is a type in most languages; in a shell,
@@ -260,7 +263,7 @@ fn angle(line: &str, code: Code, out: &mut Vec<Found>) {
                 let lower = name.to_ascii_lowercase();
                 let markup = code.closed.contains(&lower)
                     || HTML_ELEMENTS.contains(&lower.as_str())
-                    || (name.contains(' ') && line[e + 1..].contains("</"));
+                    || (name.contains(' ') && last_closer.is_some_and(|c| c > e));
                 let skip = name.is_empty()
                     || name.ends_with(['-', '.'])
                     || key_name(&lower)
@@ -495,18 +498,6 @@ fn declaration(line: &str) -> Option<(String, Option<String>, Option<String>)> {
     ok.then(|| (name.to_owned(), default, description))
 }
 
-/// A fence line: its marker and info string.
-fn fence(line: &str) -> Option<(&str, &str)> {
-    let t = line.trim_start();
-    if line.len() - t.len() > 3 {
-        return None;
-    }
-    let marker_len = t.bytes().take_while(|&c| c == b'`' || c == b'~').count();
-    let marker = &t[..marker_len];
-    let uniform = marker.bytes().all(|c| c == marker.as_bytes()[0]);
-    (marker_len >= 3 && uniform).then(|| (marker, t[marker_len..].trim()))
-}
-
 /// A code block of the text: its language and lines (1-based numbers).
 struct Block<'a> {
     lang: String,
@@ -539,37 +530,63 @@ fn split(text: &str) -> (Lines<'_>, Vec<Block<'_>>, Lines<'_>) {
             prose.extend(held);
         }
     }
-    let mut open: Option<(&str, Block)> = None;
-    for (n, l) in lines {
-        match (&mut open, fence(l)) {
-            (Some((marker, _)), Some((m, info)))
-                if info.is_empty() && m.starts_with(*marker) && m.len() >= marker.len() =>
-            {
-                if let Some((_, block)) = open.take() {
-                    blocks.push(block);
+    // Code blocks as the guide model reads them (pulldown-cmark): fenced
+    // at any depth of a list or quote, and indented ones, whose language
+    // is none (read as shell, as their Copy reads them).
+    let body: Vec<(usize, &str)> = lines.collect();
+    let Some(&(first, _)) = body.first() else {
+        return (prose, blocks, front);
+    };
+    let all: Vec<&str> = text.lines().collect();
+    let mut starts = Vec::with_capacity(all.len());
+    let mut at = 0;
+    for l in text.split_inclusive('\n') {
+        starts.push(at);
+        at += l.len();
+    }
+    // 1-based line of a byte offset.
+    let line_of = |offset: usize| starts.partition_point(|&s| s <= offset).max(1);
+    // Per line from `first` on: 0 prose, 1 a block's own line (its
+    // fences), 2 a block's content.
+    let mut role = vec![0u8; all.len() + 2];
+    let mut current: Option<Block> = None;
+    for (event, range) in crate::markdown::parser(text).into_offset_iter() {
+        use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
+        match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split(|c: char| c.is_whitespace() || c == '{' || c == ',')
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_lowercase(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                let end = line_of(range.end.saturating_sub(1).max(range.start));
+                for r in &mut role[line_of(range.start)..=end.min(all.len())] {
+                    *r = 1;
+                }
+                current = Some(Block {
+                    lang,
+                    lines: Vec::new(),
+                });
+            }
+            Event::Text(_) if current.is_some() && !range.is_empty() => {
+                let (from, to) = (line_of(range.start), line_of(range.end - 1));
+                if let Some(block) = current.as_mut() {
+                    for n in from.max(first)..=to.min(all.len()) {
+                        if role[n] != 2 {
+                            role[n] = 2;
+                            block.lines.push((n, all[n - 1]));
+                        }
+                    }
                 }
             }
-            (Some((_, block)), _) => block.lines.push((n, l)),
-            (None, Some((marker, info))) => {
-                let lang = info
-                    .split(|c: char| c.is_whitespace() || c == '{' || c == ',')
-                    .next()
-                    .unwrap_or("")
-                    .to_ascii_lowercase();
-                open = Some((
-                    marker,
-                    Block {
-                        lang,
-                        lines: Vec::new(),
-                    },
-                ));
-            }
-            (None, None) => prose.push((n, l)),
+            Event::End(TagEnd::CodeBlock) => blocks.extend(current.take()),
+            _ => {}
         }
     }
-    if let Some((_, block)) = open {
-        blocks.push(block);
-    }
+    prose.extend(body.into_iter().filter(|&(n, _)| role[n] == 0));
     (prose, blocks, front)
 }
 
@@ -660,13 +677,17 @@ pub fn find(text: &str) -> Params {
             set: &set,
             closed: &none,
         };
+        let mut here = winners(here);
+        // Each span on its own: its finds are placed within the span.
         for span in code_spans(line) {
-            angle(span, code, &mut here);
-            dollar(span, code, &mut here);
-            bracket(span, &mut here);
-            yours(span, &mut here);
+            let mut spanned = Vec::new();
+            angle(span, code, &mut spanned);
+            dollar(span, code, &mut spanned);
+            bracket(span, &mut spanned);
+            yours(span, &mut spanned);
+            here.extend(winners(spanned));
         }
-        found.extend(winners(here).into_iter().map(|f| (*n, f)));
+        found.extend(here.into_iter().map(|f| (*n, f)));
     }
     found.sort_by_key(|(n, _)| *n);
 
@@ -735,10 +756,14 @@ fn read_block(
                 .chain(l.match_indices("<\\/").map(move |(at, _)| &l[at + 3..]))
         })
         .map(|rest| {
-            rest.split(|c: char| c == '>' || c.is_whitespace())
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase()
+            // A name's characters only, as `angle` reads one: each
+            // closer costs at most 64 bytes however long the line.
+            let len = rest
+                .bytes()
+                .take(64)
+                .take_while(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+                .count();
+            rest[..len].to_ascii_lowercase()
         })
         .collect();
     let code = Code {
@@ -952,6 +977,11 @@ const CAPTURE_VERBS: &[&str] = &[
     "write",
 ];
 
+/// How many steps that note something, and how many parameters,
+/// [`captures`] reads at most.
+const CAPTURE_STEPS: usize = 256;
+const CAPTURE_PARAMS: usize = 256;
+
 /// The steps that note a parameter's value during the run, as
 /// (step id, parameter key): a step whose text says to note, record,
 /// find or copy something, names the parameter (its words, `pod name`
@@ -981,7 +1011,15 @@ pub fn captures<'a>(
         })
         .collect();
     let mut out = Vec::new();
-    for p in params.params.iter().filter(|p| p.default.is_none()) {
+    // Bounded for a guide written to be slow: a few hundred of each is
+    // far more than a runbook has.
+    let steps = &steps[..steps.len().min(CAPTURE_STEPS)];
+    for p in params
+        .params
+        .iter()
+        .filter(|p| p.default.is_none())
+        .take(CAPTURE_PARAMS)
+    {
         let k = key(&p.name);
         let words = norm(&k.replace('_', " "));
         let at = steps.iter().find(|(_, line, text, raw)| {
@@ -994,6 +1032,11 @@ pub fn captures<'a>(
     }
     out
 }
+
+/// How many pairs of names [`slips`] compares at most.
+const SLIP_PAIRS: usize = 20_000;
+/// The longest name [`slips`] compares, in bytes.
+const SLIP_NAME: usize = 64;
 
 /// Edits between two short names (at most `limit + 1` is returned).
 fn distance(a: &str, b: &str, limit: usize) -> usize {
@@ -1016,21 +1059,36 @@ fn distance(a: &str, b: &str, limit: usize) -> usize {
 
 /// A placeholder used on one line whose name is one or two edits from a
 /// parameter used more: likely a slip.
+///
+/// A guide names tens of parameters; one written to name thousands is
+/// compared only up to [`SLIP_PAIRS`] pairs, and names longer than
+/// [`SLIP_NAME`] bytes are not compared (nobody slips on those).
 fn slips(params: &[Param]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let mut budget = SLIP_PAIRS;
+    let used: Vec<(String, &Param)> = params
+        .iter()
+        .filter(|p| p.lines.len() > 1 || p.declared.is_some())
+        .filter(|p| p.name.len() <= SLIP_NAME)
+        .map(|p| (key(&p.name), p))
+        .collect();
     for once in params
         .iter()
         .filter(|p| p.lines.len() == 1 && p.declared.is_none())
     {
         let k = key(&once.name);
-        if k.len() < 4 {
+        if k.len() < 4 || k.len() > SLIP_NAME {
             continue;
         }
+        if budget < used.len() {
+            break;
+        }
+        budget -= used.len();
         let limit = if k.len() >= 8 { 2 } else { 1 };
-        let other = params
+        let other = used
             .iter()
-            .filter(|p| p.lines.len() > 1 || p.declared.is_some())
-            .filter(|p| distance(&k, &key(&p.name), limit) <= limit)
+            .filter(|(other, _)| distance(&k, other, limit) <= limit)
+            .map(|(_, p)| *p)
             .max_by_key(|p| p.lines.len());
         if let Some(other) = other {
             out.push(Diagnostic {

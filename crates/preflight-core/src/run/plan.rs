@@ -78,6 +78,9 @@ pub struct PlanStep {
     pub estimate_s: Option<Range>,
     /// Commands to copy, when the step has any.
     pub code: Option<String>,
+    /// The language of `code` when it is a code block's (`bash`, `sql`):
+    /// its placeholders are read as the block shows them.
+    pub lang: Option<String>,
     /// The command step this is a sub-step of.
     pub parent: Option<String>,
     pub line: usize,
@@ -373,6 +376,7 @@ fn leaves(step: &Step, parent: Option<&str>, out: &mut Vec<PlanStep>) {
         wait_s: wait_seconds(step),
         estimate_s: step.estimate_s,
         code: step.code.clone().filter(|c| !c.trim().is_empty()),
+        lang: step.lang.clone(),
         parent: parent.map(str::to_owned),
         line: step.line,
         guard: crate::guard::reasons(&step.text, step.code.as_deref()),

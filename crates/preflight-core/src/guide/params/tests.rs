@@ -51,6 +51,23 @@ fn what_is_not_a_placeholder() {
 }
 
 #[test]
+fn code_blocks_are_found_where_the_guide_model_finds_them() {
+    // A fence under a nested list item, an indented block, a quoted one,
+    // and two spans on one line of prose.
+    check(
+        "# Restart\n\n1. Drain:\n   - Then stop it:\n\n        ```bash\n        kill <WORKER_PID>\n        ```\n\nAn indented command:\n\n    systemctl restart <UNIT>\n\n> ```sh\n> journalctl -u $SERVICE_NAME\n> ```\n\nReplace `<OLD_TAG>` with `<NEW_TAG>`.\n",
+        expect![[r#"
+            parameters:
+              WORKER_PID (<WORKER_PID>): line 7
+              UNIT (<UNIT>): line 12
+              SERVICE_NAME ($SERVICE_NAME): line 15
+              OLD_TAG (<OLD_TAG>): line 18
+              NEW_TAG (<NEW_TAG>): line 18
+        "#]],
+    );
+}
+
+#[test]
 fn declared_parameters_with_defaults_and_descriptions() {
     check(
         "---\ntitle: Deploy\nparams:\n  VERSION: 2.4.0  # the release to deploy\n  DB_PASSWORD: \n---\n# Deploy\n\n```params\nREGION = eu-west-1  # where it runs\nTICKET — the change ticket\n```\n\n- [ ] Deploy `{{ VERSION }}` to `$REGION` with ticket {{ ticket }}\n",

@@ -2023,6 +2023,11 @@ fn a_parameter_value_that_hides_or_breaks_the_command_is_refused_from_anywhere()
         ("ab\u{200B}c", hidden),
         ("v1\u{2028}reboot", hidden),
         ("\u{FEFF}2.4.0", hidden),
+        // Blank letters and tags: invisible, copied all the same.
+        ("2.4.0\u{E0020}\u{E0072}", hidden),
+        ("a\u{3164}b", hidden),
+        ("a\u{034F}b", hidden),
+        ("v2\u{FE0F}", hidden),
         // Space around it, which a trim would hide.
         (
             "app\n",
@@ -2083,6 +2088,13 @@ fn secret_names_are_read_in_every_spelling() {
         "SESSION_COOKIE",
         "TOKENS",
         "OTP",
+        "dbPass",
+        "githubPat",
+        "userPin",
+        "basicAuth",
+        "sessionCookie",
+        "adminPwd",
+        "vaultCreds",
     ];
     let plain = [
         "VERSION",
@@ -2094,10 +2106,42 @@ fn secret_names_are_read_in_every_spelling() {
         "KEYSPACE",
         "PATCH",
     ];
+    // The log's rules see a key, not the name: it says the same.
+    use crate::guide::params::{is_secret, key};
     for n in secret {
-        assert!(crate::guide::params::is_secret(n), "{n}");
+        assert!(is_secret(n), "{n}");
+        assert!(is_secret(&key(n)), "{n} as {}", key(n));
     }
     for n in plain {
-        assert!(!crate::guide::params::is_secret(n), "{n}");
+        assert!(!is_secret(n), "{n}");
+        assert!(!is_secret(&key(n)), "{n} as {}", key(n));
+    }
+}
+
+#[test]
+fn a_camel_case_secret_set_under_its_key_is_kept_out_of_the_log() {
+    let mut s = session(GUIDE);
+    let set = Action::SetParam {
+        param: crate::guide::params::key("dbPass"),
+        value: Some("hunter2".into()),
+        step: None,
+    };
+    assert_eq!(
+        s.run.record(&s.plan, T0, "Ana", set).map(|_| ()),
+        Err(Refusal::Malformed(
+            "a secret's value is kept on the device that set it, never in the log"
+        ))
+    );
+}
+
+proptest::proptest! {
+    /// Whatever a name, its key says as much about a secret, and a key is
+    /// its own key.
+    #[test]
+    fn a_key_says_what_its_name_says(name in "[A-Za-z0-9_. -]{0,24}|\\PC{0,12}") {
+        use crate::guide::params::{is_secret, key};
+        let k = key(&name);
+        proptest::prop_assert_eq!(is_secret(&k), is_secret(&name));
+        proptest::prop_assert_eq!(key(&k), k);
     }
 }
