@@ -185,9 +185,8 @@ fn move_to(state: AppState, id: &str) {
 fn copy_command(state: AppState, params: crate::params::RunParams, id: &str) {
     let code = state.run.with_untracked(|r| {
         r.as_ref().and_then(|r| {
-            r.plan
-                .step(id)
-                .and_then(|(_, s)| Some((s.code.clone()?, s.lang.clone().unwrap_or_default())))
+            let (_, s) = r.plan.step(id)?;
+            s.command().map(|(c, l)| (c.to_owned(), l.to_owned()))
         })
     });
     let Some((code, lang)) = code else {

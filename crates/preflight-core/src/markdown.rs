@@ -15,6 +15,18 @@ pub fn options() -> Options {
         | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
 }
 
+/// The language a code block names (`bash` of "```bash {.copy}"), as
+/// written; none for an indented block or a fence without one.
+pub fn code_lang<'a>(kind: &'a pulldown_cmark::CodeBlockKind<'_>) -> Option<&'a str> {
+    match kind {
+        pulldown_cmark::CodeBlockKind::Fenced(info) => info
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
+            .next()
+            .filter(|l| !l.is_empty()),
+        pulldown_cmark::CodeBlockKind::Indented => None,
+    }
+}
+
 /// A pulldown-cmark parser over `text` with [`options`].
 pub fn parser(text: &str) -> pulldown_cmark::Parser<'_> {
     pulldown_cmark::Parser::new_ext(text, options())

@@ -487,10 +487,7 @@ fn NowStep() -> impl IntoView {
             } else {
                 step.text.clone()
             };
-            let code = step
-                .code
-                .clone()
-                .map(|c| (c, step.lang.clone().unwrap_or_default()));
+            let code = step.command().map(|(c, l)| (c.to_owned(), l.to_owned()));
             Some((id, phase.title.clone(), text, code))
         })
     });

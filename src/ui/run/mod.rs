@@ -22,7 +22,7 @@ mod summary;
 
 pub use forms::AssignForm;
 pub use phase::phase_bar;
-pub use row::{copy_button, copy_command_button, focus_step, step, toggle, PreviewPlan};
+pub use row::{copy_command_button, focus_step, step, toggle, PreviewPlan};
 pub use rows::Rows;
 
 use crate::state::{AppState, OpenGuide};

@@ -231,7 +231,7 @@ fn run_controls(
     let wait = plan_step
         .wait_s
         .map(|secs| wait_control(id.clone(), secs, plan_step.text.clone()));
-    let lang = plan_step.lang.clone().unwrap_or_default();
+    let lang = plan_step.command().map_or("", |(_, l)| l).to_owned();
     let copy = (shape == Shape::Item)
         .then_some(code)
         .flatten()
@@ -335,7 +335,7 @@ fn blank_controls(state: AppState, id: String, shape: Shape, code: Option<String
     let copy = (shape == Shape::Item)
         .then_some(code)
         .flatten()
-        .map(copy_button);
+        .map(|code| copy_command_button(code, String::new()));
     let correct = (state.run.with_untracked(Option::is_none) && !state.read_only.get_untracked())
         .then(|| {
             view! { <span class="step-actions">{not_a_step(state, id)}</span> }
@@ -545,12 +545,6 @@ fn focus_now(id: &str) {
             el.scroll_into_view_with_scroll_into_view_options(&options);
         }
     }
-}
-
-/// A button that copies a step's command (`text`, read as shell) with the
-/// run's parameters put in, and says so.
-pub fn copy_button(text: String) -> impl IntoView {
-    copy_command_button(text, String::new())
 }
 
 /// A button that copies `text`, a command in `lang`, with the run's

@@ -18,7 +18,7 @@
 
 use crate::markdown;
 use crate::text::truncate;
-use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
+use pulldown_cmark::{Event, Tag, TagEnd};
 use std::collections::HashMap;
 
 /// Containers nested deeper than this are flattened into their parent.
@@ -505,14 +505,7 @@ impl<'a> Builder<'a> {
                 pending_line: 0,
             },
             Tag::CodeBlock(kind) => Frame::Code {
-                lang: match kind {
-                    CodeBlockKind::Fenced(info) => info
-                        .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
-                        .next()
-                        .filter(|l| !l.is_empty())
-                        .map(str::to_owned),
-                    CodeBlockKind::Indented => None,
-                },
+                lang: crate::markdown::code_lang(&kind).map(str::to_owned),
                 text: String::new(),
                 line,
             },

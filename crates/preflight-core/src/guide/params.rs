@@ -533,8 +533,7 @@ fn split(text: &str) -> (Lines<'_>, Vec<Block<'_>>, Lines<'_>) {
     // Code blocks as the guide model reads them (pulldown-cmark): fenced
     // at any depth of a list or quote, and indented ones, whose language
     // is none (read as shell, as their Copy reads them).
-    let body: Vec<(usize, &str)> = lines.collect();
-    let Some(&(first, _)) = body.first() else {
+    let Some(&(first, _)) = lines.peek() else {
         return (prose, blocks, front);
     };
     let all: Vec<&str> = text.lines().collect();
@@ -551,17 +550,12 @@ fn split(text: &str) -> (Lines<'_>, Vec<Block<'_>>, Lines<'_>) {
     let mut role = vec![0u8; all.len() + 2];
     let mut current: Option<Block> = None;
     for (event, range) in crate::markdown::parser(text).into_offset_iter() {
-        use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
+        use pulldown_cmark::{Event, Tag, TagEnd};
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
-                let lang = match kind {
-                    CodeBlockKind::Fenced(info) => info
-                        .split(|c: char| c.is_whitespace() || c == '{' || c == ',')
-                        .next()
-                        .unwrap_or("")
-                        .to_ascii_lowercase(),
-                    CodeBlockKind::Indented => String::new(),
-                };
+                let lang = crate::markdown::code_lang(&kind)
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
                 let end = line_of(range.end.saturating_sub(1).max(range.start));
                 for r in &mut role[line_of(range.start)..=end.min(all.len())] {
                     *r = 1;
@@ -586,7 +580,7 @@ fn split(text: &str) -> (Lines<'_>, Vec<Block<'_>>, Lines<'_>) {
             _ => {}
         }
     }
-    prose.extend(body.into_iter().filter(|&(n, _)| role[n] == 0));
+    prose.extend(lines.filter(|&(n, _)| role[n] == 0));
     (prose, blocks, front)
 }
 

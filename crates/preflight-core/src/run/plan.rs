@@ -98,6 +98,13 @@ pub struct AltGroup {
     pub options: Vec<(String, String)>,
 }
 
+impl PlanStep {
+    /// Its command to copy and the language to read it in (`""`: shell).
+    pub fn command(&self) -> Option<(&str, &str)> {
+        Some((self.code.as_deref()?, self.lang.as_deref().unwrap_or("")))
+    }
+}
+
 impl Plan {
     /// The plan of `guide` with `choices` (alternative group → chosen
     /// phase id). Groups without a valid choice take their first option.
